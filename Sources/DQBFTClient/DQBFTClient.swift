@@ -1,0 +1,195 @@
+import DQBFTCore
+import DQBFTNet
+import Logging
+import NIOCore
+import NIOPosix
+
+/// An application's handle on a replicated service.
+///
+/// `connect` opens an authenticated (replica-side) channel to every replica;
+/// `submit` sends an operation to the current primary, waits for f+1 matching
+/// replies, and on a timeout re-sends it to every replica (so backups forward it
+/// and, if the primary is faulty, trigger a view change), doubling the timeout
+/// each attempt until `operationTimeout`.
+///
+/// Guarantees: a returned result was produced by at least one correct replica
+/// (f+1 identical replies from distinct, handshake-authenticated replicas); each
+/// operation is submitted under one `(client id, timestamp)`, so retries never
+/// execute it twice; up to `concurrency` operations run at once (one per client
+/// lane), more wait for a free lane; cancelling the calling task ends the wait
+/// with `CancellationError` (the operation may still execute). Requests are not
+/// signed by the client yet: replicas accept any client's requests (future work).
+public actor DQBFTClient {
+    public struct Options: Sendable {
+        /// Operations that may be outstanding at once (client ids this client owns).
+        public var concurrency = 1
+        /// First wait for a reply quorum before re-sending to every replica.
+        public var attemptTimeout: TimeAmount = .seconds(1)
+        /// Longest wait between attempts.
+        public var maxAttemptTimeout: TimeAmount = .seconds(8)
+        /// Give up on an operation after this long.
+        public var operationTimeout: TimeAmount = .seconds(30)
+        /// How long `connect` waits for f+1 replicas to be reachable.
+        public var connectTimeout: TimeAmount = .seconds(5)
+        public init() {}
+    }
+
+    public let cluster: ClusterFile
+    let options: Options
+    let group: EventLoopGroup
+    let ownsGroup: Bool
+    nonisolated let collector: ReplyCollector
+    nonisolated let links: [PeerLink]
+    let base: UInt64
+    var timestamps: [UInt64]
+    var freeLanes: [Int]
+    /// Per lane, the replica that proposes its requests (multi-leader protocols).
+    var targets: [ReplicaID]
+    var laneWaiters: [CheckedContinuation<Int, Never>] = []
+    var closed = false
+
+    init(cluster: ClusterFile, options: Options, group: EventLoopGroup?, logger: Logger) {
+        precondition(options.concurrency >= 1 && options.concurrency <= 4096)
+        self.cluster = cluster
+        self.options = options
+        let eventLoops = group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.group = eventLoops
+        self.ownsGroup = group == nil
+        let collector = ReplyCollector(quorum: cluster.configuration.replyQuorum)
+        self.collector = collector
+        let base = UInt64.random(in: 1...(UInt64.max >> 1))
+        self.base = base
+        timestamps = Array(repeating: 0, count: options.concurrency)
+        freeLanes = Array((0..<options.concurrency).reversed())
+        targets = (0..<options.concurrency).map { ReplicaID(Int((base &+ UInt64($0)) % UInt64(cluster.n))) }
+        let verifier = cluster.verifier
+        let limits = WireLimits.default
+        let lanes = UInt32(options.concurrency)
+        let clientBase = ClientID(base)
+        links = cluster.replicas.map { entry in
+            let security = SecureChannelConfiguration(local: .client(base: clientBase, lanes: lanes), isInitiator: true,
+                                                      expectedPeer: ReplicaID(entry.id), acceptsClients: false,
+                                                      verifier: verifier, replicaCount: cluster.n)
+            let from = ReplicaID(entry.id)
+            return PeerLink(peer: from, host: entry.host, port: entry.port, eventLoop: eventLoops.next(),
+                            security: security, logger: logger, onMessage: { buffer in
+                                // Only replies from the authenticated replica itself count.
+                                guard let message = try? WireMessage.decode(Array(buffer.readableBytesView), limits: limits),
+                                      case .reply(let reply) = message, reply.replica == from else { return }
+                                collector.deliver(reply)
+                            })
+        }
+    }
+
+    /// Connects to every replica of `configuration` and waits (up to
+    /// `options.connectTimeout`) until f+1 of them are reachable.
+    public static func connect(configuration: ClusterFile, options: Options = Options(), group: EventLoopGroup? = nil,
+                               logger: Logger = Logger(label: "dqbft.client")) async throws -> DQBFTClient {
+        let client = DQBFTClient(cluster: configuration, options: options, group: group, logger: logger)
+        for link in client.links { link.start() }
+        let deadline = NIODeadline.now() + options.connectTimeout
+        while NIODeadline.now() < deadline {
+            var up = 0
+            for link in client.links where (try? await link.isEstablished().get()) == true { up += 1 }
+            if up >= configuration.configuration.replyQuorum { break }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return client
+    }
+
+    /// Closes every connection; outstanding operations fail.
+    public func close() async {
+        guard !closed else { return }
+        closed = true
+        for link in links { try? await link.close().get() }
+        if ownsGroup { try? await group.shutdownGracefully() }
+    }
+
+    func acquireLane() async -> Int {
+        if let lane = freeLanes.popLast() { return lane }
+        return await withCheckedContinuation { laneWaiters.append($0) }
+    }
+
+    func releaseLane(_ lane: Int) {
+        if !laneWaiters.isEmpty { laneWaiters.removeFirst().resume(returning: lane) } else { freeLanes.append(lane) }
+    }
+
+    /// Submits an operation for the replicated state machine and returns its
+    /// result once f+1 replicas agree on it.
+    public func submit(operation: [UInt8]) async throws -> [UInt8] {
+        guard !closed else { throw DQBFTClientError.closed }
+        let lane = await acquireLane()
+        defer { releaseLane(lane) }
+        timestamps[lane] += 1
+        let client = ClientID(base + UInt64(lane)), timestamp = timestamps[lane]
+        // PBFT: send to the primary of the newest view seen. Multi-leader protocols
+        // (DQPBFT, RCC): each lane has an assigned replica that proposes its
+        // requests; after a timeout the lane moves to the next replica.
+        let singlePrimary = cluster.protocolKind == .pbft
+        var target = singlePrimary ? cluster.configuration.primary(of: collector.highestView) : targets[lane]
+        func frame(for target: ReplicaID) -> ByteBuffer {
+            ByteBufferAllocator().buffer(bytes: WireMessage.request(
+                ClientRequest(client: client, timestamp: timestamp, assignedReplica: target, operation: operation)).encode())
+        }
+        var request = frame(for: target)
+        collector.begin(client, timestamp: timestamp)
+        defer { collector.end(client) }
+        let deadline = NIODeadline.now() + options.operationTimeout
+        var timeout = options.attemptTimeout
+        var attempt = 0
+        while true {
+            attempt += 1
+            if attempt == 1 {
+                links[target.index].send(request)
+            } else {
+                if !singlePrimary {
+                    target = ReplicaID((target.index + 1) % cluster.n)
+                    targets[lane] = target
+                    request = frame(for: target)
+                }
+                for link in links { link.send(request) }
+            }
+            let remaining = deadline - NIODeadline.now()
+            if let result = await collector.wait(client, timeout: min(timeout, remaining), on: links[0].eventLoop) {
+                return result
+            }
+            try Task.checkCancellation()
+            if closed { throw DQBFTClientError.closed }
+            if NIODeadline.now() >= deadline { throw DQBFTClientError.timeout(attempts: attempt) }
+            timeout = min(timeout * 2, options.maxAttemptTimeout)
+        }
+    }
+
+    // MARK: - Key-value store
+
+    public func put(_ key: [UInt8], _ value: [UInt8]) async throws {
+        let result = try await submit(operation: KeyValueOperation.put(key: key, value: value).encode())
+        guard result == KeyValueResult.ok else { throw Self.error(for: result) }
+    }
+
+    /// The value stored under `key`, or nil if there is none.
+    public func get(_ key: [UInt8]) async throws -> [UInt8]? {
+        let result = try await submit(operation: KeyValueOperation.get(key: key).encode())
+        if result == KeyValueResult.notFound { return nil }
+        guard result.first == 0 else { throw Self.error(for: result) }
+        return Array(result.dropFirst())
+    }
+
+    /// Deletes `key`; returns whether it existed.
+    @discardableResult
+    public func delete(_ key: [UInt8]) async throws -> Bool {
+        let result = try await submit(operation: KeyValueOperation.delete(key: key).encode())
+        if result == KeyValueResult.notFound { return false }
+        guard result == KeyValueResult.ok else { throw Self.error(for: result) }
+        return true
+    }
+
+    public func put(_ key: String, _ value: String) async throws { try await put(Array(key.utf8), Array(value.utf8)) }
+    public func get(_ key: String) async throws -> String? {
+        try await get(Array(key.utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func error(for result: [UInt8]) -> DQBFTClientError {
+        result == KeyValueResult.invalid ? .invalidOperation : .unexpectedResult(result)
+    }
+}

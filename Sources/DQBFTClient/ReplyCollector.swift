@@ -1,0 +1,85 @@
+import DQBFTCore
+import DQBFTNet
+import NIOCore
+
+/// Collects replies for the outstanding request of each client lane and decides
+/// when a reply quorum is reached.
+///
+/// Guarantees: a result is accepted only when `quorum` distinct replicas sent
+/// byte-identical results for the exact `(client, timestamp)` outstanding; replies
+/// for other requests, unknown lanes or repeated replicas are ignored; every
+/// waiter is resumed exactly once (result, timeout or cancellation). Thread-safe.
+final class ReplyCollector: Sendable {
+    struct Entry {
+        var timestamp: UInt64
+        var replies: [ReplicaID: [UInt8]] = [:]
+        var result: [UInt8]?
+        var waiter: CheckedContinuation<[UInt8]?, Never>?
+        var waiterID: UInt64 = 0
+    }
+
+    let quorum: Int
+    let state = LockedBox<(entries: [ClientID: Entry], nextWaiter: UInt64, highestView: ViewNumber)>(([:], 0, .zero))
+
+    init(quorum: Int) { self.quorum = quorum }
+
+    var highestView: ViewNumber { state.withLock { $0.highestView } }
+
+    func begin(_ client: ClientID, timestamp: UInt64) {
+        state.withLock { $0.entries[client] = Entry(timestamp: timestamp) }
+    }
+
+    func end(_ client: ClientID) {
+        let waiter = state.withLock { $0.entries.removeValue(forKey: client)?.waiter }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Waits up to `timeout` for the quorum result; nil on timeout or cancellation.
+    func wait(_ client: ClientID, timeout: TimeAmount, on eventLoop: EventLoop) async -> [UInt8]? {
+        let id = state.withLock { s -> UInt64 in s.nextWaiter &+= 1; return s.nextWaiter }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8]?, Never>) in
+                let immediate = state.withLock { s -> [UInt8]?? in
+                    guard var entry = s.entries[client] else { return .some(nil) }
+                    if let result = entry.result { return .some(result) }
+                    if Task.isCancelled { return .some(nil) }
+                    entry.waiter = continuation
+                    entry.waiterID = id
+                    s.entries[client] = entry
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate); return }
+                eventLoop.scheduleTask(in: timeout) { self.resumeWaiter(client, id: id, with: nil) }
+            }
+        } onCancel: {
+            self.resumeWaiter(client, id: id, with: nil)
+        }
+    }
+
+    func resumeWaiter(_ client: ClientID, id: UInt64, with result: [UInt8]?) {
+        let waiter = state.withLock { s -> CheckedContinuation<[UInt8]?, Never>? in
+            guard var entry = s.entries[client], entry.waiterID == id, let w = entry.waiter else { return nil }
+            entry.waiter = nil
+            s.entries[client] = entry
+            return w
+        }
+        waiter?.resume(returning: result)
+    }
+
+    /// Records one reply (any thread).
+    func deliver(_ reply: ClientReply) {
+        let waiter = state.withLock { s -> (CheckedContinuation<[UInt8]?, Never>, [UInt8])? in
+            guard var entry = s.entries[reply.client], entry.timestamp == reply.timestamp, entry.result == nil else { return nil }
+            entry.replies[reply.replica] = reply.result
+            let matching = entry.replies.values.reduce(0) { $0 + ($1 == reply.result ? 1 : 0) }
+            guard matching >= quorum else { s.entries[reply.client] = entry; return nil }
+            entry.result = reply.result
+            if reply.view > s.highestView { s.highestView = reply.view }
+            let w = entry.waiter
+            entry.waiter = nil
+            s.entries[reply.client] = entry
+            return w.map { ($0, reply.result) }
+        }
+        if let (w, result) = waiter { w.resume(returning: result) }
+    }
+}

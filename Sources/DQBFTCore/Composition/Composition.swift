@@ -1,0 +1,83 @@
+/// Which replication protocol a replica runs.
+public enum ProtocolKind: String, CaseIterable, Sendable, Codable {
+    /// One PBFT instance with a single primary.
+    case pbft
+    /// DQBFT over PBFT: N D-instances disseminate, one O-instance orders references.
+    case dqpbft
+    /// RCC: N concurrent PBFT primaries, round-robin execution order.
+    case rcc
+
+    public var faultModel: FaultModel { .byzantine }
+}
+
+/// What a composition hands back to its replica besides sends and timers.
+public struct CompositionOutput: Sendable {
+    public var effects: [ReplicaEffect] = []
+    /// Execution slots to run next, in order, each with the batches it executes.
+    public var executions: [(sequence: SequenceNumber, batches: [Batch])] = []
+    /// The execution-level checkpoint the replica must install by state transfer.
+    public var needsState: (sequence: SequenceNumber, digest: Digest)?
+    /// The replica may be able to propose again (window opened, view changed).
+    public var mayPropose = false
+    public init() {}
+}
+
+/// Turns consensus instances into one execution order (the paper's single-primary,
+/// DQ and multi-primary shapes). A composition never looks inside an instance: it
+/// uses only proposals, deliveries, view notifications and checkpoints.
+///
+/// Guarantees expected from conformers: `executions` are emitted with strictly
+/// increasing, gap-free sequence numbers (a `needsState` jump excepted) and are the
+/// same on every correct replica.
+public protocol Composition: Sendable {
+    var kind: ProtocolKind { get }
+    /// The view the replica reports in client replies.
+    var replyView: ViewNumber { get }
+    /// True if this replica should batch and propose `request` itself now or later.
+    func proposes(_ request: ClientRequest) -> Bool
+    /// Where a replica that does not propose `request` forwards it.
+    func forwardTarget(for request: ClientRequest) -> ReplicaID?
+    /// True when a client batch may be proposed right now.
+    var canPropose: Bool { get }
+    mutating func propose(_ batch: Batch, into out: inout CompositionOutput)
+    mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID, into out: inout CompositionOutput)
+    mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput)
+    /// A forwarded request was not executed in time: suspect whoever should order it.
+    mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput)
+    /// The replica executed execution slot `sequence`; its state digest is `stateDigest`.
+    mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput)
+    /// The replica installed the state at execution slot `sequence`.
+    mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput)
+    /// Restart after a crash: re-arm timers, announce where this replica is.
+    mutating func recover(into out: inout CompositionOutput)
+    /// Whether execution slot `sequence` ends at a checkpoint.
+    func isCheckpoint(_ sequence: SequenceNumber) -> Bool
+    /// Where instances stand (for status output and tests).
+    var status: String { get }
+}
+
+extension CompositionOutput {
+    /// Translates one instance's effects into replica effects and returns what the
+    /// instance delivered (in order) and the checkpoint it needs, if any.
+    @discardableResult
+    mutating func add(_ effects: [InstanceEffect], from instance: InstanceID, me: ReplicaID)
+        -> (delivered: [(SequenceNumber, Payload)], needsState: (SequenceNumber, Digest)?) {
+        var delivered: [(SequenceNumber, Payload)] = []
+        var needs: (SequenceNumber, Digest)?
+        for effect in effects {
+            switch effect {
+            case .broadcast(let m): self.effects.append(.broadcast(.consensus(from: me, instance: instance, m)))
+            case .send(let m, let to): self.effects.append(.send(.consensus(from: me, instance: instance, m), to: to))
+            case .setTimer(let t, let ns): self.effects.append(.setTimer(.instance(instance, t), afterNanos: ns))
+            case .cancelTimer(let t): self.effects.append(.cancelTimer(.instance(instance, t)))
+            case .committed(let seq, let payload): delivered.append((seq, payload))
+            case .viewChanged(let v, _):
+                self.effects.append(.viewChanged(instance, v))
+                mayPropose = true
+            case .needsState(let seq, let digest): needs = (seq, digest)
+            case .checkpointStable: mayPropose = true
+            }
+        }
+        return (delivered, needs)
+    }
+}

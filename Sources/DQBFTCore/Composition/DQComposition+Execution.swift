@@ -1,0 +1,87 @@
+extension DQComposition {
+    /// Handles what the O-instance asked for: delivered O-slots queue for execution.
+    mutating func absorbO(_ effects: [InstanceEffect], into out: inout CompositionOutput) {
+        guard !effects.isEmpty else { return }
+        let (delivered, needs) = out.add(effects, from: .main, me: me)
+        for effect in effects {
+            if case .viewChanged = effect {
+                gated.removeAll { $0.proposal.view < o.view }
+                if o.isPrimary { becameOrderingPrimary(into: &out) }
+            }
+        }
+        if let needs {
+            out.needsState = needs
+            while let first = oSlots.first, first.sequence <= needs.0 { oSlots.removeFirst() }
+        }
+        for (seq, payload) in delivered {
+            var refs: [DSlotRef] = []
+            if case .order(let b) = payload { refs = b.refs }
+            for ref in refs where ref.replica.index < config.replicaCount {
+                maxOrdered[ref.replica.index] = max(maxOrdered[ref.replica.index], ref.sequence)
+            }
+            oSlots.append((seq, refs))
+        }
+        if !delivered.isEmpty {
+            proposeOrder(into: &out)
+            executeReady(into: &out)
+        }
+    }
+
+    func isExecuted(_ ref: DSlotRef) -> Bool {
+        let i = ref.replica.index
+        return ref.sequence <= dExecuted[i] || dExecutedAbove[i].contains(ref.sequence)
+    }
+
+    /// Runs every O-slot whose referenced D-slots have all committed, in O-order.
+    /// A reference to an already executed D-slot is skipped (a faulty O-primary may
+    /// repeat one), so every correct replica executes the same batches.
+    mutating func executeReady(into out: inout CompositionOutput) {
+        while let slot = oSlots.first {
+            if slot.sequence < nextExecution { oSlots.removeFirst(); continue }
+            guard slot.sequence == nextExecution else { return }
+            var batches: [(owner: ReplicaID, batch: Batch)] = []
+            var taken = Set<DSlotRef>()
+            for ref in slot.refs where ref.replica.index < config.replicaCount {
+                guard !isExecuted(ref), taken.insert(ref).inserted else { continue }
+                guard let batch = dBatches[ref.replica.index][ref.sequence] else { return }  // not committed yet
+                batches.append((ref.replica, batch))
+            }
+            oSlots.removeFirst()
+            nextExecution = nextExecution.advanced(by: 1)
+            out.executions.append((slot.sequence, batches.map { Self.assigned($0.batch, to: $0.owner) }))
+            for ref in slot.refs where ref.replica.index < config.replicaCount && !isExecuted(ref) {
+                markExecuted(ref, into: &out)
+            }
+        }
+    }
+
+    /// Only a D-instance's owner may propose client requests in it, and only those
+    /// assigned to it (the client's ASSIGN, ordered with the batch through the
+    /// O-instance): any other request is dropped at execution, on every replica alike.
+    static func assigned(_ batch: Batch, to owner: ReplicaID) -> Batch {
+        guard batch.requests.contains(where: { $0.assignedReplica != owner }) else { return batch }
+        return Batch(requests: batch.requests.filter { $0.assignedReplica == owner })
+    }
+
+    mutating func markExecuted(_ ref: DSlotRef, into out: inout CompositionOutput) {
+        let i = ref.replica.index
+        dBatches[i][ref.sequence] = nil
+        if ref.sequence == dExecuted[i].advanced(by: 1) {
+            advanceExecuted(i, to: ref.sequence, into: &out)
+            while dExecutedAbove[i].remove(dExecuted[i].advanced(by: 1)) != nil {
+                advanceExecuted(i, to: dExecuted[i].advanced(by: 1), into: &out)
+            }
+        } else if ref.sequence > dExecuted[i] {
+            dExecutedAbove[i].insert(ref.sequence)
+        }
+    }
+
+    /// The D-instance may forget a slot once it executed: checkpoint it.
+    mutating func advanceExecuted(_ i: Int, to s: SequenceNumber, into out: inout CompositionOutput) {
+        dExecuted[i] = s
+        guard d[i].isCheckpoint(s) else { return }
+        var effects: [InstanceEffect] = []
+        d[i].checkpoint(at: s, stateDigest: Self.dCheckpointDigest(ReplicaID(i), s), into: &effects)
+        absorbD(ReplicaID(i), effects, into: &out)
+    }
+}

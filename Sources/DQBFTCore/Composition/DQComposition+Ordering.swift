@@ -1,0 +1,202 @@
+extension DQComposition {
+    // MARK: - D-instances
+
+    /// Handles what D-instance `r` asked for: sends and timers pass through,
+    /// committed batches wait for their O-slot, a view change starts probation.
+    mutating func absorbD(_ r: ReplicaID, _ effects: [InstanceEffect], into out: inout CompositionOutput) {
+        guard !effects.isEmpty else { return }
+        let (delivered, needs) = out.add(effects, from: .dissemination(r), me: me)
+        let i = r.index
+        for effect in effects {
+            if case .viewChanged = effect, d[i].view != .zero {
+                // Probation: order this D-instance only after dissemination, for a
+                // stretch that doubles with each view change (§3.2.4).
+                dViewChanges[i] += 1
+                let length = parameters.probationBaseSlots << UInt64(min(dViewChanges[i] - 1, 16))
+                probationFrom[i] = d[i].nextProposal
+                probationUntil[i] = SequenceNumber(max(d[i].nextProposal.rawValue, maxReferenced[i].rawValue) + length)
+                fillNoops(into: &out)
+            }
+        }
+        if let (seq, _) = needs { dSkipped[i] = max(dSkipped[i], seq) }
+        for (seq, payload) in delivered {
+            if seq > dExecuted[i] && !dExecutedAbove[i].contains(seq) {
+                // A D-instance orders only client batches; anything else executes as a no-op.
+                if case .requests(let b) = payload { dBatches[i][seq] = b } else { dBatches[i][seq] = .noop }
+            }
+            noteSeen(DSlotRef(replica: r, sequence: seq), into: &out)
+        }
+        if !delivered.isEmpty {
+            armWatch(into: &out)
+            releaseGated(into: &out)
+            executeReady(into: &out)
+        }
+    }
+
+    /// Forwards a coordinator's D-PrePrepare to a few random replicas (§3.2.4), so a
+    /// coordinator that sends it only to some replicas cannot stall the others.
+    mutating func flood(_ message: ConsensusMessage, instance: InstanceID, except from: ReplicaID,
+                        into out: inout CompositionOutput) {
+        guard parameters.floodFanout > 0 else { return }
+        for _ in 0..<parameters.floodFanout {
+            let target = ReplicaID(Int(rng.next() % UInt64(config.replicaCount)))
+            guard target != me, target != from else { continue }
+            out.effects.append(.send(.consensus(from: me, instance: instance, message), to: target))
+        }
+    }
+
+    /// A replica that now coordinates another replica's D-instance proposes no-ops
+    /// for the slots the O-instance referenced but nobody disseminated (case 1).
+    mutating func fillNoops(into out: inout CompositionOutput) {
+        for i in 0..<config.replicaCount where i != me.index && d[i].isPrimary {
+            var effects: [InstanceEffect] = []
+            while d[i].canPropose && d[i].nextProposal <= maxReferenced[i] {
+                d[i].propose(.noop, into: &effects)
+            }
+            absorbD(ReplicaID(i), effects, into: &out)
+        }
+    }
+
+    /// Reinstates a restarted replica as the coordinator of its own D-instance by a
+    /// view change to the next view it leads; f+1 replicas must ask for it (§3.2.5).
+    mutating func reinstate(_ r: ReplicaID, into out: inout CompositionOutput) {
+        let n = UInt64(config.replicaCount)
+        let target = ViewNumber((d[r.index].view.rawValue / n + 1) * n)
+        var effects: [InstanceEffect] = []
+        d[r.index].requestView(target, into: &effects)
+        absorbD(r, effects, into: &out)
+    }
+
+    // MARK: - The O-primary
+
+    /// The O-primary learned that D-slot `ref` exists (optimistic) or committed
+    /// (probation): queue it for ordering, keeping each D-instance in slot order.
+    mutating func noteSeen(_ ref: DSlotRef, into out: inout CompositionOutput) {
+        guard o.isPrimary else { return }
+        let i = ref.replica.index
+        guard ref.sequence > queued[i], ref.sequence > dExecuted[i] else { return }
+        if onProbation(ref) && !d[i].isCommitted(at: ref.sequence) { return }
+        seenAhead[i].insert(ref.sequence)
+        while seenAhead[i].remove(queued[i].advanced(by: 1)) != nil {
+            queued[i] = queued[i].advanced(by: 1)
+            toOrder.append(DSlotRef(replica: ref.replica, sequence: queued[i]))
+        }
+        proposeOrder(into: &out)
+    }
+
+    /// Proposes queued references, several per O-slot, keeping a few O-proposals in flight.
+    mutating func proposeOrder(into out: inout CompositionOutput) {
+        var effects: [InstanceEffect] = []
+        while !toOrder.isEmpty, o.canPropose,
+              o.nextProposal.rawValue - o.lastDelivered.rawValue <= UInt64(parameters.maxOutstandingOrderProposals) {
+            var refs: [DSlotRef] = []
+            while refs.count < parameters.maxRefsPerProposal, let ref = toOrder.popFirst() { refs.append(ref) }
+            o.propose(.order(OrderBatch(refs: refs)), into: &effects)
+        }
+        absorbO(effects, into: &out)
+    }
+
+    /// A new O-primary re-queues every D-slot it knows of that no delivered O-slot
+    /// ordered yet (duplicates are skipped at execution).
+    mutating func becameOrderingPrimary(into out: inout CompositionOutput) {
+        toOrder.removeAll()
+        for i in 0..<config.replicaCount {
+            queued[i] = max(maxOrdered[i], dExecuted[i])
+            seenAhead[i] = []
+            var s = queued[i].advanced(by: 1)
+            while s <= d[i].highWatermark, d[i].knowsProposal(at: s) {
+                noteSeen(DSlotRef(replica: ReplicaID(i), sequence: s), into: &out)
+                s = s.advanced(by: 1)
+            }
+        }
+    }
+
+    // MARK: - Accepting O-proposals
+
+    /// A replica accepts an O-proposal only once it has the D-PrePrepare of every
+    /// D-slot it references (or, on probation, once the D-slot committed).
+    func gateOpen(_ batch: OrderBatch) -> Bool {
+        batch.refs.allSatisfy { ref in
+            let i = ref.replica.index
+            guard i < config.replicaCount else { return true }  // executes as nothing
+            if ref.sequence <= dExecuted[i] || ref.sequence <= dSkipped[i] || dExecutedAbove[i].contains(ref.sequence) { return true }
+            if onProbation(ref) { return d[i].isCommitted(at: ref.sequence) }
+            return d[i].knowsProposal(at: ref.sequence)
+        }
+    }
+
+    mutating func releaseGated(into out: inout CompositionOutput) {
+        guard !gated.isEmpty else { return }
+        var still: [(from: ReplicaID, proposal: PrePrepare, age: Int)] = []
+        var ready: [(ReplicaID, PrePrepare)] = []
+        for g in gated {
+            if case .order(let b) = g.proposal.payload, !gateOpen(b) { still.append(g) } else { ready.append((g.from, g.proposal)) }
+        }
+        guard !ready.isEmpty else { return }
+        gated = still
+        for (from, pp) in ready {
+            var effects: [InstanceEffect] = []
+            o.receive(.prePrepare(pp), from: from, into: &effects)
+            absorbO(effects, into: &out)
+        }
+    }
+
+    mutating func armGateTimer(into out: inout CompositionOutput) {
+        guard !gateTimerRunning, !gated.isEmpty else { return }
+        gateTimerRunning = true
+        out.effects.append(.setTimer(.orderGate, afterNanos: parameters.orderGateTimeoutNanos))
+    }
+
+    /// O-proposals waited a whole gate period: suspect the O-primary if it broke the
+    /// rules (references outside the window, optimistic ordering on probation),
+    /// otherwise the D-instances that did not disseminate what it referenced.
+    mutating func gateTimedOut(into out: inout CompositionOutput) {
+        gateTimerRunning = false
+        var suspectOrdering = false
+        var suspectD = Set<Int>()
+        gated.removeAll { $0.proposal.view < o.view }
+        for k in gated.indices {
+            gated[k].age += 1
+            guard gated[k].age >= 2, case .order(let b) = gated[k].proposal.payload else { continue }
+            for ref in b.refs {
+                let i = ref.replica.index
+                guard i < config.replicaCount, !d[i].knowsProposal(at: ref.sequence) || onProbation(ref) else { continue }
+                if ref.sequence > d[i].highWatermark { suspectOrdering = true }
+                else if onProbation(ref) && ref.sequence > probationFrom[i].advanced(by: 4) && !d[i].isCommitted(at: ref.sequence) {
+                    suspectOrdering = true
+                } else if !d[i].knowsProposal(at: ref.sequence) { suspectD.insert(i) }
+            }
+        }
+        var effects: [InstanceEffect] = []
+        if suspectOrdering { o.suspectPrimary(into: &effects); absorbO(effects, into: &out) }
+        for i in suspectD.sorted() {
+            effects.removeAll()
+            d[i].suspectPrimary(into: &effects)
+            absorbD(ReplicaID(i), effects, into: &out)
+        }
+        fillNoops(into: &out)
+        armGateTimer(into: &out)
+    }
+
+    /// O-primary liveness (case 2): disseminated D-slots must get ordered.
+    mutating func watchOrdering(into out: inout CompositionOutput) {
+        watchTimerRunning = false
+        let waiting = (0..<config.replicaCount).contains { i in
+            let committed = d[i].lastDelivered
+            return committed > maxOrdered[i] && committed > dExecuted[i]
+        }
+        if waiting && o.lastDelivered == watchLastODelivered && o.isViewActive {
+            var effects: [InstanceEffect] = []
+            o.suspectPrimary(into: &effects)
+            absorbO(effects, into: &out)
+        }
+        watchLastODelivered = o.lastDelivered
+        if waiting { armWatch(into: &out) }
+    }
+
+    mutating func armWatch(into out: inout CompositionOutput) {
+        guard !watchTimerRunning else { return }
+        watchTimerRunning = true
+        out.effects.append(.setTimer(.orderWatch, afterNanos: parameters.orderWatchNanos))
+    }
+}

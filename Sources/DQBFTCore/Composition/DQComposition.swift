@@ -1,0 +1,215 @@
+import DequeModule
+
+/// The DQBFT paradigm over any PBFT-style instance: every replica disseminates its
+/// own clients' batches in its own D-instance, and one O-instance orders small
+/// references `(replica, D-slot)` to them. An execution slot is one O-slot; it runs
+/// once every D-slot it references has committed.
+///
+/// Implements the paper's §3.2: optimistic ordering (the O-primary orders a D-slot
+/// as soon as it sees the D-PrePrepare; replicas wait for the matching D-PrePrepare
+/// before accepting the O-proposal), probation after a D-instance view change
+/// (order only disseminated slots; length doubles with each view change; an
+/// O-primary that orders optimistically for a D-instance on probation is
+/// replaced), flooding of D-PrePrepares to a random subset, per-instance view
+/// changes (cases 1–3), no-ops for referenced D-slots whose coordinator was
+/// replaced, reinstating a restarted replica's D-instance, and checkpoints of
+/// every instance.
+///
+/// Guarantees: every correct replica executes the same sequence of batches (each
+/// O-slot's references, in order, duplicates skipped), because each D-slot and
+/// each O-slot satisfies P1/P2; only a D-instance's original owner proposes client
+/// batches in it (others propose no-ops).
+public struct DQComposition: Composition {
+    let me: ReplicaID
+    let config: ClusterConfiguration
+    let parameters: DQParameters
+    public internal(set) var d: [PBFTInstance]
+    public internal(set) var o: PBFTInstance
+    var rng: SeededRandom
+
+    /// Committed D-slot batches not yet executed, per D-instance.
+    var dBatches: [[SequenceNumber: Batch]]
+    /// Highest D-slot executed without gaps, per D-instance.
+    var dExecuted: [SequenceNumber]
+    /// D-slots executed above `dExecuted` (a faulty O-primary may order out of order).
+    var dExecutedAbove: [Set<SequenceNumber>]
+    /// D-slots a D-instance checkpoint let this replica skip (covered by app state).
+    var dSkipped: [SequenceNumber]
+    /// Highest D-slot referenced by any O-proposal seen, per D-instance.
+    var maxReferenced: [SequenceNumber]
+    /// Highest D-slot referenced by a delivered O-slot, per D-instance.
+    var maxOrdered: [SequenceNumber]
+    /// View changes each D-instance went through, and the D-slot its probation lasts to.
+    var dViewChanges: [Int]
+    var probationUntil: [SequenceNumber]
+    var probationFrom: [SequenceNumber]
+
+    // O-primary side.
+    var toOrder = Deque<DSlotRef>()
+    /// Highest D-slot queued for ordering per D-instance, and slots seen beyond it.
+    var queued: [SequenceNumber]
+    var seenAhead: [Set<SequenceNumber>]
+
+    /// Delivered O-slots waiting for execution, in O-order.
+    var oSlots = Deque<(sequence: SequenceNumber, refs: [DSlotRef])>()
+    var nextExecution = SequenceNumber(1)
+    /// O-proposals waiting for the D-PrePrepares they reference, with their age in gate periods.
+    var gated: [(from: ReplicaID, proposal: PrePrepare, age: Int)] = []
+    var gateTimerRunning = false
+    var watchTimerRunning = false
+    var watchLastODelivered = SequenceNumber.zero
+
+    public init(config: ClusterConfiguration, me: ReplicaID, pbft: PBFTParameters, dq: DQParameters,
+                genesis: Digest, signerFactory: () -> any ReplicaSigner, seed: UInt64) {
+        self.me = me
+        self.config = config
+        self.parameters = dq
+        let n = config.replicaCount
+        d = (0..<n).map { r in
+            PBFTInstance(id: .dissemination(ReplicaID(r)), config: config, me: me, initialPrimary: ReplicaID(r),
+                         parameters: pbft, genesisDigest: Self.dCheckpointDigest(ReplicaID(r), .zero), signer: signerFactory())
+        }
+        o = PBFTInstance(id: .main, config: config, me: me, initialPrimary: dq.orderingPrimary, parameters: pbft,
+                         genesisDigest: genesis, signer: signerFactory())
+        rng = SeededRandom(seed: seed ^ (UInt64(me.rawValue) &* 0x9E37_79B9))
+        dBatches = Array(repeating: [:], count: n)
+        dExecuted = Array(repeating: .zero, count: n)
+        dExecutedAbove = Array(repeating: [], count: n)
+        dSkipped = Array(repeating: .zero, count: n)
+        maxReferenced = Array(repeating: .zero, count: n)
+        maxOrdered = Array(repeating: .zero, count: n)
+        dViewChanges = Array(repeating: 0, count: n)
+        probationUntil = Array(repeating: .zero, count: n)
+        probationFrom = Array(repeating: .zero, count: n)
+        queued = Array(repeating: .zero, count: n)
+        seenAhead = Array(repeating: [], count: n)
+    }
+
+    /// D-instance checkpoints only let the instance forget executed slots (their
+    /// effect is in the application state), so the digest names the slot.
+    static func dCheckpointDigest(_ r: ReplicaID, _ s: SequenceNumber) -> Digest {
+        var w = WireWriter(capacity: 11)
+        w.write(UInt8(0xD0)); w.write(r); w.write(s)
+        return Digest.of(w.bytes)
+    }
+
+    public var kind: ProtocolKind { .dqpbft }
+    public var replyView: ViewNumber { o.view }
+    var own: PBFTInstance { d[me.index] }
+
+    public func proposes(_ request: ClientRequest) -> Bool { request.assignedReplica == me }
+    public func forwardTarget(for request: ClientRequest) -> ReplicaID? {
+        request.assignedReplica.index < config.replicaCount ? request.assignedReplica : nil
+    }
+    public var canPropose: Bool { own.canPropose }
+    public func isCheckpoint(_ sequence: SequenceNumber) -> Bool { o.isCheckpoint(sequence) }
+
+    func onProbation(_ ref: DSlotRef) -> Bool { ref.sequence <= probationUntil[ref.replica.index] }
+
+    // MARK: - Inputs
+
+    public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
+        let slot = own.nextProposal
+        var effects: [InstanceEffect] = []
+        d[me.index].propose(.requests(batch), into: &effects)
+        absorbD(me, effects, into: &out)
+        if !onProbation(DSlotRef(replica: me, sequence: slot)) { noteSeen(DSlotRef(replica: me, sequence: slot), into: &out) }
+    }
+
+    public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
+                                 into out: inout CompositionOutput) {
+        if instance == .main {
+            if case .prePrepare(let pp) = message, case .order(let batch) = pp.payload {
+                for ref in batch.refs where ref.replica.index < config.replicaCount {
+                    maxReferenced[ref.replica.index] = max(maxReferenced[ref.replica.index],
+                                                           min(ref.sequence, d[ref.replica.index].highWatermark))
+                }
+                if !gateOpen(batch) {
+                    if gated.count < parameters.maxGatedProposals { gated.append((from, pp, 0)) }
+                    armGateTimer(into: &out)
+                    fillNoops(into: &out)
+                    return
+                }
+            }
+            var effects: [InstanceEffect] = []
+            o.receive(message, from: from, into: &effects)
+            absorbO(effects, into: &out)
+            return
+        }
+        let r = Int(instance.rawValue)
+        guard r < config.replicaCount else { return }
+        let replica = ReplicaID(r)
+        if case .status = message, from == replica, d[r].primary != replica, d[r].isViewActive {
+            reinstate(replica, into: &out)
+        }
+        var effects: [InstanceEffect] = []
+        d[r].receive(message, from: from, into: &effects)
+        absorbD(replica, effects, into: &out)
+        if case .prePrepare(let pp) = message, case .requests = pp.payload {
+            let ref = DSlotRef(replica: replica, sequence: pp.sequence)
+            if from == d[r].primary, pp.view == d[r].view { flood(message, instance: instance, except: from, into: &out) }
+            if !onProbation(ref), d[r].knowsProposal(at: pp.sequence) { noteSeen(ref, into: &out) }
+        }
+        releaseGated(into: &out)
+    }
+
+    public mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput) {
+        switch timer {
+        case .instance(let id, let t):
+            var effects: [InstanceEffect] = []
+            if id == .main {
+                o.timerFired(t, into: &effects)
+                absorbO(effects, into: &out)
+            } else if Int(id.rawValue) < config.replicaCount {
+                let r = Int(id.rawValue)
+                d[r].timerFired(t, into: &effects)
+                absorbD(ReplicaID(r), effects, into: &out)
+            }
+        case .orderGate: gateTimedOut(into: &out)
+        case .orderWatch: watchOrdering(into: &out)
+        case .batch, .request, .stateTransfer: break
+        }
+    }
+
+    public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
+        let r = request.assignedReplica.index
+        guard r < config.replicaCount else { return }
+        var effects: [InstanceEffect] = []
+        d[r].suspectPrimary(into: &effects)
+        absorbD(request.assignedReplica, effects, into: &out)
+    }
+
+    public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
+        guard o.isCheckpoint(sequence) else { return }
+        var effects: [InstanceEffect] = []
+        o.checkpoint(at: sequence, stateDigest: stateDigest, into: &effects)
+        absorbO(effects, into: &out)
+    }
+
+    public mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput) {
+        nextExecution = sequence.advanced(by: 1)
+        while let first = oSlots.first, first.sequence <= sequence { oSlots.removeFirst() }
+        executeReady(into: &out)
+    }
+
+    public mutating func recover(into out: inout CompositionOutput) {
+        gateTimerRunning = false
+        watchTimerRunning = false
+        var effects: [InstanceEffect] = []
+        o.recover(into: &effects)
+        absorbO(effects, into: &out)
+        for r in 0..<config.replicaCount {
+            effects.removeAll()
+            d[r].recover(into: &effects)
+            absorbD(ReplicaID(r), effects, into: &out)
+        }
+        armGateTimer(into: &out)
+        armWatch(into: &out)
+    }
+
+    public var status: String {
+        "o.view=\(o.view.rawValue) o.active=\(o.isViewActive) o.delivered=\(o.lastDelivered.rawValue) next=\(nextExecution.rawValue) "
+            + "own.view=\(own.view.rawValue) own.next=\(own.nextProposal.rawValue) gated=\(gated.count) toOrder=\(toOrder.count) "
+            + "dExec=\(dExecuted.map(\.rawValue))"
+    }
+}

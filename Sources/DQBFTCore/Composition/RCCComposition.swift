@@ -1,0 +1,146 @@
+/// RCC (Gupta et al.): N concurrent PBFT instances, instance i led by replica i;
+/// round k executes slot k of instance 0, 1, …, N−1 in that fixed order. An idle
+/// primary proposes no-ops so rounds can close; a failed primary's instance
+/// changes view on its own and its new primary fills it with no-ops.
+///
+/// Guarantees: execution slot (k−1)·N + i + 1 is slot k of instance i, identical on
+/// every correct replica (each instance satisfies P1/P2); a slow instance delays
+/// every round — the weakness the DQBFT paradigm avoids.
+public struct RCCComposition: Composition {
+    let me: ReplicaID
+    let config: ClusterConfiguration
+    public internal(set) var instances: [PBFTInstance]
+    /// Delivered batches per instance, waiting for their round.
+    var delivered: [[SequenceNumber: Batch]]
+    var nextExecution = SequenceNumber(1)
+    /// Highest slot any instance is known to have proposed (drives no-ops).
+    var highestKnown = SequenceNumber.zero
+
+    public init(config: ClusterConfiguration, me: ReplicaID, pbft: PBFTParameters, genesis: Digest,
+                signer: any ReplicaSigner) {
+        self.me = me
+        self.config = config
+        instances = (0..<config.replicaCount).map { r in
+            PBFTInstance(id: .dissemination(ReplicaID(r)), config: config, me: me, initialPrimary: ReplicaID(r),
+                         parameters: pbft, genesisDigest: genesis, signer: signer)
+        }
+        delivered = Array(repeating: [:], count: config.replicaCount)
+    }
+
+    var n: UInt64 { UInt64(config.replicaCount) }
+    public var kind: ProtocolKind { .rcc }
+    public var replyView: ViewNumber { instances[me.index].view }
+    public func proposes(_ request: ClientRequest) -> Bool { request.assignedReplica == me }
+    public func forwardTarget(for request: ClientRequest) -> ReplicaID? {
+        request.assignedReplica.index < config.replicaCount ? request.assignedReplica : nil
+    }
+    public var canPropose: Bool { instances[me.index].canPropose }
+
+    public func isCheckpoint(_ sequence: SequenceNumber) -> Bool {
+        sequence.rawValue % n == 0 && instances[0].isCheckpoint(SequenceNumber(sequence.rawValue / n))
+    }
+
+    public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
+        var effects: [InstanceEffect] = []
+        instances[me.index].propose(.requests(batch), into: &effects)
+        absorb(me.index, effects, into: &out)
+    }
+
+    public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
+                                 into out: inout CompositionOutput) {
+        let i = Int(instance.rawValue)
+        guard i < config.replicaCount else { return }
+        if case .prePrepare(let pp) = message { highestKnown = max(highestKnown, min(pp.sequence, instances[i].highWatermark)) }
+        var effects: [InstanceEffect] = []
+        instances[i].receive(message, from: from, into: &effects)
+        absorb(i, effects, into: &out)
+        fillNoops(into: &out)
+    }
+
+    public mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput) {
+        guard case .instance(let id, let t) = timer, Int(id.rawValue) < config.replicaCount else {
+            if case .batch = timer { fillNoops(into: &out) }
+            return
+        }
+        var effects: [InstanceEffect] = []
+        instances[Int(id.rawValue)].timerFired(t, into: &effects)
+        absorb(Int(id.rawValue), effects, into: &out)
+        fillNoops(into: &out)
+    }
+
+    public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
+        let i = request.assignedReplica.index
+        guard i < config.replicaCount else { return }
+        var effects: [InstanceEffect] = []
+        instances[i].suspectPrimary(into: &effects)
+        absorb(i, effects, into: &out)
+    }
+
+    public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
+        guard isCheckpoint(sequence) else { return }
+        let round = SequenceNumber(sequence.rawValue / n)
+        for i in instances.indices {
+            var effects: [InstanceEffect] = []
+            instances[i].checkpoint(at: round, stateDigest: stateDigest, into: &effects)
+            absorb(i, effects, into: &out)
+        }
+    }
+
+    public mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput) {
+        nextExecution = sequence.advanced(by: 1)
+        let round = SequenceNumber(sequence.rawValue / n)
+        for i in delivered.indices { delivered[i] = delivered[i].filter { $0.key > round } }
+        executeReady(into: &out)
+    }
+
+    public mutating func recover(into out: inout CompositionOutput) {
+        for i in instances.indices {
+            var effects: [InstanceEffect] = []
+            instances[i].recover(into: &effects)
+            absorb(i, effects, into: &out)
+        }
+    }
+
+    /// Every instance this replica leads that lags behind the others proposes
+    /// no-ops up to the highest known slot (idle primaries, taken-over instances).
+    mutating func fillNoops(into out: inout CompositionOutput) {
+        for i in instances.indices where instances[i].isPrimary {
+            // The own instance proposes no-ops only when it has nothing better: the
+            // replica's batching fills it with client batches first.
+            var effects: [InstanceEffect] = []
+            while instances[i].canPropose && instances[i].nextProposal <= highestKnown {
+                instances[i].propose(.noop, into: &effects)
+            }
+            absorb(i, effects, into: &out)
+        }
+    }
+
+    mutating func absorb(_ i: Int, _ effects: [InstanceEffect], into out: inout CompositionOutput) {
+        guard !effects.isEmpty else { return }
+        let (slots, needs) = out.add(effects, from: .dissemination(ReplicaID(i)), me: me)
+        if let (seq, digest) = needs {
+            let global = SequenceNumber(seq.rawValue * n)
+            if global >= nextExecution { out.needsState = (global, digest) }
+        }
+        for (seq, payload) in slots {
+            highestKnown = max(highestKnown, seq)
+            if case .requests(let b) = payload { delivered[i][seq] = b } else { delivered[i][seq] = .noop }
+        }
+        if !slots.isEmpty { executeReady(into: &out) }
+    }
+
+    /// Executes slots in the fixed round-robin order while they are delivered.
+    mutating func executeReady(into out: inout CompositionOutput) {
+        while true {
+            let g = nextExecution.rawValue - 1
+            let i = Int(g % n), slot = SequenceNumber(g / n + 1)
+            guard let batch = delivered[i].removeValue(forKey: slot) else { return }
+            out.executions.append((nextExecution, [DQComposition.assigned(batch, to: ReplicaID(i))]))
+            nextExecution = nextExecution.advanced(by: 1)
+        }
+    }
+
+    public var status: String {
+        "next=\(nextExecution.rawValue) views=\(instances.map(\.view.rawValue)) delivered=\(instances.map(\.lastDelivered.rawValue))"
+    }
+}

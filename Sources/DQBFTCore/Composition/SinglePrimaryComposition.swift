@@ -1,0 +1,74 @@
+/// The classic shape: one PBFT instance orders client batches; its slots are the
+/// execution order. The primary proposes; backups forward requests to it.
+public struct SinglePrimaryComposition: Composition {
+    public var instance: PBFTInstance
+    let me: ReplicaID
+
+    public init(config: ClusterConfiguration, me: ReplicaID, parameters: PBFTParameters, genesis: Digest,
+                signer: any ReplicaSigner) {
+        self.me = me
+        instance = PBFTInstance(id: .main, config: config, me: me, parameters: parameters, genesisDigest: genesis,
+                                signer: signer)
+    }
+
+    public var kind: ProtocolKind { .pbft }
+    public var replyView: ViewNumber { instance.view }
+    public func proposes(_ request: ClientRequest) -> Bool { instance.isPrimary && instance.isViewActive }
+    public func forwardTarget(for request: ClientRequest) -> ReplicaID? { instance.isViewActive ? instance.primary : nil }
+    public var canPropose: Bool { instance.canPropose }
+    public func isCheckpoint(_ sequence: SequenceNumber) -> Bool { instance.isCheckpoint(sequence) }
+
+    public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
+        var effects: [InstanceEffect] = []
+        instance.propose(.requests(batch), into: &effects)
+        absorb(effects, into: &out)
+    }
+
+    public mutating func receive(_ message: ConsensusMessage, instance id: InstanceID, from: ReplicaID,
+                                 into out: inout CompositionOutput) {
+        guard id == .main else { return }
+        var effects: [InstanceEffect] = []
+        instance.receive(message, from: from, into: &effects)
+        absorb(effects, into: &out)
+    }
+
+    public mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput) {
+        guard case .instance(.main, let t) = timer else { return }
+        var effects: [InstanceEffect] = []
+        instance.timerFired(t, into: &effects)
+        absorb(effects, into: &out)
+    }
+
+    public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
+        var effects: [InstanceEffect] = []
+        instance.suspectPrimary(into: &effects)
+        absorb(effects, into: &out)
+    }
+
+    public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
+        guard instance.isCheckpoint(sequence) else { return }
+        var effects: [InstanceEffect] = []
+        instance.checkpoint(at: sequence, stateDigest: stateDigest, into: &effects)
+        absorb(effects, into: &out)
+    }
+
+    public mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput) {}
+
+    public mutating func recover(into out: inout CompositionOutput) {
+        var effects: [InstanceEffect] = []
+        instance.recover(into: &effects)
+        absorb(effects, into: &out)
+    }
+
+    mutating func absorb(_ effects: [InstanceEffect], into out: inout CompositionOutput) {
+        let (delivered, needs) = out.add(effects, from: .main, me: me)
+        if let needs { out.needsState = needs }
+        for (seq, payload) in delivered {
+            if case .requests(let b) = payload { out.executions.append((seq, [b])) }
+        }
+    }
+
+    public var status: String {
+        "view=\(instance.view.rawValue) active=\(instance.isViewActive) low=\(instance.lowWatermark.rawValue) delivered=\(instance.lastDelivered.rawValue)"
+    }
+}

@@ -1,0 +1,41 @@
+/// One client command: an opaque operation for the state machine, tagged with the
+/// client and a per-client timestamp that only grows.
+///
+/// Guarantees: `(client, timestamp)` identifies the command for deduplication; the
+/// operation bytes are never interpreted by consensus, only by the state machine.
+public struct ClientRequest: Hashable, Sendable {
+    public var client: ClientID
+    /// Per-client, strictly increasing; replicas execute each `(client, timestamp)` once.
+    public var timestamp: UInt64
+    /// The replica the client is assigned to (its coordinator in DQ protocols).
+    public var assignedReplica: ReplicaID
+    public var operation: [UInt8]
+
+    public init(client: ClientID, timestamp: UInt64, assignedReplica: ReplicaID = ReplicaID(0), operation: [UInt8]) {
+        self.client = client
+        self.timestamp = timestamp
+        self.assignedReplica = assignedReplica
+        self.operation = operation
+    }
+
+    /// Encoded size on the wire (see `encode(into:)`).
+    @inlinable public var encodedSize: Int { 8 + 8 + 2 + 4 + operation.count }
+}
+
+/// The result a replica returns for one executed request.
+///
+/// Guarantees: correct replicas that execute the same request on the same state
+/// produce byte-identical replies, so a client can match f+1 of them.
+public struct ClientReply: Hashable, Sendable {
+    public var client: ClientID
+    public var timestamp: UInt64
+    public var view: ViewNumber
+    public var replica: ReplicaID
+    public var result: [UInt8]
+
+    public init(client: ClientID, timestamp: UInt64, view: ViewNumber, replica: ReplicaID, result: [UInt8]) {
+        self.client = client; self.timestamp = timestamp; self.view = view; self.replica = replica; self.result = result
+    }
+
+    @inlinable public var encodedSize: Int { 8 + 8 + 8 + 2 + 4 + result.count }
+}

@@ -1,0 +1,58 @@
+/// The fault model a protocol assumes.
+public enum FaultModel: String, Sendable, Codable, CaseIterable {
+    /// Byzantine faults only: N ≥ 3f+1, quorums of 2f+1.
+    case byzantine
+    /// Byzantine faults, but every replica has a trusted subsystem that can only
+    /// crash: N ≥ 2f+1, quorums of f+1.
+    case hybrid
+}
+
+/// The static shape of a cluster: how many replicas, how many may be faulty, and
+/// the quorum sizes every protocol derives from them.
+///
+/// Guarantees (checked at construction): any two quorums intersect in at least one
+/// correct replica, and a quorum of correct replicas exists (liveness).
+public struct ClusterConfiguration: Hashable, Sendable {
+    public let replicaCount: Int
+    public let faultModel: FaultModel
+    /// The number of faulty replicas tolerated.
+    public let f: Int
+
+    /// Largest f the model tolerates with `replicaCount` replicas.
+    public static func maxFaults(replicas: Int, model: FaultModel) -> Int {
+        switch model {
+        case .byzantine: return (replicas - 1) / 3
+        case .hybrid: return (replicas - 1) / 2
+        }
+    }
+
+    public init(replicas: Int, faultModel: FaultModel, f: Int? = nil) {
+        let f = f ?? Self.maxFaults(replicas: replicas, model: faultModel)
+        precondition(replicas >= 1 && replicas < Int(UInt16.max), "replica count out of range")
+        precondition(f >= 0 && f <= Self.maxFaults(replicas: replicas, model: faultModel),
+                     "f=\(f) too large for N=\(replicas) under \(faultModel)")
+        self.replicaCount = replicas
+        self.faultModel = faultModel
+        self.f = f
+        // Two quorums intersect in more than f replicas (BFT) or at least one (hybrid,
+        // where faulty replicas cannot equivocate).
+        let q = quorum
+        switch faultModel {
+        case .byzantine: precondition(2 * q - replicas >= f + 1, "BFT quorums must intersect in a correct replica")
+        case .hybrid: precondition(2 * q - replicas >= 1, "hybrid quorums must intersect")
+        }
+        precondition(replicas - f >= q, "a quorum of correct replicas must exist")
+    }
+
+    /// Agreement quorum: 2f+1 (BFT) or f+1 (hybrid).
+    public var quorum: Int { faultModel == .byzantine ? 2 * f + 1 : f + 1 }
+    /// Weak certificate: f+1 matching votes contain at least one correct replica.
+    public var weakQuorum: Int { f + 1 }
+    /// Replies a client waits for (f+1 matching).
+    public var replyQuorum: Int { f + 1 }
+    public var replicas: [ReplicaID] { (0..<replicaCount).map { ReplicaID($0) } }
+    /// Primary of `view` for an instance whose view-0 primary is `initial`.
+    @inlinable public func primary(of view: ViewNumber, initial: ReplicaID = ReplicaID(0)) -> ReplicaID {
+        ReplicaID(UInt16((UInt64(initial.rawValue) + view.rawValue) % UInt64(replicaCount)))
+    }
+}

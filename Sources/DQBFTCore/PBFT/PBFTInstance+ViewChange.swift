@@ -1,0 +1,159 @@
+extension PBFTInstance {
+    /// Leaves the current view and asks for `target`, reporting what this replica
+    /// prepared and pre-prepared above its stable checkpoint.
+    mutating func startViewChange(to target: ViewNumber, into out: inout [InstanceEffect]) {
+        guard target > view else { return }
+        view = target
+        isViewActive = false
+        progressTimerRunning = false
+        out.append(.cancelTimer(.progress))
+        var prepared: [SlotClaim] = []
+        var prePrepared: [SlotClaim] = []
+        for (seq, slot) in slots.sorted(by: { $0.key < $1.key }) where seq > lowWatermark {
+            if let v = slot.preparedView, let d = slot.preparedDigest {
+                prepared.append(SlotClaim(sequence: seq, view: v, digest: d))
+            }
+            if let v = slot.acceptedView, let d = slot.acceptedDigest {
+                prePrepared.append(SlotClaim(sequence: seq, view: v, digest: d))
+            }
+        }
+        var signed = SignedViewChange(
+            sender: me,
+            viewChange: ViewChange(newView: target, stableSequence: stable.sequence, stableDigest: stable.digest,
+                                   prepared: prepared, prePrepared: prePrepared),
+            signature: [])
+        signed.signature = signer.sign(signed.signedBytes(instance: id))
+        let message = ViewChangeMessage(signed: signed, checkpointProof: stable.proof)
+        viewChanges[me] = message
+        out.append(.broadcast(.viewChange(message)))
+        let backoff = UInt64(1) << UInt64(min(failedViewChanges, 6))
+        out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos * backoff))
+        tryBecomePrimary(into: &out)
+    }
+
+    /// No NEW-VIEW arrived in time. If f+1 replicas also want this view its primary
+    /// failed, so move to the next; otherwise this replica is alone in suspecting
+    /// and re-sends its view change (it keeps learning commits meanwhile).
+    mutating func viewChangeTimedOut(into out: inout [InstanceEffect]) {
+        failedViewChanges += 1
+        let supporters = viewChanges.values.count { $0.signed.viewChange.newView >= view }
+        if supporters >= config.weakQuorum {
+            startViewChange(to: view.next, into: &out)
+        } else {
+            if let mine = viewChanges[me] { out.append(.broadcast(.viewChange(mine))) }
+            out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos))
+        }
+    }
+
+    mutating func onViewChange(_ message: ViewChangeMessage, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        let vc = message.signed.viewChange
+        guard message.signed.sender == sender,
+              isValid(CheckpointCertificate(sequence: vc.stableSequence, digest: vc.stableDigest,
+                                            proof: message.checkpointProof)) else { return }
+        if vc.stableSequence > lowWatermark {
+            makeStable(CheckpointCertificate(sequence: vc.stableSequence, digest: vc.stableDigest,
+                                             proof: message.checkpointProof), into: &out)
+        }
+        if vc.newView <= view && (isViewActive || vc.newView < view) {
+            help(sender, into: &out)
+            return
+        }
+        if let old = viewChanges[sender], old.signed.viewChange.newView >= vc.newView { return }
+        viewChanges[sender] = message
+        // Join rule (P4): f+1 replicas want a view above ours, so one correct does.
+        let higher = viewChanges.values.map(\.signed.viewChange.newView).filter { $0 > view }
+        if higher.count >= config.weakQuorum, let target = higher.min() {
+            startViewChange(to: target, into: &out)
+        }
+        tryBecomePrimary(into: &out)
+    }
+
+    /// The primary of the pending view announces it once a quorum of view changes
+    /// lets it decide every slot.
+    mutating func tryBecomePrimary(into out: inout [InstanceEffect]) {
+        guard !isViewActive, isPrimary else { return }
+        let messages = viewChanges.values.filter { $0.signed.viewChange.newView == view }
+            .sorted { $0.signed.sender < $1.signed.sender }
+        guard messages.count >= config.quorum,
+              let decision = NewViewDecision.decide(messages.map(\.signed), config: config,
+                                                    windowSize: parameters.windowSize),
+              let startMessage = messages.first(where: { $0.signed.viewChange.stableSequence == decision.startSequence })
+        else { return }
+        let newView = NewView(view: view, viewChanges: messages.map(\.signed),
+                              checkpointProof: startMessage.checkpointProof,
+                              startSequence: decision.startSequence, startDigest: decision.startDigest,
+                              proposals: decision.proposals)
+        out.append(.broadcast(.newView(newView)))
+        install(newView, into: &out)
+    }
+
+    mutating func onNewView(_ nv: NewView, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        guard nv.view > view || (nv.view == view && !isViewActive),
+              sender == config.primary(of: nv.view, initial: initialPrimary),
+              isValid(nv) else { return }
+        install(nv, into: &out)
+    }
+
+    /// Structural validation of a NEW-VIEW: a quorum of distinct view changes for
+    /// its view, a valid certificate for its start, and the same decision.
+    func isValid(_ nv: NewView) -> Bool {
+        var senders = ReplicaSet()
+        for vc in nv.viewChanges {
+            guard vc.viewChange.newView == nv.view, vc.sender.index < config.replicaCount,
+                  vc.viewChange.stableSequence <= nv.startSequence, senders.insert(vc.sender) else { return false }
+        }
+        guard senders.count >= config.quorum,
+              isValid(CheckpointCertificate(sequence: nv.startSequence, digest: nv.startDigest, proof: nv.checkpointProof)),
+              let decision = NewViewDecision.decide(nv.viewChanges, config: config, windowSize: parameters.windowSize)
+        else { return false }
+        return decision.startSequence == nv.startSequence && decision.startDigest == nv.startDigest
+            && decision.proposals == nv.proposals
+    }
+
+    /// Enters `nv.view`: adopts its checkpoint and accepts its proposals.
+    mutating func install(_ nv: NewView, into out: inout [InstanceEffect]) {
+        view = nv.view
+        isViewActive = true
+        failedViewChanges = 0
+        lastNewView = nv
+        out.append(.cancelTimer(.viewChange))
+        viewChanges = viewChanges.filter { $0.value.signed.viewChange.newView > view }
+        if nv.startSequence > lowWatermark {
+            makeStable(CheckpointCertificate(sequence: nv.startSequence, digest: nv.startDigest,
+                                             proof: nv.checkpointProof), into: &out)
+        }
+        for seq in Array(slots.keys) where seq > nv.startSequence {
+            slots[seq]!.acceptedView = nil
+            slots[seq]!.acceptedDigest = nil
+            slots[seq]!.sentCommit = false
+        }
+        for (i, digest) in nv.proposals.enumerated() {
+            let seq = nv.startSequence.advanced(by: Int64(i + 1))
+            guard inWindow(seq) else { break }
+            acceptDigest(digest, at: seq, payload: nil, into: &out)
+        }
+        nextProposal = max(nv.startSequence.advanced(by: Int64(nv.proposals.count + 1)), lowWatermark.advanced(by: 1))
+        out.append(.viewChanged(view, primary: primary))
+        armProgressTimer(into: &out)
+    }
+
+    /// A peer is behind (older view or checkpoint): send it what lets it catch up.
+    mutating func help(_ peer: ReplicaID, into out: inout [InstanceEffect]) {
+        guard helped[peer] != view || !isViewActive else { return }
+        helped[peer] = view
+        if isViewActive, let nv = lastNewView, nv.view == view { out.append(.send(.newView(nv), to: peer)) }
+        for c in stable.proof { out.append(.send(.checkpoint(c), to: peer)) }
+    }
+
+    /// Someone is ahead of us: tell it where we are, so it sends what we missed.
+    mutating func noteAhead(_ peer: ReplicaID, into out: inout [InstanceEffect]) {
+        guard askedAhead[peer] != view else { return }
+        askedAhead[peer] = view
+        out.append(.send(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark), to: peer))
+    }
+
+    mutating func onStatus(view peerView: ViewNumber, stable peerStable: SequenceNumber, from sender: ReplicaID,
+                           into out: inout [InstanceEffect]) {
+        if (isViewActive && peerView < view) || peerStable < lowWatermark { help(sender, into: &out) }
+    }
+}

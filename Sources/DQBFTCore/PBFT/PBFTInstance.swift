@@ -1,0 +1,301 @@
+/// One PBFT consensus instance (Castro–Liskov) as a pure state machine: it
+/// consumes verified messages, proposals and timer expiries and returns effects.
+///
+/// Normal case: PRE-PREPARE → PREPARE (quorum) → COMMIT (quorum); slots are
+/// processed out of order within the watermark window; checkpoints every
+/// `checkpointInterval` slots become stable with a quorum of signed CHECKPOINTs and
+/// advance the window; view changes carry prepared/pre-prepared claims and a
+/// checkpoint certificate; the new primary's NEW-VIEW is recomputed by backups.
+///
+/// Guarantees (the paper's P1–P4 under N ≥ 3f+1): no two correct replicas deliver
+/// different payloads for one slot (P1); a delivered payload is never delivered at
+/// another slot in a later view (P2); in a stable view with a correct primary every
+/// proposal commits (P3); f+1 replicas asking for a view change make it happen (P4).
+/// Messages must be authenticated before they reach this type.
+public struct PBFTInstance: Sendable {
+    public let id: InstanceID
+    public let config: ClusterConfiguration
+    public let me: ReplicaID
+    public let initialPrimary: ReplicaID
+    public let parameters: PBFTParameters
+    let signer: any ReplicaSigner
+
+    /// Current view (the target view while `isViewActive` is false).
+    public internal(set) var view: ViewNumber = .zero
+    /// False between asking for a view change and installing the new view.
+    public internal(set) var isViewActive = true
+    /// The stable checkpoint: slots at or below it are forgotten.
+    public internal(set) var lowWatermark: SequenceNumber = .zero
+    var stable: CheckpointCertificate
+    /// The state digest before anything executed (slot 0).
+    let genesis: Digest
+    /// Next slot the primary proposes at.
+    public internal(set) var nextProposal = SequenceNumber(1)
+    /// Highest slot delivered to the owner (or covered by a state transfer).
+    public internal(set) var lastDelivered: SequenceNumber = .zero
+    var slots: [SequenceNumber: PBFTSlot] = [:]
+    public var slotCount: Int { slots.count }
+    /// Recent signed checkpoints per replica above the low watermark (≤ 4 each).
+    var checkpointVotes: [ReplicaID: [SignedCheckpoint]] = [:]
+    /// The latest view change received from each replica.
+    var viewChanges: [ReplicaID: ViewChangeMessage] = [:]
+    /// The NEW-VIEW that installed the current view (re-sent to replicas left behind).
+    var lastNewView: NewView?
+    /// Consecutive failed view changes (the view-change timeout doubles with each).
+    var failedViewChanges = 0
+    var progressTimerRunning = false
+    /// Payload digests this replica is fetching, with the replicas asked next.
+    var fetching: [Digest: [ReplicaID]] = [:]
+    /// Replicas we sent a NEW-VIEW / checkpoint catch-up to, per view (rate limit).
+    var helped: [ReplicaID: ViewNumber] = [:]
+    /// Replicas we sent our status to, per view (rate limit).
+    var askedAhead: [ReplicaID: ViewNumber] = [:]
+
+    public init(id: InstanceID, config: ClusterConfiguration, me: ReplicaID, initialPrimary: ReplicaID = ReplicaID(0),
+                parameters: PBFTParameters = PBFTParameters(), genesisDigest: Digest, signer: any ReplicaSigner) {
+        precondition(config.faultModel == .byzantine, "PBFT needs N ≥ 3f+1")
+        precondition(signer.me == me, "the signer must sign as this replica")
+        self.id = id
+        self.config = config
+        self.me = me
+        self.initialPrimary = initialPrimary
+        self.parameters = parameters
+        self.signer = signer
+        self.genesis = genesisDigest
+        self.stable = CheckpointCertificate(sequence: .zero, digest: genesisDigest, proof: [])
+    }
+
+    public var primary: ReplicaID { config.primary(of: view, initial: initialPrimary) }
+    public var isPrimary: Bool { primary == me }
+    public var highWatermark: SequenceNumber { SequenceNumber(lowWatermark.rawValue + parameters.windowSize) }
+    /// True when this replica may propose now (primary, view active, window open).
+    public var canPropose: Bool { isPrimary && isViewActive && nextProposal <= highWatermark }
+    /// Slots proposed or accepted but not yet delivered.
+    public var hasPendingWork: Bool {
+        slots.contains { $0.key > lastDelivered && $0.value.acceptedDigest != nil }
+    }
+
+    /// True if this replica has seen a proposal (any payload) for `seq`, or delivered it.
+    public func knowsProposal(at seq: SequenceNumber) -> Bool {
+        if seq <= lastDelivered { return true }
+        guard let slot = slots[seq] else { return false }
+        return !slot.payloads.isEmpty || slot.acceptedDigest == Payload.noop.digest
+    }
+
+    /// True if `seq` committed here (a quorum of COMMITs) or was delivered.
+    public func isCommitted(at seq: SequenceNumber) -> Bool {
+        seq <= lastDelivered || slots[seq]?.committedDigest != nil
+    }
+
+    /// Asks for a view change to `target` (e.g. to reinstate a restarted coordinator).
+    public mutating func requestView(_ target: ViewNumber, into out: inout [InstanceEffect]) {
+        guard target > view else { return }
+        startViewChange(to: target, into: &out)
+    }
+
+    // MARK: - Proposing
+
+    /// Proposes `payload` at the next free slot. Only valid when `canPropose`.
+    public mutating func propose(_ payload: Payload, into out: inout [InstanceEffect]) {
+        precondition(canPropose, "propose called when this replica may not propose")
+        let seq = nextProposal
+        nextProposal = seq.advanced(by: 1)
+        let pp = PrePrepare(view: view, sequence: seq, payload: payload)
+        out.append(.broadcast(.prePrepare(pp)))
+        accept(pp, into: &out)
+    }
+
+    // MARK: - Receiving
+
+    /// Handles one authenticated message from replica `sender`.
+    public mutating func receive(_ message: ConsensusMessage, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        guard sender != me, sender.index < config.replicaCount else { return }
+        switch message {
+        case .prePrepare(let pp): onPrePrepare(pp, from: sender, into: &out)
+        case .prepare(let v): onPrepare(v, from: sender, into: &out)
+        case .commit(let v): onCommit(v, from: sender, into: &out)
+        case .checkpoint(let c): onCheckpoint(c, from: sender, into: &out)
+        case .viewChange(let vc): onViewChange(vc, from: sender, into: &out)
+        case .newView(let nv): onNewView(nv, from: sender, into: &out)
+        case .fetch(let d): onFetch(d, from: sender, into: &out)
+        case .payload(let p): onPayload(p, into: &out)
+        case .status(let v, let s): onStatus(view: v, stable: s, from: sender, into: &out)
+        }
+    }
+
+    func inWindow(_ seq: SequenceNumber) -> Bool { seq > lowWatermark && seq <= highWatermark }
+
+    mutating func onPrePrepare(_ pp: PrePrepare, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        guard inWindow(pp.sequence) else { return }
+        // Keep the payload whatever the view: a later commit quorum may need it.
+        let digest = pp.payload.digest
+        slots[pp.sequence, default: PBFTSlot()].payloads[digest] = pp.payload
+        if fetching[digest] != nil { fetching[digest] = nil; tryDeliver(into: &out) }
+        guard pp.view == view, isViewActive, sender == primary else {
+            if pp.view > view { noteAhead(sender, into: &out) }
+            return
+        }
+        if let accepted = slots[pp.sequence]?.acceptedView, accepted == view { return }  // one proposal per view
+        accept(pp, into: &out)
+    }
+
+    /// Accepts `pp` as this view's proposal for its slot and votes PREPARE.
+    mutating func accept(_ pp: PrePrepare, into out: inout [InstanceEffect]) {
+        acceptDigest(pp.payload.digest, at: pp.sequence, payload: pp.payload, into: &out)
+    }
+
+    mutating func acceptDigest(_ digest: Digest, at seq: SequenceNumber, payload: Payload?, into out: inout [InstanceEffect]) {
+        var slot = slots[seq, default: PBFTSlot()]
+        slot.acceptedView = view
+        slot.acceptedDigest = digest
+        slot.sentCommit = false
+        if let payload { slot.payloads[digest] = payload }
+        let key = PBFTSlot.VoteKey(view: view, digest: digest)
+        slot.prepares[key, default: ReplicaSet()].insert(primary)
+        slot.prepares[key, default: ReplicaSet()].insert(me)
+        slots[seq] = slot
+        if !isPrimary { out.append(.broadcast(.prepare(Vote(view: view, sequence: seq, digest: digest)))) }
+        if slot.payload(for: digest) == nil { startFetch(digest, askingFirst: [primary], into: &out) }
+        checkPrepared(seq, into: &out)
+        armProgressTimer(into: &out)
+    }
+
+    mutating func onPrepare(_ v: Vote, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        guard inWindow(v.sequence), v.view >= view else { return }
+        let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
+        guard slots[v.sequence, default: PBFTSlot()].prepares[key, default: ReplicaSet()].insert(sender) else { return }
+        if v.view == view { checkPrepared(v.sequence, into: &out) } else { noteAhead(sender, into: &out) }
+    }
+
+    mutating func onCommit(_ v: Vote, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        guard inWindow(v.sequence) else { return }
+        let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
+        guard slots[v.sequence, default: PBFTSlot()].commits[key, default: ReplicaSet()].insert(sender) else { return }
+        checkCommitted(v.sequence, key: key, into: &out)
+        if v.view > view { noteAhead(sender, into: &out) }
+    }
+
+    /// Prepared: the accepted proposal plus a quorum of matching PREPAREs in this view.
+    mutating func checkPrepared(_ seq: SequenceNumber, into out: inout [InstanceEffect]) {
+        guard isViewActive, var slot = slots[seq], slot.acceptedView == view, let digest = slot.acceptedDigest,
+              !slot.sentCommit else { return }
+        let key = PBFTSlot.VoteKey(view: view, digest: digest)
+        guard (slot.prepares[key]?.count ?? 0) >= config.quorum else { return }
+        slot.preparedView = view
+        slot.preparedDigest = digest
+        slot.sentCommit = true
+        slot.commits[key, default: ReplicaSet()].insert(me)
+        slots[seq] = slot
+        out.append(.broadcast(.commit(Vote(view: view, sequence: seq, digest: digest))))
+        checkCommitted(seq, key: key, into: &out)
+    }
+
+    /// Committed: a quorum of matching COMMITs in one view. A quorum of COMMITs
+    /// contains f+1 correct replicas that prepared, so the value is decided.
+    mutating func checkCommitted(_ seq: SequenceNumber, key: PBFTSlot.VoteKey, into out: inout [InstanceEffect]) {
+        guard let slot = slots[seq], slot.committedDigest == nil,
+              (slot.commits[key]?.count ?? 0) >= config.quorum else { return }
+        slots[seq]!.committedDigest = key.digest
+        if slot.payload(for: key.digest) == nil {
+            let voters = Array(slot.commits[key]!).filter { $0 != me }
+            startFetch(key.digest, askingFirst: voters, into: &out)
+        }
+        tryDeliver(into: &out)
+    }
+
+    /// Delivers committed slots in order while their payloads are present.
+    mutating func tryDeliver(into out: inout [InstanceEffect]) {
+        var delivered = false
+        while true {
+            let next = lastDelivered.advanced(by: 1)
+            guard let slot = slots[next], let digest = slot.committedDigest,
+                  let payload = slot.payload(for: digest) else { break }
+            lastDelivered = next
+            out.append(.committed(next, payload))
+            delivered = true
+        }
+        if delivered {
+            progressTimerRunning = false
+            out.append(.cancelTimer(.progress))
+            armProgressTimer(into: &out)
+        }
+    }
+
+    mutating func armProgressTimer(into out: inout [InstanceEffect]) {
+        guard !progressTimerRunning, isViewActive, hasPendingWork else { return }
+        progressTimerRunning = true
+        out.append(.setTimer(.progress, afterNanos: parameters.progressTimeoutNanos))
+    }
+
+    // MARK: - Fetching payloads
+
+    mutating func startFetch(_ digest: Digest, askingFirst candidates: [ReplicaID], into out: inout [InstanceEffect]) {
+        guard fetching[digest] == nil else { return }
+        var order = candidates.filter { $0 != me }
+        for r in config.replicas where r != me && !order.contains(r) { order.append(r) }
+        fetching[digest] = order
+        askNext(digest, into: &out)
+        out.append(.setTimer(.fetch, afterNanos: parameters.fetchRetryNanos))
+    }
+
+    /// Asks the next f+1 candidates (so at least one correct replica is asked).
+    mutating func askNext(_ digest: Digest, into out: inout [InstanceEffect]) {
+        guard var order = fetching[digest], !order.isEmpty else { return }
+        let ask = order.prefix(config.f + 1)
+        for r in ask { out.append(.send(.fetch(digest), to: r)) }
+        order.removeFirst(ask.count)
+        order.append(contentsOf: ask)
+        fetching[digest] = order
+    }
+
+    mutating func onFetch(_ digest: Digest, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        for (_, slot) in slots {
+            if let p = slot.payloads[digest] { out.append(.send(.payload(p), to: sender)); return }
+        }
+    }
+
+    mutating func onPayload(_ payload: Payload, into out: inout [InstanceEffect]) {
+        let digest = payload.digest
+        guard fetching.removeValue(forKey: digest) != nil else { return }
+        for (seq, slot) in slots where slot.committedDigest == digest || slot.acceptedDigest == digest {
+            slots[seq]!.payloads[digest] = payload
+        }
+        tryDeliver(into: &out)
+    }
+
+    // MARK: - Timers
+
+    public mutating func timerFired(_ timer: InstanceTimer, into out: inout [InstanceEffect]) {
+        switch timer {
+        case .progress:
+            progressTimerRunning = false
+            if isViewActive && hasPendingWork { startViewChange(to: view.next, into: &out) }
+        case .viewChange:
+            guard !isViewActive else { return }
+            viewChangeTimedOut(into: &out)
+        case .fetch:
+            guard !fetching.isEmpty else { return }
+            for d in fetching.keys.sorted(by: { ($0.w0, $0.w1) < ($1.w0, $1.w1) }) { askNext(d, into: &out) }
+            out.append(.setTimer(.fetch, afterNanos: parameters.fetchRetryNanos))
+        }
+    }
+
+    /// The owner suspects the primary (e.g. a client request was not proposed in time).
+    public mutating func suspectPrimary(into out: inout [InstanceEffect]) {
+        guard isViewActive else { return }
+        startViewChange(to: view.next, into: &out)
+    }
+
+    /// Called after a restart: re-arms timers and tells peers where this replica is,
+    /// so those ahead can send what it missed.
+    public mutating func recover(into out: inout [InstanceEffect]) {
+        progressTimerRunning = false
+        helped = [:]
+        askedAhead = [:]
+        out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue - 1), stableSequence: lowWatermark)))
+        if isViewActive { armProgressTimer(into: &out) } else {
+            out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos))
+        }
+        if !fetching.isEmpty { out.append(.setTimer(.fetch, afterNanos: parameters.fetchRetryNanos)) }
+    }
+}

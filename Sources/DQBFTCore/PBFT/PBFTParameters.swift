@@ -1,0 +1,30 @@
+/// Tuning of a PBFT-style instance. Every window and timeout has a named bound.
+///
+/// Guarantees (checked at construction): the window holds at least two checkpoint
+/// intervals, so a replica can keep proposing while the next checkpoint stabilises.
+public struct PBFTParameters: Hashable, Sendable {
+    /// Slots between checkpoints (PBFT's K).
+    public var checkpointInterval: UInt64
+    /// Width of the sliding window between low and high watermark (PBFT's L).
+    public var windowSize: UInt64
+    /// How long a backup waits for an accepted proposal to commit, or a client
+    /// request to be proposed, before it suspects the primary (nanoseconds).
+    public var progressTimeoutNanos: UInt64
+    /// How long a replica waits for NEW-VIEW after asking for a view; doubles with
+    /// every consecutive failed view (nanoseconds).
+    public var viewChangeTimeoutNanos: UInt64
+    /// Retry period for fetching a missing payload (nanoseconds).
+    public var fetchRetryNanos: UInt64
+
+    public init(checkpointInterval: UInt64 = 64, windowSize: UInt64 = 256,
+                progressTimeoutNanos: UInt64 = 1_000_000_000, viewChangeTimeoutNanos: UInt64 = 2_000_000_000,
+                fetchRetryNanos: UInt64 = 500_000_000) {
+        precondition(checkpointInterval > 0 && windowSize >= 2 * checkpointInterval,
+                     "the window must hold at least two checkpoint intervals")
+        self.checkpointInterval = checkpointInterval
+        self.windowSize = windowSize
+        self.progressTimeoutNanos = progressTimeoutNanos
+        self.viewChangeTimeoutNanos = viewChangeTimeoutNanos
+        self.fetchRetryNanos = fetchRetryNanos
+    }
+}

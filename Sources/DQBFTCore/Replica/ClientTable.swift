@@ -1,0 +1,56 @@
+/// The last executed timestamp and reply of every client: deduplication and reply
+/// retransmission. Part of the replicated state (its digest enters checkpoints).
+///
+/// Guarantees: a `(client, timestamp)` at or below the recorded one is never
+/// executed again; holds at most `capacity` clients (requests from new clients
+/// beyond it are refused, never silently evicting another client's entry).
+public struct ClientTable: Sendable {
+    public struct Entry: Hashable, Sendable {
+        public var timestamp: UInt64
+        public var reply: [UInt8]
+    }
+
+    public let capacity: Int
+    private(set) var entries: [ClientID: Entry] = [:]
+    var digestSum = MultisetHash()
+
+    public init(capacity: Int) { self.capacity = capacity }
+
+    public subscript(client: ClientID) -> Entry? { entries[client] }
+    public var count: Int { entries.count }
+
+    /// True if the table can record `client` (known, or room for one more).
+    public func admits(_ client: ClientID) -> Bool { entries[client] != nil || entries.count < capacity }
+
+    static func digest(_ client: ClientID, _ e: Entry) -> Digest {
+        var w = WireWriter(capacity: 24 + e.reply.count)
+        w.write(client); w.write(e.timestamp); w.write(e.reply)
+        return Digest.of(w.bytes)
+    }
+
+    public mutating func record(_ client: ClientID, timestamp: UInt64, reply: [UInt8]) {
+        let e = Entry(timestamp: timestamp, reply: reply)
+        if let old = entries.updateValue(e, forKey: client) { digestSum.remove(Self.digest(client, old)) }
+        digestSum.add(Self.digest(client, e))
+    }
+
+    public var digest: Digest { digestSum.value }
+
+    func encode(into w: inout WireWriter) {
+        w.write(UInt32(entries.count))
+        for (c, e) in entries.sorted(by: { $0.key < $1.key }) { w.write(c); w.write(e.timestamp); w.write(e.reply) }
+    }
+
+    static func decode(_ r: inout WireReader, capacity: Int) throws(WireError) -> ClientTable {
+        let n = try r.readCount("clients", limit: capacity, minElementSize: 20)
+        var t = ClientTable(capacity: capacity)
+        for _ in 0..<n {
+            let c = try r.readClient()
+            let ts = try r.readUInt64()
+            let reply = try r.readBytes("reply", limit: r.limits.maxOperationBytes)
+            guard t.entries[c] == nil else { throw .invalidValue(field: "duplicate client") }
+            t.record(c, timestamp: ts, reply: reply)
+        }
+        return t
+    }
+}

@@ -1,0 +1,284 @@
+import DequeModule
+
+/// A replica: admits client requests, batches the ones it proposes, hands
+/// consensus messages to its composition (single-primary PBFT, DQPBFT or RCC),
+/// executes the composition's execution slots in order against the state machine,
+/// deduplicates clients, replies, takes checkpoints and transfers state when it
+/// falls behind.
+///
+/// Pure: every input returns effects through `out`; it never reads a clock or does
+/// I/O. Guarantees: executes each execution slot exactly once and in order (a
+/// state transfer replaces a prefix); each `(client, timestamp)` executes at most
+/// once; a checkpoint's state digest is agreed by a quorum before the log below it
+/// is forgotten; state from a peer is installed only if it matches a certified
+/// checkpoint digest.
+public struct Replica: Sendable {
+    public let me: ReplicaID
+    public let config: ClusterConfiguration
+    public let parameters: ReplicaParameters
+    public private(set) var composition: any Composition
+    public private(set) var app: any StateMachine
+    public private(set) var clients: ClientTable
+    /// Highest execution slot executed (or installed by state transfer).
+    public private(set) var lastExecuted: SequenceNumber = .zero
+
+    /// Requests waiting to be proposed, in arrival order.
+    public internal(set) var pending = Deque<ClientRequest>()
+    /// Newest timestamp queued per client, to drop duplicates before proposing.
+    var pendingTimestamps: [ClientID: UInt64] = [:]
+    var batchTimerRunning = false
+    /// Requests forwarded elsewhere that this replica waits to see executed.
+    var watched: [ClientID: ClientRequest] = [:]
+    var requestTimerRunning = false
+    /// Execution slots that arrived out of order or during a state transfer.
+    var deferred: [SequenceNumber: [Batch]] = [:]
+    /// The certified checkpoint this replica is fetching, if any.
+    public internal(set) var awaitingState: (sequence: SequenceNumber, digest: Digest)?
+    var stateSource = 0
+    /// States at the most recent checkpoints (copy-on-write values), for peers' state transfer.
+    var checkpointStates: [(sequence: SequenceNumber, app: any StateMachine, clients: ClientTable)] = []
+
+    public init(me: ReplicaID, config: ClusterConfiguration, parameters: ReplicaParameters = ReplicaParameters(),
+                protocol kind: ProtocolKind = .pbft, app: any StateMachine = KeyValueStore(),
+                signer: any ReplicaSigner, seed: UInt64 = 0) {
+        self.me = me
+        self.config = config
+        self.parameters = parameters
+        self.app = app
+        self.clients = ClientTable(capacity: parameters.maxClients)
+        let genesis = Self.stateDigest(app: app, clients: clients)
+        switch kind {
+        case .pbft:
+            composition = SinglePrimaryComposition(config: config, me: me, parameters: parameters.pbft, genesis: genesis,
+                                                   signer: signer)
+        case .dqpbft:
+            composition = DQComposition(config: config, me: me, pbft: parameters.pbft, dq: parameters.dq, genesis: genesis,
+                                        signerFactory: { signer }, seed: seed)
+        case .rcc:
+            composition = RCCComposition(config: config, me: me, pbft: parameters.pbft, genesis: genesis, signer: signer)
+        }
+        checkpointStates = [(.zero, app, clients)]
+    }
+
+    /// The digest checkpoints agree on: application state plus client table.
+    public static func stateDigest(app: any StateMachine, clients: ClientTable) -> Digest {
+        app.stateDigest.chained(with: clients.digest)
+    }
+
+    public var stateDigest: Digest { Self.stateDigest(app: app, clients: clients) }
+
+    // MARK: - Inputs
+
+    /// Handles one authenticated message.
+    public mutating func handle(_ message: WireMessage, into out: inout [ReplicaEffect]) {
+        switch message {
+        case .request(let r): onRequest(r, into: &out)
+        case .reply: break
+        case .consensus(let from, let instance, let m):
+            var o = CompositionOutput()
+            composition.receive(m, instance: instance, from: from, into: &o)
+            absorb(o, into: &out)
+        case .stateRequest(let from, let req): onStateRequest(req, from: from, into: &out)
+        case .stateReply(_, let rep): onStateReply(rep, into: &out)
+        }
+    }
+
+    public mutating func timerFired(_ timer: ReplicaTimer, into out: inout [ReplicaEffect]) {
+        switch timer {
+        case .batch:
+            batchTimerRunning = false
+            proposeBatches(force: true, into: &out)
+        case .request:
+            requestTimerRunning = false
+            watched = watched.filter { (clients[$0.key]?.timestamp ?? 0) < $0.value.timestamp }
+            var o = CompositionOutput()
+            var suspected = Set<ReplicaID>()
+            for request in watched.values.sorted(by: { $0.client < $1.client })
+            where suspected.insert(request.assignedReplica).inserted {
+                composition.suspect(for: request, into: &o)
+            }
+            absorb(o, into: &out)
+            armRequestTimer(into: &out)
+        case .stateTransfer:
+            if awaitingState != nil { requestState(into: &out) }
+        case .instance, .orderGate, .orderWatch:
+            var o = CompositionOutput()
+            composition.timerFired(timer, into: &o)
+            absorb(o, into: &out)
+        }
+    }
+
+    /// After a crash: re-arm timers and announce where this replica is.
+    public mutating func recover(into out: inout [ReplicaEffect]) {
+        batchTimerRunning = false
+        requestTimerRunning = false
+        var o = CompositionOutput()
+        composition.recover(into: &o)
+        absorb(o, into: &out)
+        if awaitingState != nil { requestState(into: &out) }
+        armRequestTimer(into: &out)
+        proposeBatches(force: false, into: &out)
+    }
+
+    /// Where this replica stands, for humans.
+    public var status: String {
+        "executed=\(lastExecuted.rawValue) pending=\(pending.count) awaiting=\(awaitingState.map { "\($0.sequence.rawValue)" } ?? "-") "
+            + composition.status
+    }
+
+    // MARK: - Client requests
+
+    mutating func onRequest(_ r: ClientRequest, into out: inout [ReplicaEffect]) {
+        if let done = clients[r.client], r.timestamp <= done.timestamp {
+            if r.timestamp == done.timestamp { out.append(.reply(reply(to: r, result: done.reply))) }
+            return
+        }
+        guard clients.admits(r.client) else { return }
+        if composition.proposes(r) {
+            guard pending.count < parameters.maxPendingRequests,
+                  (pendingTimestamps[r.client] ?? 0) < r.timestamp else { return }
+            pendingTimestamps[r.client] = r.timestamp
+            pending.append(r)
+            proposeBatches(force: false, into: &out)
+        } else {
+            // Forward the request and watch that it executes in time.
+            guard (watched[r.client]?.timestamp ?? 0) < r.timestamp else { return }
+            watched[r.client] = r
+            if let target = composition.forwardTarget(for: r), target != me { out.append(.send(.request(r), to: target)) }
+            armRequestTimer(into: &out)
+        }
+    }
+
+    mutating func armRequestTimer(into out: inout [ReplicaEffect]) {
+        guard !requestTimerRunning, !watched.isEmpty else { return }
+        requestTimerRunning = true
+        out.append(.setTimer(.request, afterNanos: parameters.requestTimeoutNanos))
+    }
+
+    /// Cuts full batches (or, when `force`, a partial one) while the composition
+    /// lets this replica propose.
+    mutating func proposeBatches(force: Bool, into out: inout [ReplicaEffect]) {
+        var o = CompositionOutput()
+        while composition.canPropose, !pending.isEmpty, force || pending.count >= parameters.batchSize {
+            var requests: [ClientRequest] = []
+            requests.reserveCapacity(min(pending.count, parameters.batchSize))
+            while requests.count < parameters.batchSize, let r = pending.popFirst() {
+                if pendingTimestamps[r.client] == r.timestamp { pendingTimestamps[r.client] = nil }
+                if (clients[r.client]?.timestamp ?? 0) < r.timestamp { requests.append(r) }
+            }
+            if !requests.isEmpty { composition.propose(Batch(requests: requests), into: &o) }
+        }
+        if !pending.isEmpty && !batchTimerRunning {
+            batchTimerRunning = true
+            out.append(.setTimer(.batch, afterNanos: parameters.batchTimeoutNanos))
+        }
+        o.mayPropose = false
+        absorb(o, into: &out)
+    }
+
+    func reply(to r: ClientRequest, result: [UInt8]) -> ClientReply {
+        ClientReply(client: r.client, timestamp: r.timestamp, view: composition.replyView, replica: me, result: result)
+    }
+
+    // MARK: - Composition output
+
+    mutating func absorb(_ o: CompositionOutput, into out: inout [ReplicaEffect]) {
+        out.append(contentsOf: o.effects)
+        if let needs = o.needsState, needs.sequence > lastExecuted, needs.sequence > (awaitingState?.sequence ?? .zero) {
+            awaitingState = needs
+            deferred = deferred.filter { $0.key > needs.sequence }
+            requestState(into: &out)
+        }
+        for (seq, batches) in o.executions { onExecution(seq, batches, into: &out) }
+        if o.mayPropose {
+            proposeBatches(force: false, into: &out)
+            for r in watched.values.sorted(by: { $0.client < $1.client }) where composition.proposes(r) {
+                // A view change made this replica responsible for a watched request.
+                watched[r.client] = nil
+                onRequest(r, into: &out)
+            }
+        }
+    }
+
+    mutating func onExecution(_ seq: SequenceNumber, _ batches: [Batch], into out: inout [ReplicaEffect]) {
+        guard seq > lastExecuted else { return }
+        if awaitingState != nil || seq != lastExecuted.advanced(by: 1) {
+            if awaitingState.map({ seq > $0.sequence }) ?? true { deferred[seq] = batches }
+            return
+        }
+        execute(seq, batches, into: &out)
+        while awaitingState == nil, let next = deferred.removeValue(forKey: lastExecuted.advanced(by: 1)) {
+            execute(lastExecuted.advanced(by: 1), next, into: &out)
+        }
+    }
+
+    mutating func execute(_ seq: SequenceNumber, _ batches: [Batch], into out: inout [ReplicaEffect]) {
+        var count = 0
+        for batch in batches {
+            for r in batch.requests {
+                guard (clients[r.client]?.timestamp ?? 0) < r.timestamp, clients.admits(r.client) else { continue }
+                let result = app.apply(r.operation)
+                clients.record(r.client, timestamp: r.timestamp, reply: result)
+                watched[r.client] = nil
+                out.append(.reply(reply(to: r, result: result)))
+                count += 1
+            }
+        }
+        let digest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
+        out.append(.executed(seq, digest, requests: count))
+        lastExecuted = seq
+        if composition.isCheckpoint(seq) {
+            checkpointStates.append((seq, app, clients))
+            if checkpointStates.count > 3 { checkpointStates.removeFirst() }
+        }
+        var o = CompositionOutput()
+        composition.executed(seq, stateDigest: composition.isCheckpoint(seq) ? stateDigest : .zero, into: &o)
+        absorb(o, into: &out)
+    }
+
+    // MARK: - State transfer
+
+    mutating func requestState(into out: inout [ReplicaEffect]) {
+        guard let want = awaitingState else { return }
+        // Ask one peer at a time, rotating, so one silent or lying peer only delays.
+        stateSource = (stateSource + 1) % config.replicaCount
+        if stateSource == me.index { stateSource = (stateSource + 1) % config.replicaCount }
+        out.append(.send(.stateRequest(from: me, StateRequest(sequence: want.sequence)), to: ReplicaID(stateSource)))
+        out.append(.setTimer(.stateTransfer, afterNanos: parameters.stateRetryNanos))
+    }
+
+    func onStateRequest(_ req: StateRequest, from peer: ReplicaID, into out: inout [ReplicaEffect]) {
+        guard let saved = checkpointStates.first(where: { $0.sequence == req.sequence }) else { return }
+        var w = WireWriter(capacity: 1024)
+        w.write(saved.app.snapshot())
+        saved.clients.encode(into: &w)
+        out.append(.send(.stateReply(from: me, StateReply(sequence: req.sequence, snapshot: w.bytes)), to: peer))
+    }
+
+    mutating func onStateReply(_ rep: StateReply, into out: inout [ReplicaEffect]) {
+        guard let want = awaitingState, rep.sequence == want.sequence else { return }
+        var candidateApp = app
+        let candidateClients: ClientTable
+        do {
+            var r = try WireReader(rep.snapshot)
+            try candidateApp.restore(from: try r.readBytes("app", limit: r.limits.maxFrameBytes))
+            candidateClients = try ClientTable.decode(&r, capacity: parameters.maxClients)
+            try r.expectEnd()
+        } catch { return }
+        guard Self.stateDigest(app: candidateApp, clients: candidateClients) == want.digest else { return }
+        app = candidateApp
+        clients = candidateClients
+        lastExecuted = want.sequence
+        awaitingState = nil
+        checkpointStates.append((want.sequence, app, clients))
+        if checkpointStates.count > 3 { checkpointStates.removeFirst() }
+        out.append(.cancelTimer(.stateTransfer))
+        out.append(.stateInstalled(want.sequence))
+        var o = CompositionOutput()
+        composition.stateInstalled(want.sequence, into: &o)
+        absorb(o, into: &out)
+        while awaitingState == nil, let next = deferred.removeValue(forKey: lastExecuted.advanced(by: 1)) {
+            execute(lastExecuted.advanced(by: 1), next, into: &out)
+        }
+    }
+}

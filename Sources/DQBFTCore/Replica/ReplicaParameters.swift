@@ -1,0 +1,65 @@
+/// Tuning of a replica: batching, client handling and its consensus instances.
+public struct ReplicaParameters: Hashable, Sendable {
+    /// Most requests per proposal.
+    public var batchSize: Int
+    /// How long the primary waits to fill a batch before proposing a partial one.
+    public var batchTimeoutNanos: UInt64
+    /// How long a backup waits for a forwarded request to execute before it
+    /// suspects the primary.
+    public var requestTimeoutNanos: UInt64
+    /// Retry period for a state transfer that got no valid answer.
+    public var stateRetryNanos: UInt64
+    /// Most clients the client table holds.
+    public var maxClients: Int
+    /// Most requests queued at a primary waiting to be proposed.
+    public var maxPendingRequests: Int
+    public var pbft: PBFTParameters
+    /// Tuning of the DQ composition (used by DQ protocols only).
+    public var dq: DQParameters
+
+    public init(batchSize: Int = 200, batchTimeoutNanos: UInt64 = 5_000_000, requestTimeoutNanos: UInt64 = 1_500_000_000,
+                stateRetryNanos: UInt64 = 1_000_000_000, maxClients: Int = 1 << 20, maxPendingRequests: Int = 1 << 18,
+                pbft: PBFTParameters = PBFTParameters(), dq: DQParameters = DQParameters()) {
+        precondition(batchSize >= 1 && maxClients >= 1 && maxPendingRequests >= batchSize)
+        self.batchSize = batchSize
+        self.batchTimeoutNanos = batchTimeoutNanos
+        self.requestTimeoutNanos = requestTimeoutNanos
+        self.stateRetryNanos = stateRetryNanos
+        self.maxClients = maxClients
+        self.maxPendingRequests = maxPendingRequests
+        self.pbft = pbft
+        self.dq = dq
+    }
+}
+
+/// Timers a replica asks its shell to run; setting one that is set replaces it.
+public enum ReplicaTimer: Hashable, Sendable {
+    case instance(InstanceID, InstanceTimer)
+    /// The primary's partial-batch timer.
+    case batch
+    /// A backup's timer on forwarded client requests.
+    case request
+    /// Retry of a state transfer.
+    case stateTransfer
+    /// DQ: O-proposals waiting for D-PrePrepares are checked.
+    case orderGate
+    /// DQ: disseminated D-slots must be ordered (O-primary liveness).
+    case orderWatch
+}
+
+/// What a replica asks its shell to do.
+public enum ReplicaEffect: Sendable {
+    case send(WireMessage, to: ReplicaID)
+    /// To every other replica (the shell encodes once and shares the bytes).
+    case broadcast(WireMessage)
+    case reply(ClientReply)
+    case setTimer(ReplicaTimer, afterNanos: UInt64)
+    case cancelTimer(ReplicaTimer)
+    /// Observability: the replica executed slot `sequence` of its execution order,
+    /// a batch with this digest (checkers compare these logs across replicas).
+    case executed(SequenceNumber, Digest, requests: Int)
+    /// Observability: the replica installed a state snapshot at `sequence`.
+    case stateInstalled(SequenceNumber)
+    /// Observability: an instance entered a new view.
+    case viewChanged(InstanceID, ViewNumber)
+}

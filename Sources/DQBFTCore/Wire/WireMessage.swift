@@ -1,0 +1,231 @@
+/// Asks for the application state at a stable checkpoint at or above `sequence`.
+public struct StateRequest: Hashable, Sendable {
+    public var sequence: SequenceNumber
+    public init(sequence: SequenceNumber) { self.sequence = sequence }
+}
+
+/// A state snapshot at a stable checkpoint. The receiver accepts it only if the
+/// snapshot's digest equals a checkpoint digest certified by a quorum.
+public struct StateReply: Hashable, Sendable {
+    public var sequence: SequenceNumber
+    public var snapshot: [UInt8]
+    public init(sequence: SequenceNumber, snapshot: [UInt8]) {
+        self.sequence = sequence; self.snapshot = snapshot
+    }
+}
+
+/// Every message that crosses the wire, in one versioned, deterministic encoding.
+///
+/// Guarantees: `encode()` is a pure function of the value (same message → same
+/// bytes); `decode` accepts exactly what `encode` produces and rejects everything
+/// else with a `WireError`, never trapping and never allocating beyond the frame;
+/// `encodedSize == encode().count`.
+public enum WireMessage: Hashable, Sendable {
+    case request(ClientRequest)
+    case reply(ClientReply)
+    case consensus(from: ReplicaID, instance: InstanceID, ConsensusMessage)
+    case stateRequest(from: ReplicaID, StateRequest)
+    case stateReply(from: ReplicaID, StateReply)
+
+    /// The wire format version this build writes and reads.
+    public static let version: UInt8 = 1
+
+    /// The replica that sent it, for replica-to-replica messages.
+    public var replicaSender: ReplicaID? {
+        switch self {
+        case .request: return nil
+        case .reply(let r): return r.replica
+        case .consensus(let from, _, _), .stateRequest(let from, _), .stateReply(let from, _): return from
+        }
+    }
+
+    /// Exact size of `encode()`, computed without encoding.
+    public var encodedSize: Int {
+        switch self {
+        case .request(let r): return 2 + r.encodedSize
+        case .reply(let r): return 2 + r.encodedSize
+        case .consensus(_, _, let m): return 2 + 2 + 2 + 1 + m.encodedSize
+        case .stateRequest: return 2 + 2 + 8
+        case .stateReply(_, let s): return 2 + 2 + 8 + 4 + s.snapshot.count
+        }
+    }
+
+    public func encode() -> [UInt8] {
+        var w = WireWriter(capacity: encodedSize)
+        w.write(Self.version)
+        switch self {
+        case .request(let r): w.write(Tag.request.rawValue); w.write(r)
+        case .reply(let r): w.write(Tag.reply.rawValue); w.write(r)
+        case .consensus(let from, let instance, let m):
+            w.write(Tag.consensus.rawValue); w.write(from); w.write(instance)
+            m.encode(into: &w)
+        case .stateRequest(let from, let s):
+            w.write(Tag.stateRequest.rawValue); w.write(from); w.write(s.sequence)
+        case .stateReply(let from, let s):
+            w.write(Tag.stateReply.rawValue); w.write(from); w.write(s.sequence); w.write(s.snapshot)
+        }
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8], limits: WireLimits = .default) throws(WireError) -> WireMessage {
+        var r = try WireReader(bytes, limits: limits)
+        let version = try r.readUInt8()
+        guard version == Self.version else { throw .unsupportedVersion(version) }
+        let rawTag = try r.readUInt8()
+        guard let tag = Tag(rawValue: rawTag) else { throw .unknownTag(field: "message", value: rawTag) }
+        let message: WireMessage
+        switch tag {
+        case .request: message = .request(try r.readRequest())
+        case .reply: message = .reply(try r.readReply())
+        case .consensus:
+            let from = try r.readReplica()
+            let instance = try r.readInstance()
+            message = .consensus(from: from, instance: instance, try ConsensusMessage.decode(&r))
+        case .stateRequest:
+            message = .stateRequest(from: try r.readReplica(), StateRequest(sequence: try r.readSeq()))
+        case .stateReply:
+            let from = try r.readReplica()
+            let seq = try r.readSeq()
+            message = .stateReply(from: from, StateReply(sequence: seq, snapshot: try r.readBytes("snapshot", limit: limits.maxFrameBytes)))
+        }
+        try r.expectEnd()
+        return message
+    }
+
+    enum Tag: UInt8 {
+        case request = 1, reply = 2, consensus = 3, stateRequest = 4, stateReply = 5
+    }
+}
+
+extension ConsensusMessage {
+    enum Kind: UInt8 {
+        case prePrepare = 1, prepare, commit, checkpoint, viewChange, newView, fetch, payload, status
+    }
+
+    func encode(into w: inout WireWriter) {
+        switch self {
+        case .prePrepare(let p):
+            w.write(Kind.prePrepare.rawValue); w.write(p.view); w.write(p.sequence); w.write(p.payload)
+        case .prepare(let v): w.write(Kind.prepare.rawValue); v.encode(into: &w)
+        case .commit(let v): w.write(Kind.commit.rawValue); v.encode(into: &w)
+        case .checkpoint(let c): w.write(Kind.checkpoint.rawValue); c.encode(into: &w)
+        case .viewChange(let m):
+            w.write(Kind.viewChange.rawValue); m.signed.encode(into: &w)
+            w.write(UInt32(m.checkpointProof.count)); for c in m.checkpointProof { c.encode(into: &w) }
+        case .newView(let n):
+            w.write(Kind.newView.rawValue); w.write(n.view)
+            w.write(UInt32(n.viewChanges.count)); for s in n.viewChanges { s.encode(into: &w) }
+            w.write(UInt32(n.checkpointProof.count)); for c in n.checkpointProof { c.encode(into: &w) }
+            w.write(n.startSequence); w.write(n.startDigest)
+            w.write(UInt32(n.proposals.count)); for d in n.proposals { w.write(d) }
+        case .fetch(let d): w.write(Kind.fetch.rawValue); w.write(d)
+        case .payload(let p): w.write(Kind.payload.rawValue); w.write(p)
+        case .status(let view, let stable): w.write(Kind.status.rawValue); w.write(view); w.write(stable)
+        }
+    }
+
+    static func decode(_ r: inout WireReader) throws(WireError) -> ConsensusMessage {
+        let raw = try r.readUInt8()
+        guard let kind = Kind(rawValue: raw) else { throw .unknownTag(field: "consensus", value: raw) }
+        switch kind {
+        case .prePrepare:
+            return .prePrepare(PrePrepare(view: try r.readView(), sequence: try r.readSeq(), payload: try r.readPayload()))
+        case .prepare: return .prepare(try Vote.decode(&r))
+        case .commit: return .commit(try Vote.decode(&r))
+        case .checkpoint: return .checkpoint(try SignedCheckpoint.decode(&r))
+        case .viewChange:
+            let signed = try SignedViewChange.decode(&r)
+            return .viewChange(ViewChangeMessage(signed: signed, checkpointProof: try SignedCheckpoint.decodeList(&r)))
+        case .newView:
+            let view = try r.readView()
+            let n = try r.readCount("viewChanges", limit: r.limits.maxReplicas, minElementSize: 66)
+            var vcs: [SignedViewChange] = []
+            vcs.reserveCapacity(n)
+            for _ in 0..<n { vcs.append(try SignedViewChange.decode(&r)) }
+            let proof = try SignedCheckpoint.decodeList(&r)
+            let start = try r.readSeq()
+            let startDigest = try r.readDigest()
+            let m = try r.readCount("proposals", limit: 1 << 16, minElementSize: 32)
+            var proposals: [Digest] = []
+            proposals.reserveCapacity(m)
+            for _ in 0..<m { proposals.append(try r.readDigest()) }
+            return .newView(NewView(view: view, viewChanges: vcs, checkpointProof: proof, startSequence: start,
+                                    startDigest: startDigest, proposals: proposals))
+        case .fetch: return .fetch(try r.readDigest())
+        case .payload: return .payload(try r.readPayload())
+        case .status: return .status(view: try r.readView(), stableSequence: try r.readSeq())
+        }
+    }
+}
+
+extension Vote {
+    func encode(into w: inout WireWriter) { w.write(view); w.write(sequence); w.write(digest) }
+    static func decode(_ r: inout WireReader) throws(WireError) -> Vote {
+        Vote(view: try r.readView(), sequence: try r.readSeq(), digest: try r.readDigest())
+    }
+}
+
+extension SignedCheckpoint {
+    func encode(into w: inout WireWriter) {
+        w.write(sender); w.write(sequence); w.write(stateDigest); w.write(signature)
+    }
+    static func decode(_ r: inout WireReader) throws(WireError) -> SignedCheckpoint {
+        SignedCheckpoint(sender: try r.readReplica(), sequence: try r.readSeq(), stateDigest: try r.readDigest(),
+                         signature: try r.readBytes("signature", limit: 512))
+    }
+    static func decodeList(_ r: inout WireReader) throws(WireError) -> [SignedCheckpoint] {
+        let n = try r.readCount("checkpointProof", limit: r.limits.maxReplicas, minElementSize: 46)
+        var out: [SignedCheckpoint] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try decode(&r)) }
+        return out
+    }
+}
+
+extension SlotClaim {
+    func encode(into w: inout WireWriter) { w.write(sequence); w.write(view); w.write(digest) }
+    static func decode(_ r: inout WireReader) throws(WireError) -> SlotClaim {
+        SlotClaim(sequence: try r.readSeq(), view: try r.readView(), digest: try r.readDigest())
+    }
+}
+
+extension SignedViewChange {
+    func encode(into w: inout WireWriter) {
+        w.write(sender)
+        w.write(viewChange.newView); w.write(viewChange.stableSequence); w.write(viewChange.stableDigest)
+        w.write(UInt32(viewChange.prepared.count)); for c in viewChange.prepared { c.encode(into: &w) }
+        w.write(UInt32(viewChange.prePrepared.count)); for c in viewChange.prePrepared { c.encode(into: &w) }
+        w.write(signature)
+    }
+
+    /// The bytes a view change's signature covers: everything but the signature,
+    /// bound to one instance.
+    public func signedBytes(instance: InstanceID) -> [UInt8] {
+        var w = WireWriter(capacity: encodedSize + 3)
+        w.write(UInt8(0xC2)); w.write(instance)
+        var unsigned = self
+        unsigned.signature = []
+        unsigned.encode(into: &w)
+        return w.bytes
+    }
+
+    static func decode(_ r: inout WireReader) throws(WireError) -> SignedViewChange {
+        let sender = try r.readReplica()
+        let newView = try r.readView()
+        let stableSeq = try r.readSeq()
+        let stableDigest = try r.readDigest()
+        let p = try r.readCount("prepared", limit: 1 << 16, minElementSize: SlotClaim.encodedSize)
+        var prepared: [SlotClaim] = []
+        prepared.reserveCapacity(p)
+        for _ in 0..<p { prepared.append(try SlotClaim.decode(&r)) }
+        let q = try r.readCount("prePrepared", limit: 1 << 16, minElementSize: SlotClaim.encodedSize)
+        var prePrepared: [SlotClaim] = []
+        prePrepared.reserveCapacity(q)
+        for _ in 0..<q { prePrepared.append(try SlotClaim.decode(&r)) }
+        let signature = try r.readBytes("signature", limit: 512)
+        return SignedViewChange(sender: sender,
+                                viewChange: ViewChange(newView: newView, stableSequence: stableSeq, stableDigest: stableDigest,
+                                                       prepared: prepared, prePrepared: prePrepared),
+                                signature: signature)
+    }
+}

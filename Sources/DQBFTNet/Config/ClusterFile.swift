@@ -1,0 +1,143 @@
+import DQBFTCore
+import DQBFTCrypto
+import Foundation
+import Crypto
+
+/// Errors loading or validating a cluster configuration file.
+public enum ClusterFileError: Error, CustomStringConvertible {
+    case unreadable(String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let s): return "cannot read cluster configuration: \(s)"
+        case .invalid(let s): return "invalid cluster configuration: \(s)"
+        }
+    }
+}
+
+/// The cluster configuration file shared by replicas and clients (JSON): the
+/// protocol, fault model, N and f, each replica's address and Ed25519 public key,
+/// and optional protocol tuning.
+///
+/// Guarantees: `validated()` rejects files whose ids are not exactly `0 ..< N`,
+/// whose f is impossible for N under the fault model, whose keys do not parse, or
+/// whose protocol this build cannot run — before any process starts with it.
+public struct ClusterFile: Codable, Sendable, Equatable {
+    public struct ReplicaEntry: Codable, Sendable, Equatable {
+        public var id: Int
+        public var host: String
+        public var port: Int
+        /// Hex of the 32-byte Ed25519 public key.
+        public var publicKey: String
+        public init(id: Int, host: String, port: Int, publicKey: String) {
+            self.id = id; self.host = host; self.port = port; self.publicKey = publicKey
+        }
+    }
+
+    /// Protocol tuning; every field is optional and defaults to the core's defaults.
+    public struct Tuning: Codable, Sendable, Equatable {
+        public var batchSize: Int?
+        public var batchTimeoutMs: Double?
+        public var requestTimeoutMs: Double?
+        public var stateRetryMs: Double?
+        public var checkpointInterval: UInt64?
+        public var windowSize: UInt64?
+        public var progressTimeoutMs: Double?
+        public var viewChangeTimeoutMs: Double?
+        public init() {}
+    }
+
+    /// Protocols this runtime can host: every composition of the core.
+    public static let supportedProtocols: Set<String> = Set(ProtocolKind.allCases.map(\.rawValue))
+
+    /// The protocol as the core names it (call only on a validated file).
+    public var protocolKind: ProtocolKind { ProtocolKind(rawValue: self.protocol) ?? .pbft }
+
+    public var `protocol`: String
+    public var faultModel: FaultModel
+    public var n: Int
+    public var f: Int
+    public var replicas: [ReplicaEntry]
+    public var tuning: Tuning?
+
+    public init(protocol name: String, faultModel: FaultModel, n: Int, f: Int, replicas: [ReplicaEntry], tuning: Tuning? = nil) {
+        self.protocol = name; self.faultModel = faultModel; self.n = n; self.f = f
+        self.replicas = replicas; self.tuning = tuning
+    }
+
+    public static func load(path: String) throws(ClusterFileError) -> ClusterFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
+        let file: ClusterFile
+        do { file = try JSONDecoder().decode(ClusterFile.self, from: data) } catch {
+            throw .invalid("\(path): \(error)")
+        }
+        return try file.validated()
+    }
+
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    public func validated() throws(ClusterFileError) -> ClusterFile {
+        guard let kind = ProtocolKind(rawValue: self.protocol) else {
+            throw .invalid("protocol \(self.protocol) is not supported by the runtime (supported: \(Self.supportedProtocols.sorted()))")
+        }
+        guard n >= 1, n < 1024, replicas.count == n else { throw .invalid("n=\(n) but \(replicas.count) replicas listed") }
+        guard replicas.map(\.id) == Array(0..<n) else { throw .invalid("replica ids must be 0..<\(n) in order") }
+        guard faultModel == kind.faultModel else { throw .invalid("\(kind) assumes the \(kind.faultModel) fault model") }
+        guard f >= 0, f <= ClusterConfiguration.maxFaults(replicas: n, model: faultModel) else {
+            throw .invalid("f=\(f) is too large for n=\(n) under \(faultModel)")
+        }
+        for r in replicas {
+            guard (1...65535).contains(r.port), !r.host.isEmpty else { throw .invalid("replica \(r.id): bad address") }
+            guard KeyFiles.publicKey(hex: r.publicKey) != nil else { throw .invalid("replica \(r.id): bad public key") }
+        }
+        if let t = tuning {
+            let interval = t.checkpointInterval ?? 64, window = t.windowSize ?? 256
+            guard interval > 0, window >= 2 * interval else { throw .invalid("windowSize must be ≥ 2 × checkpointInterval") }
+            guard (t.batchSize ?? 1) >= 1 else { throw .invalid("batchSize must be ≥ 1") }
+        }
+        return self
+    }
+
+    public var configuration: ClusterConfiguration { ClusterConfiguration(replicas: n, faultModel: faultModel, f: f) }
+
+    /// The verifier of every replica's signatures (call only on a validated file).
+    public var verifier: Ed25519Verifier {
+        Ed25519Verifier(publicKeys: replicas.compactMap { KeyFiles.publicKey(hex: $0.publicKey) })
+    }
+
+    /// Replica parameters: the core's defaults overridden by `tuning`.
+    public var parameters: ReplicaParameters {
+        let t = tuning ?? Tuning()
+        let d = ReplicaParameters()
+        let dp = d.pbft
+        func ns(_ ms: Double?, _ fallback: UInt64) -> UInt64 { ms.map { UInt64(max(0, $0) * 1e6) } ?? fallback }
+        return ReplicaParameters(
+            batchSize: t.batchSize ?? d.batchSize,
+            batchTimeoutNanos: ns(t.batchTimeoutMs, d.batchTimeoutNanos),
+            requestTimeoutNanos: ns(t.requestTimeoutMs, d.requestTimeoutNanos),
+            stateRetryNanos: ns(t.stateRetryMs, d.stateRetryNanos),
+            maxClients: d.maxClients, maxPendingRequests: max(d.maxPendingRequests, t.batchSize ?? 0),
+            pbft: PBFTParameters(checkpointInterval: t.checkpointInterval ?? dp.checkpointInterval,
+                                 windowSize: t.windowSize ?? dp.windowSize,
+                                 progressTimeoutNanos: ns(t.progressTimeoutMs, dp.progressTimeoutNanos),
+                                 viewChangeTimeoutNanos: ns(t.viewChangeTimeoutMs, dp.viewChangeTimeoutNanos),
+                                 fetchRetryNanos: dp.fetchRetryNanos),
+            dq: d.dq)
+    }
+
+    /// A fresh cluster on one host with consecutive ports and new keys; returns the
+    /// file and the private keys (index = replica id).
+    public static func generate(protocol name: String, replicas n: Int, faultModel: FaultModel = .byzantine,
+                                host: String = "127.0.0.1", basePort: Int = 7000, tuning: Tuning? = nil)
+        -> (ClusterFile, [Curve25519.Signing.PrivateKey]) {
+        let keys = (0..<n).map { _ in Curve25519.Signing.PrivateKey() }
+        let entries = (0..<n).map { ReplicaEntry(id: $0, host: host, port: basePort + $0, publicKey: KeyFiles.encode(keys[$0].publicKey)) }
+        let f = ClusterConfiguration.maxFaults(replicas: n, model: faultModel)
+        return (ClusterFile(protocol: name, faultModel: faultModel, n: n, f: f, replicas: entries, tuning: tuning), keys)
+    }
+}

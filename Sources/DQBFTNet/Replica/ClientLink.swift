@@ -1,0 +1,31 @@
+import DQBFTCore
+import NIOCore
+
+/// The replica's handle on one client connection, used to route replies by client id.
+///
+/// Guarantees: replies are written in the order given; a reply to a connection
+/// that is closed or whose socket buffer is full (not writable) is dropped and
+/// counted — the client retries, and replicas answer retries from their reply cache.
+final class ClientLink: @unchecked Sendable {
+    let channel: Channel
+    let base: ClientID
+    let lanes: UInt32
+
+    init(channel: Channel, base: ClientID, lanes: UInt32) {
+        self.channel = channel; self.base = base; self.lanes = lanes
+    }
+
+    func owns(_ client: ClientID) -> Bool {
+        client.rawValue >= base.rawValue && client.rawValue - base.rawValue < UInt64(lanes)
+    }
+
+    /// Writes `frames`; calls `dropped` (on the channel's loop) with how many were not written.
+    func write(_ frames: [ByteBuffer], dropped: @escaping @Sendable (Int) -> Void) {
+        let channel = self.channel
+        channel.eventLoop.execute {
+            guard channel.isActive, channel.isWritable else { dropped(frames.count); return }
+            for f in frames { channel.write(f, promise: nil) }
+            channel.flush()
+        }
+    }
+}

@@ -1,0 +1,225 @@
+import DQBFTCore
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Where a replica is, as seen from outside its protocol loop.
+public struct ReplicaStatus: Sendable, Equatable {
+    public var lastExecuted: SequenceNumber
+    public var stateDigest: Digest
+    /// The view the replica reports in replies (the main/ordering instance's).
+    public var view: ViewNumber
+    public var awaitingState: Bool
+    /// State snapshots installed since this service started.
+    public var stateTransfers: Int
+    /// The composition's own description of where its instances stand.
+    public var detail: String
+}
+
+/// The protocol loop: the one place a `Replica` lives. Every input (verified
+/// message, timer) runs on one event loop, one at a time, and its effects are
+/// carried out here.
+///
+/// Guarantees: the core sees inputs strictly one at a time; timers are real
+/// scheduled tasks keyed by `ReplicaTimer` (setting one that is set replaces it,
+/// a cancelled or replaced timer never fires); every message the replica sends
+/// is encoded once, recorded in the write-ahead log if it is a vote, proposal,
+/// checkpoint or view change, and leaves only after that record is fsynced
+/// (group commit, `DurableOutbox`); replies go to the client connection that
+/// registered the client id, and are dropped (client retries) if there is none.
+final class ReplicaLoop: @unchecked Sendable {
+    /// Most client ids routed to connections (bounds the routing table).
+    static let maxClientRoutes = 1 << 16
+    /// Most requests whose latency is being tracked.
+    static let maxTrackedRequests = 1 << 16
+
+    let loop: EventLoop
+    let me: ReplicaID
+    let n: Int
+    let logger: Logger
+    let metrics: ReplicaMetrics
+    let allocator = ByteBufferAllocator()
+    var replica: Replica
+    var peers: [PeerLink?] = []
+    let outbox: DurableOutbox
+
+    var clients: [ClientID: ClientLink] = [:]
+    var arrivals: [ClientID: (timestamp: UInt64, at: NIODeadline)] = [:]
+    var timers: [ReplicaTimer: (generation: UInt64, task: Scheduled<Void>)] = [:]
+    var timerGeneration: UInt64 = 0
+    var effects: [ReplicaEffect] = []
+    var stopped = false
+    var stateTransfers = 0
+
+    init(replica: Replica, loop: EventLoop, outbox: DurableOutbox, metrics: ReplicaMetrics, logger: Logger) {
+        self.replica = replica
+        self.loop = loop
+        self.me = replica.me
+        self.n = replica.config.replicaCount
+        self.outbox = outbox
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    // MARK: - Inputs (any thread)
+
+    /// Starts the replica after a (re)start: the core re-arms its timers and asks
+    /// peers where they are, which leads to state transfer if it is behind.
+    func start(peers: [PeerLink?]) {
+        loop.execute {
+            self.peers = peers
+            self.replica.recover(into: &self.effects)
+            self.process()
+        }
+    }
+
+    /// Hands the core one verified message; `done` runs after it was handled.
+    func deliver(_ message: WireMessage, fromClient: Bool, done: (@Sendable () -> Void)? = nil) {
+        loop.execute {
+            defer { done?() }
+            guard !self.stopped else { return }
+            if fromClient, case .request(let r) = message {
+                self.metrics.requestsReceived.increment()
+                if self.arrivals.count < Self.maxTrackedRequests || self.arrivals[r.client] != nil {
+                    self.arrivals[r.client] = (r.timestamp, .now())
+                }
+            }
+            self.replica.handle(message, into: &self.effects)
+            self.process()
+        }
+    }
+
+    func registerClient(_ link: ClientLink) {
+        loop.execute {
+            guard self.clients.count + Int(link.lanes) <= Self.maxClientRoutes else {
+                self.logger.warning("client routing table full, closing connection", metadata: ["client": "\(link.base)"])
+                link.channel.close(promise: nil)
+                return
+            }
+            for i in 0..<UInt64(link.lanes) { self.clients[ClientID(link.base.rawValue + i)] = link }
+            self.metrics.clientConnections.increment()
+        }
+    }
+
+    func unregisterClient(_ link: ClientLink) {
+        loop.execute {
+            for i in 0..<UInt64(link.lanes) {
+                let id = ClientID(link.base.rawValue + i)
+                if self.clients[id] === link { self.clients[id] = nil; self.arrivals[id] = nil }
+            }
+            self.metrics.clientConnections.decrement()
+        }
+    }
+
+    func status() -> EventLoopFuture<ReplicaStatus> {
+        loop.submit {
+            ReplicaStatus(lastExecuted: self.replica.lastExecuted, stateDigest: self.replica.stateDigest,
+                          view: self.replica.composition.replyView,
+                          awaitingState: self.replica.awaitingState != nil, stateTransfers: self.stateTransfers,
+                          detail: self.replica.composition.status)
+        }
+    }
+
+    func stop() -> EventLoopFuture<Void> {
+        loop.submit {
+            self.stopped = true
+            for (_, t) in self.timers { t.task.cancel() }
+            self.timers = [:]
+        }
+    }
+
+    // MARK: - Effects (on the loop)
+
+    func timerFired(_ timer: ReplicaTimer, generation: UInt64) {
+        guard !stopped, timers[timer]?.generation == generation else { return }
+        timers[timer] = nil
+        replica.timerFired(timer, into: &effects)
+        process()
+    }
+
+    /// Whether losing the memory of having sent `message` could make this replica
+    /// equivocate after a restart: such messages are logged before they leave.
+    static func mustPersist(_ message: WireMessage) -> Bool {
+        guard case .consensus(_, _, let m) = message else { return false }
+        switch m {
+        case .prePrepare, .prepare, .commit, .checkpoint, .viewChange, .newView: return true
+        default: return false
+        }
+    }
+
+    /// Log record of a sent message: kind 1, destination (0xFFFF = all), message bytes.
+    static func sentRecord(_ bytes: [UInt8], to: ReplicaID?) -> [UInt8] {
+        let dest = to?.rawValue ?? 0xFFFF
+        return [1, UInt8(dest >> 8), UInt8(truncatingIfNeeded: dest)] + bytes
+    }
+
+    func process() {
+        guard !effects.isEmpty else { return }
+        var toPeers = [[ByteBuffer]](repeating: [], count: n)
+        var toClients: [ObjectIdentifier: (ClientLink, [ByteBuffer])] = [:]
+        var bytesOut = 0
+        for effect in effects {
+            switch effect {
+            case .send(let m, let to):
+                guard to.index < n, to != me else { continue }
+                let bytes = m.encode()
+                if Self.mustPersist(m) { outbox.record(Self.sentRecord(bytes, to: to)) }
+                toPeers[to.index].append(allocator.buffer(bytes: bytes))
+                bytesOut += bytes.count
+            case .broadcast(let m):
+                let bytes = m.encode()
+                if Self.mustPersist(m) { outbox.record(Self.sentRecord(bytes, to: nil)) }
+                let buffer = allocator.buffer(bytes: bytes)
+                for i in 0..<n where i != me.index { toPeers[i].append(buffer) }
+                bytesOut += bytes.count * (n - 1)
+            case .reply(let r):
+                if let a = arrivals[r.client], a.timestamp == r.timestamp {
+                    arrivals[r.client] = nil
+                    metrics.requestLatency.recordNanoseconds((NIODeadline.now() - a.at).nanoseconds)
+                }
+                guard let link = clients[r.client] else { continue }
+                let bytes = WireMessage.reply(r).encode()
+                toClients[ObjectIdentifier(link), default: (link, [])].1.append(allocator.buffer(bytes: bytes))
+                bytesOut += bytes.count
+            case .setTimer(let timer, let nanos):
+                timers[timer]?.task.cancel()
+                timerGeneration &+= 1
+                let generation = timerGeneration
+                let task = loop.scheduleTask(in: .nanoseconds(Int64(min(nanos, UInt64(Int64.max))))) {
+                    self.timerFired(timer, generation: generation)
+                }
+                timers[timer] = (generation, task)
+            case .cancelTimer(let timer):
+                timers.removeValue(forKey: timer)?.task.cancel()
+            case .executed(let seq, _, let requests):
+                metrics.batchesExecuted.increment()
+                metrics.requestsExecuted.increment(by: Int64(requests))
+                metrics.lastExecuted.set(Double(seq.rawValue))
+                if replica.composition.isCheckpoint(seq) { outbox.requestRotate() }
+            case .stateInstalled(let seq):
+                metrics.stateTransfers.increment()
+                stateTransfers += 1
+                metrics.lastExecuted.set(Double(seq.rawValue))
+                logger.info("installed state snapshot", metadata: ["sequence": "\(seq)"])
+            case .viewChanged(let instance, let view):
+                metrics.view.set(Double(view.rawValue))
+                logger.info("entered view", metadata: ["instance": "\(instance)", "view": "\(view)"])
+            @unknown default:
+                logger.debug("ignoring effect", metadata: ["effect": "\(effect)"])
+            }
+        }
+        effects.removeAll(keepingCapacity: true)
+        metrics.bytesOut.increment(by: Int64(bytesOut))
+        let hasPeerOutput = toPeers.contains { !$0.isEmpty }
+        guard hasPeerOutput || !toClients.isEmpty else { return }
+        let peers = self.peers, metrics = self.metrics
+        outbox.release {
+            for (i, frames) in toPeers.enumerated() where !frames.isEmpty && i < peers.count { peers[i]?.send(frames) }
+            for (_, entry) in toClients {
+                metrics.repliesSent.increment(by: Int64(entry.1.count))
+                entry.0.write(entry.1) { lost in metrics.repliesDropped.increment(by: Int64(lost)) }
+            }
+        }
+        metrics.outboxDepth.set(Double(outbox.queuedActions))
+    }
+}

@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Crypto
+import DQBFTCore
+import DQBFTCrypto
+import Logging
+import NIOCore
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+
+/// Errors starting a replica.
+public enum ReplicaServiceError: Error, CustomStringConvertible {
+    case unknownReplica(Int)
+    case dataDirectoryLocked(String)
+    case alreadyStarted
+
+    public var description: String {
+        switch self {
+        case .unknownReplica(let i): return "replica \(i) is not in the cluster configuration"
+        case .dataDirectoryLocked(let p): return "data directory \(p) is in use by another replica process"
+        case .alreadyStarted: return "the replica service was already started"
+        }
+    }
+}
+
+/// One replica as a network service: a TCP listener for peers and clients,
+/// authenticated outbound connections to every other replica, the protocol loop,
+/// the write-ahead log and (optionally) a Prometheus `/metrics` endpoint.
+/// Hosted by swift-service-lifecycle: `run()` serves until graceful shutdown
+/// (SIGTERM/SIGINT in a `ServiceGroup`) or cancellation, then stops cleanly.
+///
+/// Guarantees: the core only ever sees authenticated, verified messages, one at a
+/// time; every vote, proposal, checkpoint and view change it sends is fsynced to
+/// `<dataDirectory>/wal` before it leaves (when a data directory is given); all
+/// queues, frames and connection counts are bounded (see `Options`).
+/// Durability is NOT yet recovery: on restart the log is scanned (torn tail
+/// repaired) but not fed back to the core, which rejoins by `recover()` + state
+/// transfer — see the module README.
+public final class ReplicaService: Service, @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Directory of the write-ahead log; nil runs without durability.
+        public var dataDirectory: String?
+        /// Port of the Prometheus endpoint (0 = any free port); nil = no endpoint.
+        public var metricsPort: Int?
+        public var metricsHost = "127.0.0.1"
+        /// Address to listen on; nil = the host in the configuration file.
+        public var listenHost: String?
+        /// Most simultaneous inbound connections (peers + clients).
+        public var maxConnections = 1024
+        public var verificationThreads = 2
+        public var peerLink = PeerLink.Options()
+        /// Keep this many log segments (each up to `segmentBytesMax`).
+        public var walSegmentsKept = 4
+        public var walSegmentBytesMax = 64 << 20
+        /// `.fsync` (default) survives power loss; `.write` only process crashes.
+        public var walSyncMode = WriteAheadLog.SyncMode.fsync
+        public init() {}
+    }
+
+    public let id: ReplicaID
+    let cluster: ClusterFile
+    let signer: Ed25519Signer
+    let options: Options
+    let logger: Logger
+    let group: EventLoopGroup
+    let ownsGroup: Bool
+    public let metrics: ReplicaMetrics
+
+    // Set by start(), read by stop(); guarded by `state`.
+    struct Running {
+        var protocolGroup: MultiThreadedEventLoopGroup
+        var verificationPool: NIOThreadPool
+        var ioPool: NIOThreadPool
+        var loop: ReplicaLoop
+        var peers: [PeerLink]
+        var listener: Channel
+        var metricsServer: MetricsHTTPServer?
+        var lockFD: Int32
+    }
+    let state = LockedBox<Running?>(nil)
+    let accepted = LockedBox<[ObjectIdentifier: Channel]>([:])
+
+    /// - Parameter group: event loops for the network; nil creates one thread per core.
+    public init(cluster: ClusterFile, id: ReplicaID, privateKey: Curve25519.Signing.PrivateKey, options: Options = Options(),
+                group: EventLoopGroup? = nil, logger: Logger = Logger(label: "dqbft.replica")) throws {
+        guard id.index < cluster.n else { throw ReplicaServiceError.unknownReplica(id.index) }
+        self.id = id
+        self.cluster = cluster
+        self.signer = Ed25519Signer(me: id, privateKey: privateKey)
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "replica"] = "\(id)"
+        self.logger = logger
+        self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        self.ownsGroup = group == nil
+        self.metrics = ReplicaMetrics()
+    }
+
+    /// The port the listener is bound to (after `start`).
+    public var listenPort: Int? { state.withLock { $0?.listener.localAddress?.port } }
+    /// The port of the metrics endpoint (after `start`), if enabled.
+    public var metricsPort: Int? { state.withLock { $0?.metricsServer?.port } }
+
+    public func run() async throws {
+        try await start()
+        try? await gracefulShutdown()
+        await stop()
+    }
+
+    /// Opens the log, binds the listener, connects to peers and starts the protocol.
+    public func start() async throws {
+        guard state.withLock({ $0 == nil }) else { throw ReplicaServiceError.alreadyStarted }
+        let config = cluster.configuration
+        let verifier = cluster.verifier
+        let entry = cluster.replicas[id.index]
+
+        var wal: WriteAheadLog?
+        var lockFD: Int32 = -1
+        if let dir = options.dataDirectory {
+            try WriteAheadLog.makeDirectory(dir)
+            lockFD = open(dir + "/LOCK", O_RDWR | O_CREAT, 0o600)
+            guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+                if lockFD >= 0 { close(lockFD) }
+                throw ReplicaServiceError.dataDirectoryLocked(dir)
+            }
+            let recovery = try WriteAheadLog.recover(directory: dir + "/wal")
+            logger.info("write-ahead log scanned", metadata: [
+                "records": "\(recovery.records.count)", "segments": "\(recovery.segments)",
+                "tornTail": "\(recovery.tornTail)", "corrupt": "\(recovery.corruptSegment ?? "none")",
+                "note": "records are not yet replayed into the core; rejoining by state transfer"])
+            let log = try WriteAheadLog(directory: dir + "/wal", segmentBytesMax: options.walSegmentBytesMax,
+                                        segmentsKept: options.walSegmentsKept, syncMode: options.walSyncMode)
+            try log.rotate()
+            wal = log
+        }
+
+        let protocolGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let verificationPool = NIOThreadPool(numberOfThreads: options.verificationThreads)
+        verificationPool.start()
+        let ioPool = NIOThreadPool(numberOfThreads: 1)
+        ioPool.start()
+        let protocolLoop = protocolGroup.next()
+        let metrics = self.metrics, logger = self.logger
+        let outbox = DurableOutbox(loop: protocolLoop, wal: wal, io: ioPool, logger: logger,
+                                   onFatal: { _ in }, onSynced: { records, nanos in
+                                       metrics.walRecords.increment(by: Int64(records))
+                                       metrics.walSyncLatency.recordNanoseconds(nanos)
+                                   })
+        let replica = Replica(me: id, config: config, parameters: cluster.parameters, protocol: cluster.protocolKind,
+                              app: KeyValueStore(), signer: signer, seed: UInt64.random(in: 0...UInt64.max))
+        let loop = ReplicaLoop(replica: replica, loop: protocolLoop, outbox: outbox, metrics: metrics, logger: logger)
+
+        var links: [PeerLink?] = Array(repeating: nil, count: cluster.n)
+        for peer in cluster.replicas where peer.id != id.index {
+            let security = SecureChannelConfiguration(local: .replica(signer), isInitiator: true,
+                                                      expectedPeer: ReplicaID(peer.id), acceptsClients: false,
+                                                      verifier: verifier, replicaCount: cluster.n)
+            links[peer.id] = PeerLink(peer: ReplicaID(peer.id), host: peer.host, port: peer.port, eventLoop: group.next(),
+                                      security: security, options: options.peerLink, logger: logger)
+        }
+        loop.start(peers: links)
+        for link in links { link?.start() }
+
+        let inboundSecurity = SecureChannelConfiguration(local: .replica(signer), isInitiator: false, expectedPeer: nil,
+                                                         acceptsClients: true, verifier: verifier, replicaCount: cluster.n)
+        let messageVerifier = MessageVerifier(config: config, signatures: verifier)
+        let accepted = self.accepted, maxConnections = options.maxConnections
+        let listener = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                let admitted = accepted.withLock { open -> Bool in
+                    guard open.count < maxConnections else { return false }
+                    open[ObjectIdentifier(channel)] = channel
+                    return true
+                }
+                guard admitted else {
+                    logger.warning("too many connections, refusing", metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in accepted.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+                return channel.eventLoop.makeCompletedFuture {
+                    let handler = InboundHandler(core: loop, verifier: messageVerifier, verificationPool: verificationPool,
+                                                 limits: .default, metrics: metrics, logger: logger)
+                    try channel.pipeline.syncOperations.addSecureFraming(inboundSecurity, logger: logger, then: handler)
+                }
+            }
+            .bind(host: options.listenHost ?? entry.host, port: entry.port).get()
+
+        var metricsServer: MetricsHTTPServer?
+        if let port = options.metricsPort {
+            metricsServer = try await MetricsHTTPServer.start(host: options.metricsHost, port: port,
+                                                              registry: metrics.registry, group: group)
+        }
+        state.withLock {
+            $0 = Running(protocolGroup: protocolGroup, verificationPool: verificationPool, ioPool: ioPool, loop: loop,
+                         peers: links.compactMap { $0 }, listener: listener, metricsServer: metricsServer, lockFD: lockFD)
+        }
+        // Gauges fed from the links, refreshed every second on the protocol loop.
+        protocolLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { task in
+            guard let running = self.state.withLock({ $0 }) else { task.cancel(); return }
+            let depth = running.peers.reduce(0) { $0 + $1.queueDepth.withLock { $0 } }
+            let dropped = running.peers.reduce(0) { $0 + $1.dropped.withLock { $0 } }
+            metrics.peerQueueDepth.set(Double(depth))
+            metrics.framesDropped.set(Double(dropped))
+        }
+        logger.info("replica started", metadata: ["listen": "\(listener.localAddress.map { "\($0)" } ?? "?")",
+                                                  "metrics": "\(metricsServer.map { "\($0.port)" } ?? "off")",
+                                                  "protocol": "\(cluster.protocol)", "n": "\(cluster.n)", "f": "\(cluster.f)"])
+    }
+
+    /// Where the replica is (after `start`).
+    public func status() async throws -> ReplicaStatus {
+        guard let loop = state.withLock({ $0?.loop }) else { throw ChannelError.ioOnClosedChannel }
+        return try await loop.status().get()
+    }
+
+    /// Stops serving: closes every connection, cancels timers, releases the log.
+    public func stop() async {
+        guard let running = state.withLock({ s -> Running? in defer { s = nil }; return s }) else { return }
+        try? await running.loop.stop().get()
+        try? await running.listener.close()
+        for peer in running.peers { try? await peer.close().get() }
+        for channel in accepted.withLock({ Array($0.values) }) { try? await channel.close() }
+        await running.metricsServer?.close()
+        try? await running.verificationPool.shutdownGracefully()
+        try? await running.ioPool.shutdownGracefully()
+        try? await running.protocolGroup.shutdownGracefully()
+        if running.lockFD >= 0 { close(running.lockFD) }
+        if ownsGroup { try? await group.shutdownGracefully() }
+        logger.info("replica stopped")
+    }
+}

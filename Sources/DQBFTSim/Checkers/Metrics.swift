@@ -1,0 +1,43 @@
+/// Figures collected during a run. Only what happens after the warm-up counts
+/// towards throughput and latency.
+struct Metrics {
+    var events = 0
+    var completed = 0
+    var measuredCompletions = 0
+    var latenciesNanos: [UInt64] = []
+    var repliesReceived = 0
+    var retransmissions = 0
+    var stateTransfers = 0
+    /// Distinct "instance/view" pairs installed by correct replicas.
+    var views: Set<String> = []
+    var messagesSent: [Int]
+    var bytesSent: [Int]
+    let warmupEnd: SimTime
+    /// Completions per virtual second (for the timeline and liveness).
+    var perSecond: [Int] = []
+    var lastCompletion: SimTime = 0
+
+    init(replicas: Int, timeline: Bool, warmupEnd: SimTime) {
+        messagesSent = Array(repeating: 0, count: replicas)
+        bytesSent = Array(repeating: 0, count: replicas)
+        self.warmupEnd = warmupEnd
+    }
+
+    @inline(__always) mutating func sent(by replica: Int, bytes: Int) {
+        if lastCompletion >= warmupEnd || true {
+            messagesSent[replica] += 1
+            bytesSent[replica] += bytes
+        }
+    }
+
+    mutating func completed(latency: SimTime, at time: SimTime) {
+        completed += 1
+        lastCompletion = time
+        let second = Int(time / 1_000_000_000)
+        while perSecond.count <= second { perSecond.append(0) }
+        perSecond[second] += 1
+        guard time >= warmupEnd else { return }
+        measuredCompletions += 1
+        latenciesNanos.append(latency)
+    }
+}

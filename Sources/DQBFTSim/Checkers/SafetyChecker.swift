@@ -1,0 +1,43 @@
+import DQBFTCore
+
+/// Checks safety as the run goes: every correct replica executes the same batch
+/// at every slot (so their executed logs are prefixes of one another), and every
+/// correct replica returns the same result for the same client request.
+///
+/// Guarantees: any disagreement is recorded with the slot or request and the
+/// replicas involved; faulty replicas (Byzantine or crashed for good) are exempt.
+struct SafetyChecker {
+    let faulty: Set<ReplicaID>
+    /// First digest executed at each slot by a correct replica.
+    var decided: [SequenceNumber: Digest] = [:]
+    /// Result of the newest request of each client, as first seen from a correct replica.
+    var results: [ClientID: (timestamp: UInt64, result: [UInt8])] = [:]
+    var violations: [String] = []
+    var executedSlots = 0
+
+    init(faulty: Set<ReplicaID>) { self.faulty = faulty }
+
+    mutating func executed(replica: ReplicaID, sequence: SequenceNumber, digest: Digest) {
+        guard !faulty.contains(replica) else { return }
+        executedSlots += 1
+        if let d = decided[sequence] {
+            if d != digest, violations.count < 20 {
+                violations.append("slot \(sequence.rawValue): \(replica) executed \(digest), another correct replica \(d)")
+            }
+        } else {
+            decided[sequence] = digest
+        }
+    }
+
+    mutating func reply(client: ClientID, timestamp: UInt64, result: [UInt8]) {
+        if let seen = results[client], seen.timestamp == timestamp {
+            if seen.result != result, violations.count < 20 {
+                violations.append("client \(client) request \(timestamp): correct replicas replied differently")
+            }
+        } else {
+            results[client] = (timestamp, result)
+        }
+    }
+
+    var ok: Bool { violations.isEmpty }
+}

@@ -1,0 +1,100 @@
+import DQBFTCore
+
+/// How a Byzantine replica deviates. Implemented as wrappers around an honest core:
+/// they rewrite or drop what the honest core asks to send.
+public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
+    /// Sends nothing at all.
+    case silent
+    /// As primary, sends conflicting proposals to the two halves of the replicas;
+    /// as backup, sends conflicting votes to the two halves.
+    case equivocate
+    /// Drops every message to the listed replicas (default: the upper half).
+    case dropTo([ReplicaID])
+    /// Delays everything it sends by `delayNanos` (just under the timeouts).
+    case slow(delayNanos: UInt64)
+
+    public static func parse(_ s: String, replicas: Int) throws -> ByzantineBehaviour {
+        let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
+        switch parts[0] {
+        case "silent": return .silent
+        case "equivocate": return .equivocate
+        case "slow": return .slow(delayNanos: parts.count > 1 ? UInt64((Double(parts[1]) ?? 0.3) * 1e9) : 300_000_000)
+        case "drop-to":
+            if parts.count > 1 {
+                let ids = try parts[1].split(separator: "/").map { p -> ReplicaID in
+                    guard let v = Int(p), v >= 0, v < replicas else { throw SimulationError.invalidArgument("bad replica id \(p) in drop-to") }
+                    return ReplicaID(v)
+                }
+                return .dropTo(ids)
+            }
+            return .dropTo((replicas / 2 ..< replicas).map { ReplicaID($0) })
+        default:
+            throw SimulationError.invalidArgument("unknown Byzantine behaviour '\(s)' (silent, equivocate, drop-to[=A/B], slow[=SECONDS])")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .silent: return "silent"
+        case .equivocate: return "equivocate"
+        case .dropTo(let ids): return "drop-to=" + ids.map { String($0.rawValue) }.joined(separator: "/")
+        case .slow(let ns): return "slow=\(Double(ns) / 1e9)"
+        }
+    }
+}
+
+/// One injected fault at a virtual time.
+public enum Fault: Hashable, Sendable {
+    case crash(ReplicaID)
+    case restart(ReplicaID)
+    /// Splits the replicas into groups that cannot talk across; clients reach all.
+    case partition([[ReplicaID]])
+    case heal
+    /// Multiplies a replica's CPU costs (1 = normal speed).
+    case slowCPU(ReplicaID, factor: Double)
+}
+
+/// Everything that goes wrong in a run, fixed before it starts.
+///
+/// Guarantees: `healTime` is when the last transient fault ends; replicas that are
+/// Byzantine or crashed without restart count against f.
+public struct FaultSchedule: Hashable, Sendable {
+    public var events: [(time: SimTime, fault: Fault)] = []
+    public var byzantine: [ReplicaID: ByzantineBehaviour] = [:]
+    public var lossProbability: Double = 0
+    public var jitterNanos: UInt64 = 0
+
+    public init() {}
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.events.map { "\($0.time)\($0.fault)" } == b.events.map { "\($0.time)\($0.fault)" } && a.byzantine == b.byzantine
+            && a.lossProbability == b.lossProbability && a.jitterNanos == b.jitterNanos
+    }
+    public func hash(into h: inout Hasher) { h.combine(events.count); h.combine(lossProbability) }
+
+    /// When the last crash-restart, partition or slowdown has ended.
+    public var healTime: SimTime {
+        var t: SimTime = 0
+        var down: Set<ReplicaID> = []
+        for (time, fault) in events.sorted(by: { $0.time < $1.time }) {
+            switch fault {
+            case .crash(let r): down.insert(r)
+            case .restart(let r): down.remove(r); t = max(t, time)
+            case .heal: t = max(t, time)
+            case .partition, .slowCPU: t = max(t, time)
+            }
+        }
+        return t
+    }
+
+    /// Replicas that are faulty for the whole run's checks: Byzantine ones and
+    /// those that crash and never come back.
+    public var permanentlyFaulty: Set<ReplicaID> {
+        var down: Set<ReplicaID> = []
+        for (_, fault) in events.sorted(by: { $0.time < $1.time }) {
+            if case .crash(let r) = fault { down.insert(r) }
+            if case .restart(let r) = fault { down.remove(r) }
+        }
+        return down.union(byzantine.keys)
+    }
+}

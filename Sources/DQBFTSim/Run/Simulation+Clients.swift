@@ -1,0 +1,108 @@
+import DQBFTCore
+
+extension Simulation {
+    /// Replies reach a client machine: count matching votes, complete operations,
+    /// and issue each completed client's next request (closed loop).
+    func machineReceives(_ m: Int, _ packet: Packet) {
+        var outbox: [Int: [ClientRequest]] = [:]
+        let quorum = config.replyQuorum
+        let from = ReplicaID(Int(packet.from))
+        let byzantineSender = safety.faulty.contains(from)
+        for r in packet.replies {
+            if now >= warmupEnd { metrics.repliesReceived += 1 }
+            guard let slot = machines[m].slotOf[r.client] else { continue }
+            var client = machines[m].clients[slot]
+            guard r.timestamp == client.timestamp, client.timestamp > 0 else { continue }
+            if !byzantineSender { safety.reply(client: r.client, timestamp: r.timestamp, result: r.result) }
+            var done = false
+            if let k = client.votes.firstIndex(where: { $0.result == r.result }) {
+                client.votes[k].from.insert(r.replica)
+                done = client.votes[k].from.count >= quorum
+            } else {
+                client.votes.append((r.result, ReplicaSet([r.replica])))
+                done = quorum <= 1
+            }
+            if done {
+                complete(&client, result: r.result, view: r.view)
+                issue(&client, machine: m, outbox: &outbox)
+            }
+            machines[m].clients[slot] = client
+        }
+        flush(outbox, machine: m)
+    }
+
+    func complete(_ client: inout ClientMachine.Client, result: [UInt8], view: ViewNumber) {
+        metrics.completed(latency: now - client.sentAt, at: now)
+        history?.record(client: client.id, key: client.key, tag: "c\(client.id.rawValue)t\(client.timestamp)",
+                        invoke: client.sentAt, complete: now, result: result)
+        if kind == .pbft { client.target = config.primary(of: view) }
+    }
+
+    func issue(_ client: inout ClientMachine.Client, machine m: Int, outbox: inout [Int: [ClientRequest]]) {
+        client.timestamp += 1
+        client.votes.removeAll(keepingCapacity: true)
+        let (op, key, _) = workload.operation(client: client.id, timestamp: client.timestamp, rng: &machines[m].rng)
+        client.key = key
+        client.sentAt = now
+        client.retransmitAt = now + SimTime(options.clientTimeoutSeconds * 1e9)
+        let request = ClientRequest(client: client.id, timestamp: client.timestamp, assignedReplica: client.target, operation: op)
+        outbox[client.target.index, default: []].append(request)
+        client.active = true
+        client.pending = request
+    }
+
+    /// Sends the coalesced requests of one machine, one packet per replica.
+    func flush(_ outbox: [Int: [ClientRequest]], machine m: Int) {
+        for target in outbox.keys.sorted() {
+            let requests = outbox[target]!
+            let size = requests.reduce(frameOverhead) { $0 + 2 + $1.encodedSize }
+            transmit(Packet(from: Int32(n + m), requests: requests, size: size), from: n + m, to: target, at: now)
+        }
+    }
+
+    /// Every 100 ms: start clients whose start time came, and retransmit overdue
+    /// requests to every replica (the client no longer trusts its target).
+    func sweep(_ m: Int) {
+        var outbox: [Int: [ClientRequest]] = [:]
+        let timeout = SimTime(options.clientTimeoutSeconds * 1e9)
+        for slot in machines[m].clients.indices where machines[m].clients[slot].retransmitAt <= now {
+            var client = machines[m].clients[slot]
+            if client.timestamp == 0 {
+                issue(&client, machine: m, outbox: &outbox)
+            } else if var request = client.pending {
+                if kind != .pbft {
+                    // The assigned replica did not answer: ask for another one (a new ASSIGN).
+                    client.target = ReplicaID((client.target.index + 1) % n)
+                    request.assignedReplica = client.target
+                    client.pending = request
+                }
+                for r in 0..<n { outbox[r, default: []].append(request) }
+                client.retransmitAt = now + timeout
+                metrics.retransmissions += 1
+            }
+            machines[m].clients[slot] = client
+        }
+        flush(outbox, machine: m)
+        queue.schedule(at: now + 100_000_000, .clientSweep(machine: Int32(m)))
+    }
+}
+
+/// Builds the conflicting twin of a message for an equivocating replica.
+enum Equivocation {
+    static func conflicting(_ m: WireMessage) -> WireMessage? {
+        guard case .consensus(let from, let instance, let cm) = m else { return nil }
+        switch cm {
+        case .prePrepare(var pp):
+            guard case .requests(let batch) = pp.payload, !batch.requests.isEmpty else { return nil }
+            pp.payload = .requests(Batch(requests: Array(batch.requests.dropLast())))
+            return .consensus(from: from, instance: instance, .prePrepare(pp))
+        case .prepare(var v):
+            v.digest.w0 ^= 1
+            return .consensus(from: from, instance: instance, .prepare(v))
+        case .commit(var v):
+            v.digest.w0 ^= 1
+            return .consensus(from: from, instance: instance, .commit(v))
+        default: return nil
+        }
+    }
+}

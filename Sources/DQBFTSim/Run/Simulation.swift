@@ -1,0 +1,281 @@
+import DQBFTCore
+import Foundation
+
+/// A deterministic discrete-event simulation of one cluster and its clients:
+/// virtual clock, modelled network and CPU, injected faults and Byzantine
+/// behaviours, checkers and metrics. The replicas are the real protocol cores.
+///
+/// Guarantees: the report (apart from `wall_s`) is a function of the options,
+/// including the seed; safety is checked on every executed slot of every correct
+/// replica and every reply a client accepts.
+public final class Simulation {
+    let options: SimulationOptions
+    let kind: ProtocolKind
+    let config: ClusterConfiguration
+    let n: Int
+    var queue = EventQueue()
+    var now: SimTime = 0
+    let end: SimTime
+    let warmupEnd: SimTime
+    var replicas: [Replica] = []
+    var alive: [Bool]
+    var cpus: [CPUModel]
+    var timerGenerations: [[ReplicaTimer: UInt32]]
+    var network: NetworkModel
+    var machines: [ClientMachine] = []
+    /// Machine index of every client, by client id (ids are dense from 1).
+    var machineOfClient: [Int32] = [0]
+    let workload: Workload
+    var partition: [Int]?  // group of each replica while partitioned
+    let verifier: MessageVerifier
+    let byzantine: [ByzantineBehaviour?]
+    var metrics: Metrics
+    var safety: SafetyChecker
+    var history: HistoryWriter?
+    var rng: SimRandom
+    let frameOverhead = 4 + 32  // length prefix + MAC
+
+    public init(options: SimulationOptions) throws {
+        try options.validate()
+        self.options = options
+        self.n = options.replicas
+        self.config = ClusterConfiguration(replicas: n, faultModel: .byzantine)
+        self.end = SimTime(options.durationSeconds * 1e9)
+        self.warmupEnd = SimTime(options.warmup * 1e9)
+        var rng = SimRandom(seed: options.seed)
+        let topology = try Topology.named(options.topology)
+        let machineCount = min(topology.regionCount, options.clients)
+        var region = (0..<n).map { $0 % topology.regionCount }
+        region += (0..<machineCount).map { $0 % topology.regionCount }
+        let nodeCount = n + machineCount
+        network = NetworkModel(nodeCount: nodeCount, region: region,
+                               isClientMachine: (0..<nodeCount).map { $0 >= options.replicas },
+                               bandwidthMbps: options.bandwidthMbps,
+                               clientBandwidthMbps: options.clientBandwidthMbps ?? options.bandwidthMbps * 10,
+                               topology: topology, jitterNanos: options.faults.jitterNanos,
+                               lossProbability: options.faults.lossProbability, rng: rng.fork())
+        alive = Array(repeating: true, count: n)
+        cpus = Array(repeating: CPUModel(cores: options.cores), count: n)
+        timerGenerations = Array(repeating: [:], count: n)
+        workload = Workload(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
+        verifier = MessageVerifier(config: config, signatures: ModelSignatures())
+        byzantine = (0..<n).map { options.faults.byzantine[ReplicaID($0)] }
+        metrics = Metrics(replicas: n, timeline: options.timeline, warmupEnd: SimTime(options.warmup * 1e9))
+        safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
+        if let path = options.historyPath { history = try HistoryWriter(path: path) }
+        self.rng = rng
+
+        let parameters = ReplicaParameters(
+            batchSize: options.batchSize, batchTimeoutNanos: SimTime(options.batchTimeoutSeconds * 1e9),
+            requestTimeoutNanos: SimTime(options.progressTimeoutSeconds * 1.5e9),
+            pbft: PBFTParameters(checkpointInterval: options.checkpointInterval, windowSize: options.windowSize,
+                                 progressTimeoutNanos: SimTime(options.progressTimeoutSeconds * 1e9),
+                                 viewChangeTimeoutNanos: SimTime(options.viewChangeTimeoutSeconds * 1e9)),
+            dq: DQParameters(floodFanout: options.floodFanout,
+                             orderGateTimeoutNanos: SimTime(options.progressTimeoutSeconds * 1e9),
+                             orderWatchNanos: SimTime(options.progressTimeoutSeconds * 1e9)))
+        let kind = ProtocolKind(rawValue: options.protocolName)!
+        self.kind = kind
+        for i in 0..<n {
+            replicas.append(Replica(me: ReplicaID(i), config: config, parameters: parameters, protocol: kind,
+                                    signer: ModelSigner(me: ReplicaID(i)), seed: options.seed &+ UInt64(i)))
+        }
+        // Clients spread round-robin over the machines (one per region).
+        for m in 0..<machineCount {
+            machines.append(ClientMachine(index: m, node: Int32(n + m), rng: rng.fork()))
+        }
+        let staggerSteps = UInt64(max(1, min(10, Int(options.warmup * 10))))
+        for c in 0..<options.clients {
+            let m = c % machineCount
+            let id = ClientID(UInt64(c + 1))
+            machineOfClient.append(Int32(m))
+            var client = ClientMachine.Client(id: id, target: initialTarget(client: c, machine: m, regions: topology.regionCount))
+            client.retransmitAt = (rng.next() % staggerSteps) * 100_000_000
+            machines[m].slotOf[id] = machines[m].clients.count
+            machines[m].clients.append(client)
+        }
+        for m in 0..<machineCount { queue.schedule(at: 0, .clientSweep(machine: Int32(m))) }
+        for (i, f) in options.faults.events.enumerated() { queue.schedule(at: f.time, .fault(index: Int32(i))) }
+    }
+
+    /// PBFT clients start at the primary; multi-primary clients are assigned to a
+    /// replica in their own region, spread evenly.
+    func initialTarget(client c: Int, machine m: Int, regions: Int) -> ReplicaID {
+        guard kind != .pbft else { return ReplicaID(0) }
+        let local = (0..<n).filter { $0 % regions == m % regions }
+        let pool = local.isEmpty ? Array(0..<n) : local
+        return ReplicaID(pool[(c / max(1, regions)) % pool.count])
+    }
+
+    // MARK: - Running
+
+    /// Runs to the end of virtual time and returns the report.
+    public func run() throws -> SimulationReport {
+        let wallStart = DispatchTime.now().uptimeNanoseconds
+        var lastProgress = wallStart
+        var nextProgressCheck: SimTime = 1_000_000_000
+        while let event = queue.pop() {
+            if event.time > end { break }
+            now = event.time
+            metrics.events += 1
+            switch event.kind {
+            case .deliver(let to, let packet):
+                if Int(to) < n { replicaReceives(Int(to), packet) } else { machineReceives(Int(to) - n, packet) }
+            case .timer(let node, let timer, let generation):
+                let i = Int(node)
+                guard alive[i], timerGenerations[i][timer] == generation else { continue }
+                timerGenerations[i][timer] = generation &+ 1
+                let done = cpus[i].process(arrival: now, verify: 0, handle: UInt64(options.costs.messageReceiveNanos))
+                var out: [ReplicaEffect] = []
+                replicas[i].timerFired(timer, into: &out)
+                dispatch(from: i, out, at: done)
+            case .clientSweep(let m): sweep(Int(m))
+            case .fault(let index): apply(options.faults.events[Int(index)].fault)
+            }
+            if options.showProgress && now >= nextProgressCheck {
+                nextProgressCheck += 1_000_000_000
+                let wall = DispatchTime.now().uptimeNanoseconds
+                if wall - lastProgress > 2_000_000_000 {
+                    lastProgress = wall
+                    FileHandle.standardError.write(Data(String(format: "  t=%.0fs/%.0fs  ops=%d  events=%d\n", Double(now) / 1e9,
+                                                                options.durationSeconds, metrics.completed, metrics.events).utf8))
+                }
+            }
+        }
+        try history?.close()
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
+        return makeReport(wallSeconds: wall)
+    }
+
+    // MARK: - Replicas
+
+    func replicaReceives(_ i: Int, _ packet: Packet) {
+        guard alive[i] else { return }
+        var out: [ReplicaEffect] = []
+        if let message = packet.message {
+            if case .consensus(_, _, let m) = message, m.carriesSignatures,
+               !verifier.verify(message, channelPeer: ReplicaID(Int(packet.from))) { return }
+            let done = cpus[i].process(arrival: now, verify: options.costs.verifyCost(message),
+                                       handle: options.costs.handleCost(message))
+            replicas[i].handle(message, into: &out)
+            dispatch(from: i, out, at: done)
+        } else {
+            let k = UInt64(packet.requests.count)
+            let done = cpus[i].process(arrival: now, verify: k * UInt64(options.costs.hmacNanos),
+                                       handle: k * UInt64(options.costs.messageReceiveNanos))
+            for r in packet.requests { replicas[i].handle(.request(r), into: &out) }
+            dispatch(from: i, out, at: done)
+        }
+    }
+
+    /// Carries out a replica's effects, after the Byzantine wrapper (if any) has
+    /// rewritten them; sends leave when the CPU has finished producing them.
+    func dispatch(from i: Int, _ effects: [ReplicaEffect], at start: SimTime) {
+        let behaviour = byzantine[i]
+        var replyBuckets: [Int: [ClientReply]] = [:]
+        var t = start
+        for effect in effects {
+            switch effect {
+            case .send(let m, let to):
+                t = cpus[i].extend(by: options.costs.sendCost(m, recipients: 1))
+                send(m, from: i, to: [to.index], at: t, behaviour: behaviour)
+            case .broadcast(let m):
+                t = cpus[i].extend(by: options.costs.sendCost(m, recipients: n - 1))
+                send(m, from: i, to: (0..<n).filter { $0 != i }, at: t, behaviour: behaviour)
+            case .reply(let r):
+                replyBuckets[Int(machineOfClient[Int(r.client.rawValue)]), default: []].append(r)
+            case .setTimer(let timer, let ns):
+                let g = (timerGenerations[i][timer] ?? 0) &+ 1
+                timerGenerations[i][timer] = g
+                queue.schedule(at: start + ns, .timer(node: Int32(i), timer: timer, generation: g))
+            case .cancelTimer(let timer):
+                // Generations only grow, so a cancelled event can never match again.
+                timerGenerations[i][timer, default: 0] &+= 1
+            case .executed(let seq, let digest, let count):
+                safety.executed(replica: ReplicaID(i), sequence: seq, digest: digest)
+                t = cpus[i].extend(by: UInt64(Double(count) * options.costs.executePerRequestNanos))
+            case .stateInstalled: metrics.stateTransfers += 1
+            case .viewChanged(let instance, let view):
+                if !safety.faulty.contains(ReplicaID(i)) { metrics.views.insert("\(instance)/\(view.rawValue)") }
+            }
+        }
+        if case .silent = behaviour { return }
+        for m in replyBuckets.keys.sorted() {
+            let replies = replyBuckets[m]!
+            let size = replies.reduce(frameOverhead) { $0 + 2 + $1.encodedSize }
+            t = cpus[i].extend(by: UInt64(options.costs.messageSendNanos + options.costs.hmacNanos))
+            transmit(Packet(from: Int32(i), replies: replies, size: size), from: i, to: n + m, at: t)
+        }
+    }
+
+    func send(_ m: WireMessage, from i: Int, to targets: [Int], at t: SimTime, behaviour: ByzantineBehaviour?) {
+        let size = m.encodedSize + frameOverhead
+        switch behaviour {
+        case nil:
+            let packet = Packet(from: Int32(i), message: m, size: size)
+            for j in targets { transmit(packet, from: i, to: j, at: t) }
+        case .silent: return
+        case .dropTo(let victims):
+            let packet = Packet(from: Int32(i), message: m, size: size)
+            for j in targets where !victims.contains(ReplicaID(j)) { transmit(packet, from: i, to: j, at: t) }
+        case .slow(let delay):
+            let packet = Packet(from: Int32(i), message: m, size: size)
+            for j in targets { transmit(packet, from: i, to: j, at: t + delay) }
+        case .equivocate:
+            let honest = Packet(from: Int32(i), message: m, size: size)
+            let forged = Equivocation.conflicting(m).map { Packet(from: Int32(i), message: $0, size: $0.encodedSize + frameOverhead) }
+            for j in targets {
+                transmit(j >= n / 2 ? (forged ?? honest) : honest, from: i, to: j, at: t)
+            }
+        }
+    }
+
+    func transmit(_ packet: Packet, from i: Int, to j: Int, at t: SimTime) {
+        if let groups = partition, i < n, j < n, groups[i] != groups[j] { return }
+        if i < n { metrics.sent(by: i, bytes: packet.size) }
+        guard let arrival = network.transmit(from: i, to: j, size: packet.size, at: t) else { return }
+        queue.schedule(at: arrival, .deliver(to: Int32(j), packet: packet))
+    }
+
+    // MARK: - Faults
+
+    func apply(_ fault: Fault) {
+        switch fault {
+        case .crash(let r):
+            alive[r.index] = false
+            for key in Array(timerGenerations[r.index].keys) { timerGenerations[r.index][key]! &+= 1 }
+        case .restart(let r):
+            guard !alive[r.index] else { return }
+            alive[r.index] = true
+            cpus[r.index].loopFree = now
+            var out: [ReplicaEffect] = []
+            replicas[r.index].recover(into: &out)
+            dispatch(from: r.index, out, at: now)
+        case .partition(let groups):
+            var g = Array(repeating: groups.count, count: n)
+            for (k, members) in groups.enumerated() { for r in members { g[r.index] = k } }
+            partition = g
+        case .heal: partition = nil
+        case .slowCPU(let r, let factor): cpus[r.index].slowdown = factor
+        }
+    }
+}
+
+extension ConsensusMessage {
+    /// Whether the message carries signatures the shell must check.
+    var carriesSignatures: Bool {
+        switch self {
+        case .checkpoint, .viewChange, .newView: return true
+        default: return false
+        }
+    }
+}
+
+extension Simulation {
+    /// One line per replica describing where it is (for debugging and tests).
+    public var replicaStatus: [String] {
+        replicas.enumerated().map { i, r in
+            "R\(i) alive=\(alive[i]) \(r.status)"
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import DQBFTCore
+
+/// Everything that defines one simulated run. Together with the seed it
+/// determines the run completely.
+public struct SimulationOptions: Sendable {
+    public var protocolName = "pbft"
+    public var replicas = 4
+    public var clients = 64
+    public var batchSize = 50
+    public var payloadBytes = 512
+    public var durationSeconds = 10.0
+    /// Excluded from the figures; nil means a fifth of the run.
+    public var warmupSeconds: Double?
+    public var topology: Topology.Kind = .lan
+    public var bandwidthMbps = 1000.0
+    /// Bandwidth of each client machine; nil means ten times the replicas'.
+    public var clientBandwidthMbps: Double?
+    public var cores = 8
+    public var seed: UInt64 = 1
+    public var faults = FaultSchedule()
+    public var costs = CostTable.default
+    /// Distinct keys the workload writes.
+    public var keySpace: UInt64 = 1000
+    /// How long a client waits before retransmitting to every replica.
+    public var clientTimeoutSeconds = 2.0
+    public var batchTimeoutSeconds = 0.005
+    public var checkpointInterval: UInt64 = 64
+    public var windowSize: UInt64 = 256
+    public var progressTimeoutSeconds = 1.0
+    public var viewChangeTimeoutSeconds = 2.0
+    /// Adds a per-second throughput timeline to the report.
+    public var timeline = false
+    /// Writes one JSON line per completed client operation to this path.
+    public var historyPath: String?
+    /// Prints a progress line to standard error on long runs.
+    public var showProgress = false
+    /// DQ: how many random replicas each D-PrePrepare is flooded to.
+    public var floodFanout = 2
+
+    public init() {}
+
+    public var warmup: Double { warmupSeconds ?? durationSeconds / 5 }
+
+    /// Rejects inconsistent options with a message naming the flag.
+    public func validate() throws {
+        func fail(_ s: String) throws -> Never { throw SimulationError.invalidArgument(s) }
+        guard ProtocolKind(rawValue: protocolName) != nil else {
+            try fail("--protocol: unknown protocol '\(protocolName)' (available: \(ProtocolKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard replicas >= 4 else { try fail("--replicas must be at least 4 for PBFT (N ≥ 3f+1 with f ≥ 1)") }
+        guard replicas <= 1000 else { try fail("--replicas must be at most 1000") }
+        guard clients >= 1 && clients <= 2_000_000 else { try fail("--clients must be between 1 and 2,000,000") }
+        guard batchSize >= 1 && batchSize <= 10_000 else { try fail("--batch must be between 1 and 10,000") }
+        guard payloadBytes >= 24 && payloadBytes <= 1 << 20 else { try fail("--payload must be between 24 and 1 MiB") }
+        guard durationSeconds > 0 && durationSeconds <= 3600 else { try fail("--duration must be in (0, 3600] seconds") }
+        guard warmup >= 0 && warmup < durationSeconds else { try fail("--warmup must be in [0, duration)") }
+        guard bandwidthMbps > 0 else { try fail("--bandwidth-mbps must be positive") }
+        guard cores >= 1 && cores <= 256 else { try fail("--cores must be between 1 and 256") }
+        guard keySpace >= 1 else { try fail("--keys must be positive") }
+        for (t, f) in faults.events {
+            guard Double(t) / 1e9 <= durationSeconds else { try fail("fault \(f) at \(Double(t) / 1e9)s is after the end of the run") }
+            switch f {
+            case .crash(let r), .restart(let r), .slowCPU(let r, _):
+                guard r.index < replicas else { try fail("fault names replica \(r.rawValue) but there are \(replicas)") }
+            case .partition(let groups):
+                guard groups.joined().allSatisfy({ $0.index < replicas }) else { try fail("partition names an unknown replica") }
+            case .heal: break
+            }
+        }
+        for r in faults.byzantine.keys where r.index >= replicas {
+            try fail("--byzantine names replica \(r.rawValue) but there are \(replicas)")
+        }
+        let f = ClusterConfiguration.maxFaults(replicas: replicas, model: .byzantine)
+        if faults.permanentlyFaulty.count > f {
+            try fail("\(faults.permanentlyFaulty.count) replicas are Byzantine or crashed for good, but N=\(replicas) tolerates only f=\(f)")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import DQBFTCore
+import Foundation
+
+/// The outcome of one run, printed as JSON by `dqbft simulate --json`.
+///
+/// Guarantees: every field but `wall_s` is determined by the options and seed;
+/// keys are encoded in sorted order so equal reports print byte-identical JSON.
+public struct SimulationReport: Codable, Sendable {
+    public struct Latency: Codable, Sendable { public var mean, p50, p90, p99: Double }
+    public struct Spread: Codable, Sendable { public var mean: Double; public var max: Int }
+    public struct TimelinePoint: Codable, Sendable { public var t: Int; public var throughput_ops: Int }
+
+    public var `protocol`: String
+    public var replicas: Int
+    public var f: Int
+    public var clients: Int
+    public var batch: Int
+    public var payload: Int
+    public var topology: String
+    public var seed: UInt64
+    public var duration_s: Double
+    public var warmup_s: Double
+    public var throughput_ops: Double
+    public var latency_ms: Latency
+    public var executed_ops: Int
+    public var view_changes: Int
+    public var state_transfers: Int
+    public var client_retransmissions: Int
+    public var messages_sent_per_replica: Spread
+    public var bytes_sent_per_replica: Spread
+    public var client_replies_per_request: Double
+    public var safety: String
+    public var safety_violations: [String]
+    public var liveness: String
+    public var events: Int
+    public var events_per_wall_s: Double
+    public var wall_s: Double
+    public var timeline: [TimelinePoint]?
+
+    public func json(pretty: Bool = false) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
+        return String(decoding: try! e.encode(self), as: UTF8.self)
+    }
+
+    /// A few readable lines for people.
+    public var summary: String {
+        let ms = latency_ms
+        return """
+        \(`protocol`) N=\(replicas) f=\(f) on \(topology), \(clients) clients, batch \(batch), \(payload)-byte commands, \(duration_s)s (warm-up \(warmup_s)s), seed \(seed)
+          throughput   \(String(format: "%.0f", throughput_ops)) ops/s   (\(executed_ops) ops measured)
+          latency ms   mean \(String(format: "%.1f", ms.mean))  p50 \(String(format: "%.1f", ms.p50))  p90 \(String(format: "%.1f", ms.p90))  p99 \(String(format: "%.1f", ms.p99))
+          per replica  \(String(format: "%.0f", messages_sent_per_replica.mean)) msgs (max \(messages_sent_per_replica.max)), \(String(format: "%.1f", bytes_sent_per_replica.mean / 1e6)) MB sent (max \(String(format: "%.1f", Double(bytes_sent_per_replica.max) / 1e6)))
+          view changes \(view_changes), state transfers \(state_transfers), client retransmissions \(client_retransmissions), replies/request \(String(format: "%.1f", client_replies_per_request))
+          safety \(safety), liveness \(liveness)\(safety_violations.isEmpty ? "" : "\n  " + safety_violations.joined(separator: "\n  "))
+          \(events) events in \(String(format: "%.2f", wall_s)) s wall (\(String(format: "%.0f", events_per_wall_s)) events/s)
+        """
+    }
+}
+
+extension Simulation {
+    func makeReport(wallSeconds: Double) -> SimulationReport {
+        let sorted = metrics.latenciesNanos.sorted()
+        func pct(_ p: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            let i = min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)
+            return Double(sorted[max(0, i)]) / 1e6
+        }
+        let mean = sorted.isEmpty ? 0 : Double(sorted.reduce(0, +)) / Double(sorted.count) / 1e6
+        let measured = options.durationSeconds - options.warmup
+        func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+        let correct = (0..<n).filter { !safety.faulty.contains(ReplicaID($0)) }
+        let msgs = correct.map { metrics.messagesSent[$0] }, bytes = correct.map { metrics.bytesSent[$0] }
+        // Liveness: after the last fault healed, clients kept completing operations
+        // through the second half of what remained of the run.
+        let heal = max(options.faults.healTime, warmupEnd)
+        let checkFrom = heal + (end - min(heal, end)) / 2
+        let live = metrics.lastCompletion >= checkFrom && metrics.completed > 0
+        let timeline = options.timeline
+            ? (0..<Int(options.durationSeconds.rounded(.up))).map {
+                SimulationReport.TimelinePoint(t: $0, throughput_ops: $0 < metrics.perSecond.count ? metrics.perSecond[$0] : 0)
+            } : nil
+        return SimulationReport(
+            protocol: options.protocolName, replicas: n, f: config.f, clients: options.clients, batch: options.batchSize,
+            payload: options.payloadBytes, topology: options.topology.rawValue, seed: options.seed,
+            duration_s: options.durationSeconds, warmup_s: options.warmup,
+            throughput_ops: round3(Double(metrics.measuredCompletions) / measured),
+            latency_ms: .init(mean: round3(mean), p50: round3(pct(0.5)), p90: round3(pct(0.9)), p99: round3(pct(0.99))),
+            executed_ops: metrics.measuredCompletions, view_changes: metrics.views.count,
+            state_transfers: metrics.stateTransfers, client_retransmissions: metrics.retransmissions,
+            messages_sent_per_replica: .init(mean: round3(Double(msgs.reduce(0, +)) / Double(max(1, msgs.count))), max: msgs.max() ?? 0),
+            bytes_sent_per_replica: .init(mean: round3(Double(bytes.reduce(0, +)) / Double(max(1, bytes.count))), max: bytes.max() ?? 0),
+            client_replies_per_request: round3(Double(metrics.repliesReceived) / Double(max(1, metrics.measuredCompletions))),
+            safety: safety.ok ? "ok" : "violation", safety_violations: safety.violations,
+            liveness: live ? "ok" : "stalled", events: metrics.events,
+            events_per_wall_s: (Double(metrics.events) / max(wallSeconds, 1e-9)).rounded(),
+            wall_s: wallSeconds, timeline: timeline)
+    }
+}

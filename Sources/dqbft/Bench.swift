@@ -1,0 +1,103 @@
+import ArgumentParser
+import DQBFTClient
+import DQBFTCore
+import DQBFTNet
+import Foundation
+import Histogram
+
+/// `dqbft bench`: closed-loop load against a running cluster.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Closed-loop benchmark: C clients each keep one put outstanding; reports throughput and latency percentiles.")
+
+    @Option(help: "Cluster configuration file.") var config: String
+    @Option(help: "Concurrent closed-loop clients.") var clients = 64
+    @Option(help: "Measured seconds.") var duration = 10.0
+    @Option(help: "Seconds of load before measuring.") var warmup = 1.0
+    @Option(help: "Bytes per put value.") var payload = 512
+    @Option(help: "Distinct keys written.") var keys = 100_000
+    @Option(help: "Milliseconds before a request is re-sent to all replicas.") var attemptTimeoutMs = 1000
+    @Flag(help: "Print one JSON object instead of a summary.") var json = false
+
+    struct Stats {
+        var completed = 0
+        /// Including warmup, for the progress line.
+        var all = 0
+        var errors = 0
+        var histogram = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    func run() async throws {
+        guard clients >= 1, clients <= 4096, duration > 0, payload >= 0 else { throw ValidationError("bad arguments") }
+        let cluster: ClusterFile
+        do { cluster = try ClusterFile.load(path: config) } catch { throw ValidationError("\(error)") }
+        var options = DQBFTClient.Options()
+        options.concurrency = clients
+        options.attemptTimeout = .milliseconds(Int64(attemptTimeoutMs))
+        let client = try await DQBFTClient.connect(configuration: cluster, options: options)
+        let stats = LockedBox(Stats())
+        let start = Date()
+        let measureFrom = start.addingTimeInterval(warmup)
+        let end = measureFrom.addingTimeInterval(duration)
+        let value = [UInt8](repeating: 0x61, count: payload)
+        let keySpace = max(1, keys)
+        let quiet = json
+
+        let progress = Task {
+            var last = 0
+            var second = 0
+            while !Task.isCancelled && Date() < end {
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                second += 1
+                let (done, errors) = stats.withLock { ($0.all, $0.errors) }
+                if !quiet {
+                    let phase = Date() < measureFrom ? " (warmup)" : ""
+                    FileHandle.standardError.write(Data("  t=\(second)s  \(done - last) ops/s  total=\(done)  errors=\(errors)\(phase)\n".utf8))
+                }
+                last = done
+            }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    var rng = SystemRandomNumberGenerator()
+                    while Date() < end {
+                        let key = Array("key-\(Int.random(in: 0..<keySpace, using: &rng))".utf8)
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        do {
+                            try await client.put(key, value)
+                            let micros = (DispatchTime.now().uptimeNanoseconds - t0) / 1000
+                            let now = Date()
+                            stats.withLock { s in
+                                s.all += 1
+                                if now >= measureFrom && now <= end { s.completed += 1; _ = s.histogram.record(micros) }
+                            }
+                        } catch {
+                            stats.withLock { $0.errors += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        progress.cancel()
+        await client.close()
+        let s = stats.withLock { $0 }
+        let h = s.histogram
+        func ms(_ p: Double) -> Double { Double(h.valueAtPercentile(p)) / 1000 }
+        let throughput = Double(s.completed) / duration
+        if json {
+            print("""
+            {"protocol":"\(cluster.protocol)","n":\(cluster.n),"clients":\(clients),"payload_bytes":\(payload),\
+            "duration_s":\(duration),"ops":\(s.completed),"errors":\(s.errors),"ops_per_s":\(String(format: "%.1f", throughput)),\
+            "latency_ms":{"p50":\(ms(50)),"p90":\(ms(90)),"p99":\(ms(99)),"p99_9":\(ms(99.9)),"max":\(Double(h.max) / 1000),\
+            "mean":\(String(format: "%.3f", h.mean / 1000))}}
+            """)
+        } else {
+            print("""
+            \(cluster.protocol) n=\(cluster.n) f=\(cluster.f)  clients=\(clients)  payload=\(payload) B  measured \(duration) s
+              throughput  \(String(format: "%.0f", throughput)) ops/s   (\(s.completed) ops, \(s.errors) errors)
+              latency ms  p50 \(ms(50))  p90 \(ms(90))  p99 \(ms(99))  p99.9 \(ms(99.9))  max \(Double(h.max) / 1000)
+            """)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import DQBFTCore
+import DQBFTNet
+import Foundation
+
+/// `dqbft cluster`: N replica processes on this machine, for trying things out.
+struct Cluster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start N local replica processes (generating keys if needed); Ctrl-C stops them all.",
+        discussion: """
+        Keys, configuration, logs (replica-I.log) and data directories live under --dir. Then, in another
+        terminal: dqbft kv --config DIR/cluster.json put k v; dqbft bench --config DIR/cluster.json.
+        """)
+
+    @Option(name: .customLong("protocol"), help: "Protocol: pbft.") var protocolName = "pbft"
+    @Option(help: "Number of replicas N.") var replicas = 4
+    @Option(help: "Directory for keys, configuration, logs and data.") var dir = "dqbft-cluster"
+    @Option(help: "Port of replica 0 (consecutive ports follow).") var basePort = 7000
+    @Option(help: "Metrics port of replica 0 (consecutive ports follow); 0 disables metrics.") var metricsBasePort = 9100
+    @Option(help: "Replica log level.") var logLevel = "info"
+    @Option(help: "Write-ahead log sync of every replica: fsync or write.") var walSync = "fsync"
+    @Option(help: "Requests per batch (only used when generating a new configuration).") var batch: Int?
+    @Option(help: "Milliseconds the primary waits to fill a batch (only used when generating).") var batchTimeoutMs: Double?
+
+    func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear even when piped
+        let configPath = dir + "/cluster.json"
+        let cluster: ClusterFile
+        if FileManager.default.fileExists(atPath: configPath) {
+            do { cluster = try ClusterFile.load(path: configPath) } catch { throw ValidationError("\(error)") }
+            if cluster.n != replicas || cluster.protocol != protocolName {
+                print("note: using existing \(configPath) (n=\(cluster.n), protocol=\(cluster.protocol)); delete it to regenerate")
+            }
+        } else {
+            var tuning: ClusterFile.Tuning?
+            if batch != nil || batchTimeoutMs != nil {
+                var t = ClusterFile.Tuning()
+                t.batchSize = batch
+                t.batchTimeoutMs = batchTimeoutMs
+                tuning = t
+            }
+            cluster = try Keygen.generate(protocolName: protocolName, replicas: replicas, faultModel: .byzantine,
+                                          host: "127.0.0.1", basePort: basePort, directory: dir, force: false, tuning: tuning).file
+            print("generated \(configPath)")
+        }
+        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                             ?? CommandLine.arguments[0])
+        var children: [Process] = []
+        for entry in cluster.replicas {
+            let process = Process()
+            process.executableURL = executable
+            var arguments = ["replica", "--config", configPath, "--id", "\(entry.id)", "--data-dir", dir + "/data-\(entry.id)",
+                             "--log-level", logLevel, "--wal-sync", walSync]
+            if metricsBasePort > 0 { arguments += ["--metrics-port", "\(metricsBasePort + entry.id)"] }
+            process.arguments = arguments
+            let logPath = dir + "/replica-\(entry.id).log"
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            let log = FileHandle(forWritingAtPath: logPath)
+            log?.seekToEndOfFile()
+            process.standardOutput = log
+            process.standardError = log
+            try process.run()
+            children.append(process)
+            let metrics = metricsBasePort > 0 ? "  metrics http://127.0.0.1:\(metricsBasePort + entry.id)/metrics" : ""
+            print("replica \(entry.id)  pid \(process.processIdentifier)  \(entry.host):\(entry.port)\(metrics)  log \(logPath)")
+        }
+        print("cluster of \(cluster.n) (f=\(cluster.f), \(cluster.protocol)) running; config \(configPath). Ctrl-C stops it.")
+
+        let stopping = LockedBox(false)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            let all = children
+            source.setEventHandler {
+                stopping.withLock { $0 = true }
+                for child in all where child.isRunning { child.terminate() }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        var reported = Set<Int32>()
+        while children.contains(where: \.isRunning) {
+            try? await Task.sleep(nanoseconds: 200_000_000)
+            for child in children where !child.isRunning && !reported.contains(child.processIdentifier) {
+                reported.insert(child.processIdentifier)
+                if !stopping.withLock({ $0 }) {
+                    print("replica process \(child.processIdentifier) exited with status \(child.terminationStatus)")
+                }
+            }
+        }
+        _ = sources
+        print("all replicas stopped")
+    }
+}

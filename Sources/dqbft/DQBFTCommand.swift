@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct DQBFTCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dqbft",
+        abstract: "Byzantine fault-tolerant replication: DQBFT, Destiny and the protocols they are compared with.",
+        subcommands: [Simulate.self, Keygen.self, ReplicaCommand.self, Cluster.self, KV.self, Bench.self],
+        defaultSubcommand: nil
+    )
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import DQBFTCore
+import DQBFTCrypto
+import DQBFTNet
+import Foundation
+
+/// `dqbft keygen`: a cluster configuration file and one private key file per replica.
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a cluster configuration (cluster.json) and Ed25519 keys (replica-I.key, mode 0600).",
+        discussion: """
+        Addresses default to --host and consecutive ports from --base-port. To run replicas on several
+        hosts, edit the "host"/"port" of each entry in cluster.json and copy cluster.json plus each
+        replica's own key file to its host; every replica and client uses the same cluster.json.
+        """)
+
+    @Option(help: "Number of replicas N.") var replicas = 4
+    @Option(name: .customLong("protocol"), help: "Protocol: \(ClusterFile.supportedProtocols.sorted().joined(separator: ", ")).")
+    var protocolName = "pbft"
+    @Option(help: "Fault model: byzantine or hybrid.") var faultModel = "byzantine"
+    @Option(help: "Host of every replica.") var host = "127.0.0.1"
+    @Option(help: "Port of replica 0; replica I listens on base-port + I.") var basePort = 7000
+    @Option(help: "Output directory.") var out: String
+    @Flag(help: "Overwrite an existing configuration.") var force = false
+
+    func run() throws {
+        guard let model = FaultModel(rawValue: faultModel) else { throw ValidationError("--fault-model must be byzantine or hybrid") }
+        guard replicas >= 1, replicas < 1024 else { throw ValidationError("--replicas must be in 1..<1024") }
+        let written = try Self.generate(protocolName: protocolName, replicas: replicas, faultModel: model, host: host,
+                                        basePort: basePort, directory: out, force: force)
+        print("wrote \(written.configPath) (n=\(written.file.n), f=\(written.file.f), protocol=\(written.file.protocol))")
+        print("wrote \(replicas) private keys: \(out)/replica-<id>.key (mode 0600)")
+    }
+
+    static func keyPath(directory: String, id: Int) -> String { directory + "/replica-\(id).key" }
+
+    static func generate(protocolName: String, replicas: Int, faultModel: FaultModel, host: String, basePort: Int,
+                         directory: String, force: Bool, tuning: ClusterFile.Tuning? = nil) throws -> (file: ClusterFile, configPath: String) {
+        let configPath = directory + "/cluster.json"
+        if FileManager.default.fileExists(atPath: configPath) && !force {
+            throw ValidationError("\(configPath) exists; pass --force to overwrite")
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let (file, keys) = ClusterFile.generate(protocol: protocolName, replicas: replicas, faultModel: faultModel,
+                                                host: host, basePort: basePort, tuning: tuning)
+        do { _ = try file.validated() } catch { throw ValidationError("\(error)") }
+        for (i, key) in keys.enumerated() { try KeyFiles.writePrivateKey(key, to: keyPath(directory: directory, id: i)) }
+        try file.write(to: configPath)
+        return (file, configPath)
+    }
+}

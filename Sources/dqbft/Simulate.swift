@@ -1,0 +1,138 @@
+import ArgumentParser
+import DQBFTCore
+import DQBFTSim
+import Foundation
+
+/// `dqbft simulate`: one deterministic simulated run.
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a protocol in the deterministic simulator and report throughput, latency and safety.",
+        discussion: """
+        Without flags it runs PBFT with 4 replicas and 64 clients on a LAN for 10 virtual seconds.
+        The same flags and --seed always give the same result (except wall_s).
+        Faults: --crash 0@3 crashes replica 0 at 3 s; --restart 0@6 brings it back;
+        --byzantine 1:silent,2:equivocate; --partition 2-5:0/1|2/3 splits the replicas from 2 s to 5 s.
+        """)
+
+    @OptionGroup var runOptions: RunOptions
+    @Flag(help: "Print one JSON object instead of a summary.") var json = false
+    @Option(help: "Write one JSON line per completed client operation to FILE.") var history: String?
+
+    func run() throws {
+        var options = try runOptions.simulationOptions()
+        options.historyPath = history
+        options.showProgress = !json
+        let report: SimulationReport
+        let simulation: Simulation
+        do { simulation = try Simulation(options: options) } catch let e as SimulationError {
+            throw ValidationError(e.description)
+        }
+        report = try simulation.run()
+        if ProcessInfo.processInfo.environment["DQBFT_DEBUG"] != nil {
+            for line in simulation.replicaStatus { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
+        print(json ? report.json() : report.summary)
+    }
+}
+
+/// Flags shared by `simulate` and `compare`.
+struct RunOptions: ParsableArguments {
+    @Option(name: .customLong("protocol"), help: "Protocol: pbft.") var protocolName = "pbft"
+    @Option(help: "Number of replicas N.") var replicas = 4
+    @Option(help: "Number of closed-loop clients.") var clients = 64
+    @Option(help: "Requests per batch.") var batch = 50
+    @Option(help: "Bytes per client command.") var payload = 512
+    @Option(help: "Virtual seconds to simulate.") var duration = 10.0
+    @Option(help: "Virtual seconds excluded from the figures (default: a fifth of the run).") var warmup: Double?
+    @Option(help: "Network topology: lan or azure10.") var topology = "lan"
+    @Option(help: "Uplink and downlink bandwidth of every replica, Mbit/s.") var bandwidthMbps = 1000.0
+    @Option(help: "Cores per replica.") var cores = 8
+    @Option(help: "Seed of every random choice.") var seed: UInt64 = 1
+    @Option(help: "Crashes: ID@SECONDS[,...].") var crash: String?
+    @Option(help: "Restarts: ID@SECONDS[,...].") var restart: String?
+    @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS].") var byzantine: String?
+    @Option(help: "Partitions: START-END:A/B|C/D[,...] (seconds; replica ids by group).") var partition: String?
+    @Option(help: "Slow CPUs: ID@SECONDS:FACTOR[,...].") var slowCpu: String?
+    @Option(help: "Probability that a message is lost.") var loss = 0.0
+    @Option(help: "Maximum extra one-way delay per message, ms.") var jitterMs = 0.0
+    @Option(help: "Distinct keys the workload writes.") var keys: UInt64 = 1000
+    @Option(help: "Slots between checkpoints.") var checkpointInterval: UInt64 = 64
+    @Option(help: "Cost table JSON written by 'dqbft crypto-bench --write-costs'.") var costs: String?
+    @Flag(help: "Add a per-second throughput timeline to the JSON.") var timeline = false
+
+    func simulationOptions() throws -> SimulationOptions {
+        var o = SimulationOptions()
+        o.protocolName = protocolName.lowercased()
+        o.replicas = replicas
+        o.clients = clients
+        o.batchSize = batch
+        o.payloadBytes = payload
+        o.durationSeconds = duration
+        o.warmupSeconds = warmup
+        guard let kind = Topology.Kind(rawValue: topology) else {
+            throw ValidationError("--topology must be one of: \(Topology.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        o.topology = kind
+        o.bandwidthMbps = bandwidthMbps
+        o.cores = cores
+        o.seed = seed
+        o.keySpace = keys
+        o.checkpointInterval = checkpointInterval
+        o.windowSize = max(256, 4 * checkpointInterval)
+        o.timeline = timeline
+        if let costs { o.costs = try CostTable.load(path: costs) }
+        guard (0..<1).contains(loss) else { throw ValidationError("--loss must be in [0, 1)") }
+        o.faults.lossProbability = loss
+        o.faults.jitterNanos = UInt64(max(0, jitterMs) * 1e6)
+        for (id, t) in try Self.parseAt(crash, flag: "--crash") { o.faults.events.append((t, .crash(id))) }
+        for (id, t) in try Self.parseAt(restart, flag: "--restart") { o.faults.events.append((t, .restart(id))) }
+        for item in Self.items(byzantine) {
+            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let id = UInt16(parts[0]) else {
+                throw ValidationError("--byzantine expects ID:BEHAVIOUR, got '\(item)'")
+            }
+            do { o.faults.byzantine[ReplicaID(id)] = try ByzantineBehaviour.parse(parts[1], replicas: replicas) } catch let e as SimulationError {
+                throw ValidationError("--byzantine: \(e.description)")
+            }
+        }
+        for item in Self.items(partition) {
+            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+            let span = parts.first?.split(separator: "-").compactMap { Double($0) } ?? []
+            guard parts.count == 2, span.count == 2, span[0] < span[1] else {
+                throw ValidationError("--partition expects START-END:A/B|C/D, got '\(item)'")
+            }
+            let groups = try parts[1].split(separator: "|").map { g in
+                try g.split(separator: "/").map { s -> ReplicaID in
+                    guard let v = UInt16(s) else { throw ValidationError("--partition: bad replica id '\(s)'") }
+                    return ReplicaID(v)
+                }
+            }
+            o.faults.events.append((UInt64(span[0] * 1e9), .partition(groups)))
+            o.faults.events.append((UInt64(span[1] * 1e9), .heal))
+        }
+        for item in Self.items(slowCpu) {
+            let parts = item.split(separator: ":").map(String.init)
+            guard parts.count == 2, let factor = Double(parts[1]), factor >= 1,
+                  let (id, t) = try Self.parseAt(parts[0], flag: "--slow-cpu").first else {
+                throw ValidationError("--slow-cpu expects ID@SECONDS:FACTOR, got '\(item)'")
+            }
+            o.faults.events.append((t, .slowCPU(id, factor: factor)))
+        }
+        do { try o.validate() } catch let e as SimulationError { throw ValidationError(e.description) }
+        return o
+    }
+
+    static func items(_ s: String?) -> [String] {
+        (s ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func parseAt(_ s: String?, flag: String) throws -> [(ReplicaID, UInt64)] {
+        try items(s).map { item in
+            let parts = item.split(separator: "@").map(String.init)
+            guard parts.count == 2, let id = UInt16(parts[0]), let t = Double(parts[1]), t >= 0 else {
+                throw ValidationError("\(flag) expects ID@SECONDS, got '\(item)'")
+            }
+            return (ReplicaID(id), UInt64(t * 1e9))
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import DQBFTCore
+import Testing
+
+@testable import DQBFTSim
+
+/// Random fault schedules, many seeds: every run must stay safe, and must make
+/// progress once its faults have healed. A failure names the seed and the
+/// `dqbft simulate` line that replays it.
+@Suite("PBFT seed sweep")
+struct SimulationSeedSweepTests {
+    /// Draws a fault schedule from `seed`: crashes with restarts, partitions,
+    /// loss, jitter and up to f Byzantine replicas, all healed by `healBy`.
+    static func randomScenario(seed: UInt64, replicas: Int) -> (SimulationOptions, [String]) {
+        var rng = SimRandom(seed: seed ^ 0xD0B)
+        var o = SimulationOptions()
+        o.replicas = replicas
+        o.clients = 16
+        o.batchSize = 8
+        o.durationSeconds = 12
+        o.warmupSeconds = 0
+        o.seed = seed
+        o.progressTimeoutSeconds = 0.5
+        o.viewChangeTimeoutSeconds = 1
+        o.clientTimeoutSeconds = 1
+        o.checkpointInterval = 16
+        o.windowSize = 64
+        var flags: [String] = []
+        let f = (replicas - 1) / 3
+        var faulty = Set<Int>()
+        // Byzantine replicas (at most f, sometimes none).
+        let byzantineCount = Int(rng.next() % UInt64(f + 1))
+        let behaviours = ["silent", "equivocate", "drop-to", "slow"]
+        var byz: [String] = []
+        while faulty.count < byzantineCount {
+            let r = Int(rng.next() % UInt64(replicas))
+            guard faulty.insert(r).inserted else { continue }
+            let b = behaviours[Int(rng.next() % UInt64(behaviours.count))]
+            o.faults.byzantine[ReplicaID(r)] = try! ByzantineBehaviour.parse(b, replicas: replicas)
+            byz.append("\(r):\(b)")
+        }
+        if !byz.isEmpty { flags.append("--byzantine \(byz.joined(separator: ","))") }
+        // Crash-restarts of correct replicas (transient: they come back).
+        var crashes: [String] = [], restarts: [String] = []
+        for _ in 0..<Int(rng.next() % 3) {
+            let r = Int(rng.next() % UInt64(replicas))
+            let at = 1 + Double(rng.next() % 30) / 10
+            let back = at + 0.5 + Double(rng.next() % 20) / 10
+            o.faults.events.append((SimTime(at * 1e9), .crash(ReplicaID(r))))
+            o.faults.events.append((SimTime(back * 1e9), .restart(ReplicaID(r))))
+            crashes.append("\(r)@\(at)"); restarts.append("\(r)@\(back)")
+        }
+        if !crashes.isEmpty { flags.append("--crash \(crashes.joined(separator: ",")) --restart \(restarts.joined(separator: ","))") }
+        if rng.next() % 2 == 0 {
+            let cut = 1 + Int(rng.next() % UInt64(replicas - 1))
+            let ids = (0..<replicas).map { ReplicaID($0) }
+            let start = 1 + Double(rng.next() % 20) / 10, stop = start + 0.5 + Double(rng.next() % 20) / 10
+            o.faults.events.append((SimTime(start * 1e9), .partition([Array(ids[..<cut]), Array(ids[cut...])])))
+            o.faults.events.append((SimTime(stop * 1e9), .heal))
+            flags.append("--partition \(start)-\(stop):" + ids[..<cut].map { "\($0.rawValue)" }.joined(separator: "/") + "|"
+                         + ids[cut...].map { "\($0.rawValue)" }.joined(separator: "/"))
+        }
+        if rng.next() % 3 == 0 {
+            o.faults.lossProbability = 0.01
+            o.faults.jitterNanos = 2_000_000
+            flags.append("--loss 0.01 --jitter-ms 2")
+        }
+        return (o, flags)
+    }
+
+    static func replayLine(_ o: SimulationOptions, _ flags: [String]) -> String {
+        "dqbft simulate --protocol \(o.protocolName) --replicas \(o.replicas) --clients \(o.clients) --batch \(o.batchSize) "
+            + "--duration \(o.durationSeconds) --warmup 0 --seed \(o.seed) --checkpoint-interval \(o.checkpointInterval) "
+            + flags.joined(separator: " ")
+    }
+
+    @Test("safety always, liveness after healing", arguments: [4, 7])
+    func sweep(replicas: Int) throws {
+        let seeds: UInt64 = replicas == 4 ? 120 : 100
+        for seed in 1...seeds {
+            let (options, flags) = Self.randomScenario(seed: seed, replicas: replicas)
+            let report = try Simulation(options: options).run()
+            let replay = Self.replayLine(options, flags)
+            #expect(report.safety == "ok", "seed \(seed): safety violation \(report.safety_violations); replay: \(replay)")
+            #expect(report.liveness == "ok", "seed \(seed): stalled after healing; replay: \(replay)")
+        }
+    }
+}
