@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "DQBFTCrypto",
             dependencies: [
-                "DQBFTCore",
+                "DQBFTCore", "BLS12381",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

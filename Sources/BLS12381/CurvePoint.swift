@@ -88,6 +88,35 @@ struct ProjectivePoint<F: CurveField>: Sendable, Equatable {
         return ProjectivePoint(x: x3, y: y3, z: z3)
     }
 
+    /// Mixed addition with an affine point (RCB16, Algorithm 8): complete for every
+    /// projective `p` and every affine (qx, qy) on the curve (the affine operand cannot be
+    /// the identity). One multiplication cheaper than the general addition.
+    func addingAffine(_ qx: F, _ qy: F) -> ProjectivePoint {
+        var t0 = x * qx
+        var t1 = y * qy
+        var t3 = (qx + qy) * (x + y)
+        var t4 = t0 + t1
+        t3 = t3 - t4
+        t4 = qy * z + y
+        var y3 = qx * z + x
+        var x3 = t0 + t0
+        t0 = x3 + t0
+        var t2 = z.mulByCurveB3()
+        var z3 = t1 + t2
+        t1 = t1 - t2
+        y3 = y3.mulByCurveB3()
+        x3 = t4 * y3
+        t2 = t3 * t1
+        x3 = t2 - x3
+        y3 = y3 * t0
+        t1 = t1 * z3
+        y3 = t1 + y3
+        t0 = t0 * t3
+        z3 = z3 * t4
+        z3 = z3 + t0
+        return ProjectivePoint(x: x3, y: y3, z: z3)
+    }
+
     /// Complete doubling (RCB16, Algorithm 9).
     func doubled() -> ProjectivePoint {
         var t0 = y.squared()
@@ -127,6 +156,7 @@ struct ProjectivePoint<F: CurveField>: Sendable, Equatable {
     /// Affine coordinates, or nil for the identity.
     var affine: (x: F, y: F)? {
         if isIdentity { return nil }
+        if z == F.one { return (x, y) }  // decoded points and generators are already affine
         let zi = z.inverse()
         return (x * zi, y * zi)
     }

@@ -297,21 +297,32 @@ struct Fp: Sendable, Equatable {
 
     // MARK: Exponentiation, inversion, square roots
 
-    /// `self^e` for a public exponent given as little-endian 64-bit words.
-    /// The sequence of operations depends only on `e`, never on `self`.
+    /// `self^e` for a public exponent given as little-endian 64-bit words, using
+    /// fixed 4-bit windows. The sequence of operations depends only on `e`, never on `self`.
     func power(_ e: [UInt64]) -> Fp {
-        var result = Fp.one
-        for word in e.reversed() {
-            for bit in stride(from: 63, through: 0, by: -1) {
-                result = result.squared()
-                if (word >> UInt64(bit)) & 1 == 1 { result = result * self }
+        withUnsafeTemporaryAllocation(of: Fp.self, capacity: 16) { table in
+            table[0] = .one
+            for i in 1..<16 { table[i] = table[i - 1] * self }
+            var result = Fp.one
+            var started = false
+            for word in e.reversed() {
+                for nibble in stride(from: 15, through: 0, by: -1) {
+                    if started { result = result.squared().squared().squared().squared() }
+                    let digit = Int((word >> UInt64(nibble * 4)) & 0xf)
+                    if digit != 0 {
+                        result = started ? result * table[digit] : table[digit]
+                        started = true
+                    }
+                }
             }
+            return result
         }
-        return result
     }
 
     static let pMinus2: [UInt64] = [0xb9feffffffffaaa9, 0x1eabfffeb153ffff, 0x6730d2a0f6b0f624,
                                     0x64774b84f38512bf, 0x4b1ba7b6434bacd7, 0x1a0111ea397fe69a]
+    static let pMinus3Over4: [UInt64] = [0xee7fbfffffffeaaa, 0x07aaffffac54ffff, 0xd9cc34a83dac3d89,
+                                         0xd91dd2e13ce144af, 0x92c6e9ed90d2eb35, 0x0680447a8e5ff9a6]
     static let pPlus1Over4: [UInt64] = [0xee7fbfffffffeaab, 0x07aaffffac54ffff, 0xd9cc34a83dac3d89,
                                         0xd91dd2e13ce144af, 0x92c6e9ed90d2eb35, 0x0680447a8e5ff9a6]
     static let pMinus1Over2: [UInt64] = [0xdcff7fffffffd555, 0x0f55ffff58a9ffff, 0xb39869507b587b12,
@@ -324,6 +335,14 @@ struct Fp: Sendable, Equatable {
     func squareRoot() -> Fp? {
         let s = power(Fp.pPlus1Over4)
         return s.squared() == self ? s : nil
+    }
+
+    /// For a non-zero square, (√self, 1/√self) from the single power t = self^((p−3)/4)
+    /// (√self = self·t and t·√self = self^((p−1)/2) = 1); nil for zero and non-squares.
+    func squareRootAndInverse() -> (root: Fp, inverseRoot: Fp)? {
+        let t = power(Fp.pMinus3Over4)
+        let root = self * t
+        return root * t == Fp.one ? (root, t) : nil
     }
 
     /// Legendre symbol: 1 for non-zero squares, -1 for non-squares, 0 for zero.

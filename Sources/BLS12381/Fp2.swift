@@ -93,15 +93,11 @@ struct Fp2: Sendable, Equatable {
         }
         guard let alpha = norm.squareRoot() else { return nil }
         let half = Fp2.twoInverse
-        var delta = (c0 + alpha) * half
-        var x0 = delta.squareRoot()
-        if x0 == nil {
-            delta = (c0 - alpha) * half
-            x0 = delta.squareRoot()
-        }
-        guard let r0 = x0, !r0.isZero else { return nil }
-        let r1 = c1 * (r0 + r0).inverse()
-        let candidate = Fp2(r0, r1)
+        // One of (c0 ± α)/2 is a non-zero square; its root x0 and 1/x0 come from one power.
+        var pair = ((c0 + alpha) * half).squareRootAndInverse()
+        if pair == nil { pair = ((c0 - alpha) * half).squareRootAndInverse() }
+        guard let (r0, r0Inverse) = pair else { return nil }
+        let candidate = Fp2(r0, c1 * r0Inverse * half)
         return candidate.squared() == self ? candidate : nil
     }
 

@@ -207,3 +207,34 @@ struct Fr: Sendable, Equatable {
         return result
     }
 }
+
+extension Fr {
+    /// A uniformly distributed scalar (512 random bits reduced mod r; bias < 2^-256).
+    static func random<G: RandomNumberGenerator>(using rng: inout G) -> Fr {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(64)
+        for _ in 0..<8 {
+            let w = rng.next()
+            for k in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: w >> UInt64(k))) }
+        }
+        return Fr(reducingBigEndian: bytes)
+    }
+
+    /// Inverts every element with one field inversion (Montgomery's trick). Inputs must be non-zero.
+    static func batchInverse(_ values: [Fr]) -> [Fr] {
+        guard !values.isEmpty else { return [] }
+        var prefix = [Fr](repeating: .one, count: values.count)
+        var acc = Fr.one
+        for i in 0..<values.count {
+            prefix[i] = acc
+            acc = acc * values[i]
+        }
+        var inv = acc.inverse()
+        var out = [Fr](repeating: .zero, count: values.count)
+        for i in stride(from: values.count - 1, through: 0, by: -1) {
+            out[i] = inv * prefix[i]
+            inv = inv * values[i]
+        }
+        return out
+    }
+}

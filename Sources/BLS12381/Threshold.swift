@@ -20,6 +20,18 @@ extension BLS12381 {
         public let secretKey: SecretKey
         public var publicKey: PublicKey { secretKey.publicKey }
 
+        /// Restores a share (e.g. from storage); `index` must be non-zero.
+        public init(index: UInt32, secretKey: SecretKey) throws(ThresholdError) {
+            guard index >= 1 else { throw .unknownIndex(index) }
+            self.index = index
+            self.secretKey = secretKey
+        }
+
+        init(validIndex: UInt32, secretKey: SecretKey) {
+            self.index = validIndex
+            self.secretKey = secretKey
+        }
+
         /// A signature share: an ordinary BLS signature under the share key.
         public func sign(_ message: [UInt8]) -> SignatureShare {
             SignatureShare(index: index, signature: secretKey.sign(message))
@@ -28,13 +40,19 @@ extension BLS12381 {
 
     /// A signature share tagged with its signer's index.
     ///
-    /// Guarantees: none beyond decoding; validate with `ThresholdPublicKeySet.verifyShare`.
+    /// Guarantees: the signature decoded to a subgroup point; whether it is a
+    /// valid share is only known after `ThresholdPublicKeySet.verifyShare`.
     public struct SignatureShare: Sendable, Hashable {
         public let index: UInt32
         public let signature: Signature
         public init(index: UInt32, signature: Signature) {
             self.index = index
             self.signature = signature
+        }
+
+        /// Decodes a share from its index and the 96-byte compressed signature.
+        public init(index: UInt32, compressed: [UInt8]) throws {
+            self.init(index: index, signature: try Signature(compressed: compressed))
         }
     }
 
@@ -94,7 +112,7 @@ extension BLS12381 {
                 for c in coefficients.reversed() { y = y * x + c }
                 // f(i) = 0 happens with negligible probability; re-dealing would be the remedy.
                 guard !y.isZero else { return try deal(threshold: threshold, participants: participants, secret: secret, using: &rng) }
-                shares.append(ThresholdKeyShare(index: UInt32(i), secretKey: SecretKey(scalar: y)))
+                shares.append(ThresholdKeyShare(validIndex: UInt32(i), secretKey: SecretKey(scalar: y)))
             }
             let set = try ThresholdPublicKeySet(
                 threshold: threshold, groupPublicKey: SecretKey(scalar: a0).publicKey,
@@ -115,6 +133,9 @@ extension BLS12381 {
         public init(keySet: ThresholdPublicKeySet) { self.keySet = keySet }
 
         /// Outcome of optimistic aggregation.
+        ///
+        /// Guarantees: `.combined` always holds a signature that verified under the
+        /// group key; `.invalidShares` lists exactly the shares that failed verification.
         public enum Outcome: Sendable, Equatable {
             /// A signature that verified under the group key.
             case combined(Signature)

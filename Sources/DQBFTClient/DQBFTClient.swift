@@ -47,6 +47,9 @@ public actor DQBFTClient {
     var targets: [ReplicaID]
     var laneWaiters: [CheckedContinuation<Int, Never>] = []
     var closed = false
+    var sweeper: RepeatedTask?
+
+    func setSweeper(_ task: RepeatedTask) { sweeper = task }
 
     init(cluster: ClusterFile, options: Options, group: EventLoopGroup?, logger: Logger) {
         precondition(options.concurrency >= 1 && options.concurrency <= 4096)
@@ -87,6 +90,12 @@ public actor DQBFTClient {
                                logger: Logger = Logger(label: "dqbft.client")) async throws -> DQBFTClient {
         let client = DQBFTClient(cluster: configuration, options: options, group: group, logger: logger)
         for link in client.links { link.start() }
+        // One sweeper ends overdue waits (cheaper than a timer per request).
+        let collector = client.collector
+        let sweeper = client.links[0].eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(5), delay: .milliseconds(5)) { _ in
+            collector.expire()
+        }
+        await client.setSweeper(sweeper)
         let deadline = NIODeadline.now() + options.connectTimeout
         while NIODeadline.now() < deadline {
             var up = 0
@@ -101,6 +110,8 @@ public actor DQBFTClient {
     public func close() async {
         guard !closed else { return }
         closed = true
+        sweeper?.cancel()
+        collector.expire(now: .distantFuture)  // wake every waiter; they see `closed`
         for link in links { try? await link.close().get() }
         if ownsGroup { try? await group.shutdownGracefully() }
     }
@@ -150,7 +161,7 @@ public actor DQBFTClient {
                 for link in links { link.send(request) }
             }
             let remaining = deadline - NIODeadline.now()
-            if let result = await collector.wait(client, timeout: min(timeout, remaining), on: links[0].eventLoop) {
+            if let result = await collector.wait(client, timeout: min(timeout, remaining)) {
                 return result
             }
             try Task.checkCancellation()

@@ -16,6 +16,7 @@ final class ReplyCollector: Sendable {
         var result: [UInt8]?
         var waiter: CheckedContinuation<[UInt8]?, Never>?
         var waiterID: UInt64 = 0
+        var deadline = NIODeadline.distantFuture
     }
 
     let quorum: Int
@@ -34,8 +35,9 @@ final class ReplyCollector: Sendable {
         waiter?.resume(returning: nil)
     }
 
-    /// Waits up to `timeout` for the quorum result; nil on timeout or cancellation.
-    func wait(_ client: ClientID, timeout: TimeAmount, on eventLoop: EventLoop) async -> [UInt8]? {
+    /// Waits up to `timeout` (checked by `expire`, which the owner calls every few
+    /// milliseconds) for the quorum result; nil on timeout or cancellation.
+    func wait(_ client: ClientID, timeout: TimeAmount) async -> [UInt8]? {
         let id = state.withLock { s -> UInt64 in s.nextWaiter &+= 1; return s.nextWaiter }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8]?, Never>) in
@@ -45,15 +47,30 @@ final class ReplyCollector: Sendable {
                     if Task.isCancelled { return .some(nil) }
                     entry.waiter = continuation
                     entry.waiterID = id
+                    entry.deadline = .now() + timeout
                     s.entries[client] = entry
                     return .none
                 }
-                if let immediate { continuation.resume(returning: immediate); return }
-                eventLoop.scheduleTask(in: timeout) { self.resumeWaiter(client, id: id, with: nil) }
+                if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
             self.resumeWaiter(client, id: id, with: nil)
         }
+    }
+
+    /// Ends every wait whose deadline has passed (with nil).
+    func expire(now: NIODeadline = .now()) {
+        let expired = state.withLock { s -> [CheckedContinuation<[UInt8]?, Never>] in
+            var out: [CheckedContinuation<[UInt8]?, Never>] = []
+            for (client, var entry) in s.entries where entry.deadline <= now {
+                if let w = entry.waiter { out.append(w) }
+                entry.waiter = nil
+                entry.deadline = .distantFuture
+                s.entries[client] = entry
+            }
+            return out
+        }
+        for w in expired { w.resume(returning: nil) }
     }
 
     func resumeWaiter(_ client: ClientID, id: UInt64, with result: [UInt8]?) {

@@ -23,13 +23,12 @@ struct Cluster: AsyncParsableCommand {
     @Option(help: "Milliseconds the primary waits to fill a batch (only used when generating).") var batchTimeoutMs: Double?
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear even when piped
         let configPath = dir + "/cluster.json"
         let cluster: ClusterFile
         if FileManager.default.fileExists(atPath: configPath) {
             do { cluster = try ClusterFile.load(path: configPath) } catch { throw ValidationError("\(error)") }
             if cluster.n != replicas || cluster.protocol != protocolName {
-                print("note: using existing \(configPath) (n=\(cluster.n), protocol=\(cluster.protocol)); delete it to regenerate")
+                say("note: using existing \(configPath) (n=\(cluster.n), protocol=\(cluster.protocol)); delete it to regenerate")
             }
         } else {
             var tuning: ClusterFile.Tuning?
@@ -41,7 +40,7 @@ struct Cluster: AsyncParsableCommand {
             }
             cluster = try Keygen.generate(protocolName: protocolName, replicas: replicas, faultModel: .byzantine,
                                           host: "127.0.0.1", basePort: basePort, directory: dir, force: false, tuning: tuning).file
-            print("generated \(configPath)")
+            say("generated \(configPath)")
         }
         let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                              ?? CommandLine.arguments[0])
@@ -62,9 +61,9 @@ struct Cluster: AsyncParsableCommand {
             try process.run()
             children.append(process)
             let metrics = metricsBasePort > 0 ? "  metrics http://127.0.0.1:\(metricsBasePort + entry.id)/metrics" : ""
-            print("replica \(entry.id)  pid \(process.processIdentifier)  \(entry.host):\(entry.port)\(metrics)  log \(logPath)")
+            say("replica \(entry.id)  pid \(process.processIdentifier)  \(entry.host):\(entry.port)\(metrics)  log \(logPath)")
         }
-        print("cluster of \(cluster.n) (f=\(cluster.f), \(cluster.protocol)) running; config \(configPath). Ctrl-C stops it.")
+        say("cluster of \(cluster.n) (f=\(cluster.f), \(cluster.protocol)) running; config \(configPath). Ctrl-C stops it.")
 
         let stopping = LockedBox(false)
         var sources: [DispatchSourceSignal] = []
@@ -85,11 +84,16 @@ struct Cluster: AsyncParsableCommand {
             for child in children where !child.isRunning && !reported.contains(child.processIdentifier) {
                 reported.insert(child.processIdentifier)
                 if !stopping.withLock({ $0 }) {
-                    print("replica process \(child.processIdentifier) exited with status \(child.terminationStatus)")
+                    say("replica process \(child.processIdentifier) exited with status \(child.terminationStatus)")
                 }
             }
         }
         _ = sources
-        print("all replicas stopped")
+        say("all replicas stopped")
     }
+}
+
+/// Prints a line unbuffered, so it appears at once even when stdout is a pipe.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

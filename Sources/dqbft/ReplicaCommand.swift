@@ -21,6 +21,7 @@ struct ReplicaCommand: AsyncParsableCommand {
     @Option(help: "Listen address (default: this replica's host in the configuration).") var listen: String?
     @Option(help: "Write-ahead log sync: fsync (survives power loss) or write (survives process crashes only).")
     var walSync = "fsync"
+    @Option(help: "Network event-loop threads (the protocol loop runs on one of them).") var threads = 1
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func run() async throws {
@@ -47,6 +48,7 @@ struct ReplicaCommand: AsyncParsableCommand {
         options.listenHost = listen
         guard let mode = WriteAheadLog.SyncMode(rawValue: walSync) else { throw ValidationError("--wal-sync must be fsync or write") }
         options.walSyncMode = mode
+        options.eventLoopThreads = max(1, threads)
         let service = try ReplicaService(cluster: cluster, id: ReplicaID(id), privateKey: privateKey, options: options, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -37,7 +37,7 @@ struct Simulate: ParsableCommand {
 
 /// Flags shared by `simulate` and `compare`.
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("protocol"), help: "Protocol: pbft.") var protocolName = "pbft"
+    @Option(name: .customLong("protocol"), help: "Protocol: pbft, dqpbft or rcc.") var protocolName = "pbft"
     @Option(help: "Number of replicas N.") var replicas = 4
     @Option(help: "Number of closed-loop clients.") var clients = 64
     @Option(help: "Requests per batch.") var batch = 50
@@ -57,8 +57,14 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Maximum extra one-way delay per message, ms.") var jitterMs = 0.0
     @Option(help: "Distinct keys the workload writes.") var keys: UInt64 = 1000
     @Option(help: "Slots between checkpoints.") var checkpointInterval: UInt64 = 64
+    @Option(help: "Seconds a backup waits for progress before it suspects the primary.") var progressTimeout = 1.0
+    @Option(help: "Seconds a replica waits for a new view before trying the next.") var viewChangeTimeout = 2.0
+    @Option(help: "Seconds a client waits before retransmitting to every replica.") var clientTimeout = 2.0
     @Option(help: "Cost table JSON written by 'dqbft crypto-bench --write-costs'.") var costs: String?
     @Flag(help: "Add a per-second throughput timeline to the JSON.") var timeline = false
+    @Option(help: "Uneven load: T:FACTOR[:EXCEPT_REGION] multiplies the clients of every region but one at T seconds.")
+    var loadChange: String?
+    @Option(help: "DQ: replicas each D-PrePrepare is flooded to.") var floodFanout = 2
 
     func simulationOptions() throws -> SimulationOptions {
         var o = SimulationOptions()
@@ -78,8 +84,19 @@ struct RunOptions: ParsableArguments {
         o.seed = seed
         o.keySpace = keys
         o.checkpointInterval = checkpointInterval
-        o.windowSize = max(256, 4 * checkpointInterval)
+        o.progressTimeoutSeconds = progressTimeout
+        o.viewChangeTimeoutSeconds = viewChangeTimeout
+        o.clientTimeoutSeconds = clientTimeout
+        o.windowSize = 4 * checkpointInterval
         o.timeline = timeline
+        o.floodFanout = floodFanout
+        if let loadChange {
+            let parts = loadChange.split(separator: ":").map(String.init)
+            guard parts.count >= 2, parts.count <= 3, let t = Double(parts[0]), let factor = Double(parts[1]) else {
+                throw ValidationError("--load-change expects T:FACTOR[:EXCEPT_REGION], got '\(loadChange)'")
+            }
+            o.loadChange = (t, factor, parts.count == 3 ? parts[2] : nil)
+        }
         if let costs { o.costs = try CostTable.load(path: costs) }
         guard (0..<1).contains(loss) else { throw ValidationError("--loss must be in [0, 1)") }
         o.faults.lossProbability = loss

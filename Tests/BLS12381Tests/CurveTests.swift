@@ -97,3 +97,18 @@ import Testing
         #expect(G1Point.identity.compressedBytes == [0xc0] + [UInt8](repeating: 0, count: 47))
     }
 }
+
+@Suite struct MixedAdditionTests {
+    @Test func mixedAdditionMatchesGeneralAddition() {
+        let g = G2Point.generator
+        let q = g.doubled().doubled() + g  // 5G, projective
+        let qa = q.affine!
+        for p in [g, q, -q, G2Point.identity, g.doubled()] {
+            #expect(p.addingAffine(qa.x, qa.y) == p + q)
+        }
+        let h = G1Point.generator
+        let ha = h.doubled().affine!
+        #expect(h.addingAffine(ha.x, ha.y) == h + h.doubled())
+        #expect(h.doubled().addingAffine(ha.x, ha.y) == h.doubled().doubled())
+    }
+}

@@ -65,3 +65,22 @@ import Testing
         #expect(l.reduce(Fr.zero, +) == .one)
     }
 }
+
+@Suite struct MultiScalarTests {
+    @Test func msmMatchesNaiveSum() {
+        var g = SplitMix64(seed: 31)
+        let scalars = (0..<4).map { _ in Fr.random(using: &g) } + [Fr.zero, -Fr.one, Fr(16), Fr(17)]
+        let points = scalars.indices.map { i in G1Point.generator.multipliedSecret(by: Fr(UInt64(i + 2))) }
+        var expected = G1Point.identity
+        for (p, k) in zip(points, scalars) { expected = expected + p.multipliedSecret(by: k) }
+        #expect(G1Point.multiScalarMultiply(points, scalars) == expected)
+        // Digits reconstruct the scalar.
+        for k in scalars {
+            var acc = Fr.zero
+            for d in G1Point.signedRadix32Digits(k).reversed() {
+                acc = acc * Fr(32) + (d >= 0 ? Fr(UInt64(d)) : -Fr(UInt64(-Int(d))))
+            }
+            #expect(acc == k)
+        }
+    }
+}

@@ -16,7 +16,7 @@ final class TestCluster: @unchecked Sendable {
     let directory: String
     var services: [ReplicaService?]
 
-    init(n: Int = 4) {
+    init(n: Int = 4, protocol name: String = "pbft") {
         var tuning = ClusterFile.Tuning()
         tuning.batchSize = 16
         tuning.batchTimeoutMs = 1
@@ -27,7 +27,7 @@ final class TestCluster: @unchecked Sendable {
         tuning.viewChangeTimeoutMs = 800
         tuning.stateRetryMs = 200
         let ports = freePorts(n)
-        var (file, keys) = ClusterFile.generate(protocol: "pbft", replicas: n, tuning: tuning)
+        var (file, keys) = ClusterFile.generate(protocol: name, replicas: n, tuning: tuning)
         for i in 0..<n { file.replicas[i].port = ports[i] }
         cluster = file
         self.keys = keys

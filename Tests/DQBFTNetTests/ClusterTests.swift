@@ -6,7 +6,7 @@ import NIOPosix
 import Testing
 @testable import DQBFTNet
 
-@Suite("End to end: PBFT replicas over loopback TCP", .serialized, .timeLimit(.minutes(1)))
+@Suite("End to end: in-process replica services over loopback TCP", .serialized, .timeLimit(.minutes(1)))
 struct ClusterTests {
     @Test("a 4-replica PBFT cluster serves puts, gets and deletes")
     func putsAndGets() async throws {
@@ -24,6 +24,25 @@ struct ClusterTests {
         #expect(try await client.delete(Array("alpha".utf8)))
         #expect(try await client.get("alpha") == nil)
         // All replicas execute the same sequence to the same state.
+        let converged = await eventually(10) {
+            let s = await cluster.statuses().compactMap { $0 }
+            return s.count == 4 && Set(s.map(\.lastExecuted)).count == 1 && Set(s.map(\.stateDigest)).count == 1
+        }
+        #expect(converged)
+        await client.close()
+        await cluster.shutdown()
+    }
+
+    @Test("every composition of the core serves puts and gets over TCP", arguments: ["dqpbft", "rcc"])
+    func otherProtocols(_ name: String) async throws {
+        let cluster = TestCluster(protocol: name)
+        try await cluster.startAll()
+        let client = try await cluster.client(concurrency: 8)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<8 { group.addTask { for j in 0..<5 { try await client.put("\(name)\(i)-\(j)", "v\(j)") } } }
+            try await group.waitForAll()
+        }
+        #expect(try await client.get("\(name)3-4") == "v4")
         let converged = await eventually(10) {
             let s = await cluster.statuses().compactMap { $0 }
             return s.count == 4 && Set(s.map(\.lastExecuted)).count == 1 && Set(s.map(\.stateDigest)).count == 1
@@ -85,7 +104,8 @@ struct ClusterTests {
                 let s = await cluster.statuses().compactMap { $0 }
                 return s.count == 4 && Set(s.map(\.stateDigest)).count == 1
             }
-            #expect(caughtUp, "after restarting replica \(victim): \(await cluster.statuses())")
+            let statuses = await cluster.statuses()
+            #expect(caughtUp, "after restarting replica \(victim): \(statuses)")
         }
         for key in acknowledged {
             let value = try await client.get(key)

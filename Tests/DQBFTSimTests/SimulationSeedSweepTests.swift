@@ -6,22 +6,26 @@ import Testing
 /// Random fault schedules, many seeds: every run must stay safe, and must make
 /// progress once its faults have healed. A failure names the seed and the
 /// `dqbft simulate` line that replays it.
-@Suite("PBFT seed sweep")
+@Suite("Seed sweeps")
 struct SimulationSeedSweepTests {
     /// Draws a fault schedule from `seed`: crashes with restarts, partitions,
     /// loss, jitter and up to f Byzantine replicas, all healed by `healBy`.
-    static func randomScenario(seed: UInt64, replicas: Int) -> (SimulationOptions, [String]) {
+    static func randomScenario(seed: UInt64, replicas: Int, protocol name: String = "pbft") -> (SimulationOptions, [String]) {
         var rng = SimRandom(seed: seed ^ 0xD0B)
         var o = SimulationOptions()
+        o.protocolName = name
         o.replicas = replicas
-        o.clients = 16
-        o.batchSize = 8
-        o.durationSeconds = 12
+        // Geo-distributed (real round-trip times) keeps each run cheap while
+        // exercising reordering across regions; faults heal by 6 s, the run ends at 16 s.
+        o.topology = .azure10
+        o.clients = 12
+        o.batchSize = 4
+        o.durationSeconds = 16
         o.warmupSeconds = 0
         o.seed = seed
-        o.progressTimeoutSeconds = 0.5
-        o.viewChangeTimeoutSeconds = 1
-        o.clientTimeoutSeconds = 1
+        o.progressTimeoutSeconds = 1
+        o.viewChangeTimeoutSeconds = 2
+        o.clientTimeoutSeconds = 2
         o.checkpointInterval = 16
         o.windowSize = 64
         var flags: [String] = []
@@ -29,7 +33,8 @@ struct SimulationSeedSweepTests {
         var faulty = Set<Int>()
         // Byzantine replicas (at most f, sometimes none).
         let byzantineCount = Int(rng.next() % UInt64(f + 1))
-        let behaviours = ["silent", "equivocate", "drop-to", "slow"]
+        var behaviours = ["silent", "equivocate", "drop-to", "slow"]
+        if name != "pbft" { behaviours += ["withhold", "collude=\(replicas - 1)"] }
         var byz: [String] = []
         while faulty.count < byzantineCount {
             let r = Int(rng.next() % UInt64(replicas))
@@ -69,15 +74,17 @@ struct SimulationSeedSweepTests {
 
     static func replayLine(_ o: SimulationOptions, _ flags: [String]) -> String {
         "dqbft simulate --protocol \(o.protocolName) --replicas \(o.replicas) --clients \(o.clients) --batch \(o.batchSize) "
-            + "--duration \(o.durationSeconds) --warmup 0 --seed \(o.seed) --checkpoint-interval \(o.checkpointInterval) "
+            + "--topology azure10 --duration \(o.durationSeconds) --warmup 0 --seed \(o.seed) "
+            + "--checkpoint-interval \(o.checkpointInterval) --progress-timeout 1 --view-change-timeout 2 --client-timeout 2 "
             + flags.joined(separator: " ")
     }
 
-    @Test("safety always, liveness after healing", arguments: [4, 7])
-    func sweep(replicas: Int) throws {
-        let seeds: UInt64 = replicas == 4 ? 120 : 100
+    @Test("safety always, liveness after healing",
+          arguments: [("pbft", 4), ("pbft", 7), ("dqpbft", 4), ("dqpbft", 7), ("rcc", 4), ("rcc", 7)])
+    func sweep(protocol name: String, replicas: Int) throws {
+        let seeds: UInt64 = replicas == 4 ? 110 : 100
         for seed in 1...seeds {
-            let (options, flags) = Self.randomScenario(seed: seed, replicas: replicas)
+            let (options, flags) = Self.randomScenario(seed: seed, replicas: replicas, protocol: name)
             let report = try Simulation(options: options).run()
             let replay = Self.replayLine(options, flags)
             #expect(report.safety == "ok", "seed \(seed): safety violation \(report.safety_violations); replay: \(replay)")

@@ -46,21 +46,45 @@ public enum KeyValueResult {
 /// The default replicated application: a map from byte keys to byte values.
 ///
 /// Guarantees: deterministic; `stateDigest` is an order-independent digest of the
-/// set of (key, value) entries maintained incrementally (O(1) per write); the
-/// snapshot lists entries sorted by key, so equal states give equal snapshots.
+/// set of (key, value) entries. Writes only mark their key dirty; the digest folds
+/// dirty entries in when asked (at checkpoints), so a key written many times
+/// between checkpoints is hashed once. The snapshot lists entries sorted by key, so
+/// equal states give equal snapshots.
 public struct KeyValueStore: StateMachine {
-    var entries: [[UInt8]: ArraySlice<UInt8>] = [:]
+    struct Entry: Sendable {
+        var value: ArraySlice<UInt8>
+        /// The entry's digest as folded into `digestSum`; nil while dirty.
+        var digest: Digest?
+    }
+    /// A key with a fast hash (the bytes in one call, not byte by byte).
+    struct Key: Hashable, Sendable {
+        let bytes: [UInt8]
+        func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
+    }
+    var entries: [Key: Entry] = [:]
     var digestSum = MultisetHash()
+    /// Keys written since the digest was last brought up to date.
+    var dirty: [Key] = []
 
     public init() {}
 
     public var count: Int { entries.count }
-    public func value(for key: [UInt8]) -> ArraySlice<UInt8>? { entries[key] }
+    public func value(for key: [UInt8]) -> ArraySlice<UInt8>? { entries[Key(bytes: key)]?.value }
 
     static func entryDigest(_ key: [UInt8], _ value: ArraySlice<UInt8>) -> Digest {
         var w = WireWriter(capacity: key.count + value.count + 8)
         w.write(UInt32(key.count)); w.writeRaw(key); w.writeRaw(value)
         return Digest.of(w.bytes)
+    }
+
+    /// Takes `key`'s folded digest out of the sum and marks it dirty.
+    mutating func touch(_ key: Key, old: Entry?) {
+        if let d = old?.digest {
+            digestSum.remove(d)
+            dirty.append(key)
+        } else if old == nil {
+            dirty.append(key)
+        }
     }
 
     public mutating func apply(_ operation: [UInt8]) -> [UInt8] {
@@ -69,26 +93,39 @@ public struct KeyValueStore: StateMachine {
         case .put(let key, _):
             // Keep the value as a slice of the operation: no copy of the payload.
             let value = operation[(3 + key.count)...]
-            if let old = entries.updateValue(value, forKey: key) { digestSum.remove(Self.entryDigest(key, old)) }
-            digestSum.add(Self.entryDigest(key, value))
+            let k = Key(bytes: key)
+            let old = entries.updateValue(Entry(value: value, digest: nil), forKey: k)
+            touch(k, old: old)
             return KeyValueResult.ok
         case .get(let key):
-            guard let v = entries[key] else { return KeyValueResult.notFound }
-            return KeyValueResult.value(v)
+            guard let e = entries[Key(bytes: key)] else { return KeyValueResult.notFound }
+            return KeyValueResult.value(e.value)
         case .delete(let key):
-            guard let old = entries.removeValue(forKey: key) else { return KeyValueResult.notFound }
-            digestSum.remove(Self.entryDigest(key, old))
+            guard let old = entries.removeValue(forKey: Key(bytes: key)) else { return KeyValueResult.notFound }
+            if let d = old.digest { digestSum.remove(d) }
             return KeyValueResult.ok
         }
     }
 
-    public var stateDigest: Digest { digestSum.value }
+    public var stateDigest: Digest {
+        mutating get {
+            for key in dirty {
+                guard var e = entries[key], e.digest == nil else { continue }
+                let d = Self.entryDigest(key.bytes, e.value)
+                e.digest = d
+                entries[key] = e
+                digestSum.add(d)
+            }
+            dirty.removeAll(keepingCapacity: true)
+            return digestSum.value
+        }
+    }
 
     public func snapshot() -> [UInt8] {
         var w = WireWriter(capacity: 64)
         w.write(UInt32(entries.count))
-        for (k, v) in entries.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            w.write(k); w.write(UInt32(v.count)); w.writeRaw(v)
+        for (k, e) in entries.sorted(by: { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }) {
+            w.write(k.bytes); w.write(UInt32(e.value.count)); w.writeRaw(e.value)
         }
         return w.bytes
     }
@@ -98,11 +135,11 @@ public struct KeyValueStore: StateMachine {
         let n = try r.readCount("entries", limit: Int(UInt32.max), minElementSize: 8)
         var fresh = KeyValueStore()
         for _ in 0..<n {
-            let k = try r.readBytes("key", limit: KeyValueOperation.maxKeyBytes)
+            let k = Key(bytes: try r.readBytes("key", limit: KeyValueOperation.maxKeyBytes))
             let v = try r.readBytes("value", limit: r.limits.maxFrameBytes)
             guard fresh.entries[k] == nil else { throw .invalidValue(field: "duplicate key") }
-            fresh.entries[k] = v[...]
-            fresh.digestSum.add(Self.entryDigest(k, v[...]))
+            fresh.entries[k] = Entry(value: v[...], digest: nil)
+            fresh.dirty.append(k)
         }
         try r.expectEnd()
         self = fresh

@@ -7,8 +7,9 @@
 public protocol StateMachine: Sendable {
     /// Applies one operation and returns its result.
     mutating func apply(_ operation: [UInt8]) -> [UInt8]
-    /// Digest of the whole state (part of every checkpoint).
-    var stateDigest: Digest { get }
+    /// Digest of the whole state (part of every checkpoint). Mutating so that an
+    /// implementation may fold pending changes into a cached digest lazily.
+    var stateDigest: Digest { mutating get }
     /// The whole state, for state transfer.
     func snapshot() -> [UInt8]
     /// Replaces the state with a snapshot; throws on malformed input.

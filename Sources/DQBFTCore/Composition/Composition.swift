@@ -50,6 +50,11 @@ public protocol Composition: Sendable {
     mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput)
     /// Restart after a crash: re-arm timers, announce where this replica is.
     mutating func recover(into out: inout CompositionOutput)
+    /// Composition state that is part of the replicated state at checkpoint
+    /// `sequence` (DQ: which D-slots had executed), encoded deterministically.
+    func executionFrontier(at sequence: SequenceNumber) -> [UInt8]
+    /// Adopts the frontier of an installed checkpoint.
+    mutating func installFrontier(_ bytes: [UInt8]) throws(WireError)
     /// Whether execution slot `sequence` ends at a checkpoint.
     func isCheckpoint(_ sequence: SequenceNumber) -> Bool
     /// Where instances stand (for status output and tests).

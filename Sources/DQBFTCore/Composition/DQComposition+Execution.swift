@@ -27,6 +27,13 @@ extension DQComposition {
         }
     }
 
+    /// Asks the replica to install the state at the O-instance's stable checkpoint,
+    /// when that lies ahead of what this replica executed (Example 3.1's lagging replica).
+    mutating func requestApplicationState(into out: inout CompositionOutput) {
+        let stable = o.stableCheckpoint
+        if stable.sequence >= nextExecution { out.needsState = stable }
+    }
+
     func isExecuted(_ ref: DSlotRef) -> Bool {
         let i = ref.replica.index
         return ref.sequence <= dExecuted[i] || dExecutedAbove[i].contains(ref.sequence)
@@ -43,7 +50,12 @@ extension DQComposition {
             var taken = Set<DSlotRef>()
             for ref in slot.refs where ref.replica.index < config.replicaCount {
                 guard !isExecuted(ref), taken.insert(ref).inserted else { continue }
-                guard let batch = dBatches[ref.replica.index][ref.sequence] else { return }  // not committed yet
+                guard let batch = dBatches[ref.replica.index][ref.sequence] else {
+                    // Not committed yet — or forgotten here because a quorum executed it
+                    // (this replica lagged): then only the application state can help.
+                    if ref.sequence <= d[ref.replica.index].lowWatermark { requestApplicationState(into: &out) }
+                    return
+                }
                 batches.append((ref.replica, batch))
             }
             oSlots.removeFirst()
@@ -51,6 +63,10 @@ extension DQComposition {
             out.executions.append((slot.sequence, batches.map { Self.assigned($0.batch, to: $0.owner) }))
             for ref in slot.refs where ref.replica.index < config.replicaCount && !isExecuted(ref) {
                 markExecuted(ref, into: &out)
+            }
+            if o.isCheckpoint(slot.sequence) {
+                frontiers.append((slot.sequence, encodeFrontier()))
+                if frontiers.count > 4 { frontiers.removeFirst() }
             }
         }
     }

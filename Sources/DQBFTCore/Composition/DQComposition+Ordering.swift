@@ -16,6 +16,12 @@ extension DQComposition {
                 probationFrom[i] = d[i].nextProposal
                 probationUntil[i] = SequenceNumber(max(d[i].nextProposal.rawValue, maxReferenced[i].rawValue) + length)
                 fillNoops(into: &out)
+                if r == me && !d[i].isPrimary {
+                    // Replaced while alive (e.g. after a restart): ask to be reinstated.
+                    // Peers see this replica participating, the paper's health check.
+                    out.effects.append(.broadcast(.consensus(from: me, instance: .dissemination(me),
+                                                             .status(view: d[i].view, stableSequence: d[i].lowWatermark))))
+                }
             }
         }
         if let (seq, _) = needs { dSkipped[i] = max(dSkipped[i], seq) }

@@ -58,6 +58,8 @@ public struct DQComposition: Composition {
     var gateTimerRunning = false
     var watchTimerRunning = false
     var watchLastODelivered = SequenceNumber.zero
+    /// The execution frontier captured right after each recent checkpoint slot.
+    var frontiers: [(sequence: SequenceNumber, bytes: [UInt8])] = []
 
     public init(config: ClusterConfiguration, me: ReplicaID, pbft: PBFTParameters, dq: DQParameters,
                 genesis: Digest, signerFactory: () -> any ReplicaSigner, seed: UInt64) {
@@ -103,6 +105,42 @@ public struct DQComposition: Composition {
     }
     public var canPropose: Bool { own.canPropose }
     public func isCheckpoint(_ sequence: SequenceNumber) -> Bool { o.isCheckpoint(sequence) }
+
+    public func executionFrontier(at sequence: SequenceNumber) -> [UInt8] {
+        frontiers.last(where: { $0.sequence == sequence })?.bytes ?? encodeFrontier()
+    }
+
+    /// Which D-slots have executed: per D-instance the gap-free prefix and the
+    /// slots executed above it, sorted.
+    func encodeFrontier() -> [UInt8] {
+        var w = WireWriter(capacity: 16 * config.replicaCount)
+        for i in 0..<config.replicaCount {
+            w.write(dExecuted[i])
+            let above = dExecutedAbove[i].sorted()
+            w.write(UInt32(above.count))
+            for s in above { w.write(s) }
+        }
+        return w.bytes
+    }
+
+    public mutating func installFrontier(_ bytes: [UInt8]) throws(WireError) {
+        var r = try WireReader(bytes)
+        var executed: [SequenceNumber] = []
+        var above: [Set<SequenceNumber>] = []
+        for _ in 0..<config.replicaCount {
+            executed.append(try r.readSeq())
+            let n = try r.readCount("executedAbove", limit: 1 << 20, minElementSize: 8)
+            var set = Set<SequenceNumber>()
+            for _ in 0..<n { set.insert(try r.readSeq()) }
+            above.append(set)
+        }
+        try r.expectEnd()
+        dExecuted = executed
+        dExecutedAbove = above
+        for i in 0..<config.replicaCount {
+            dBatches[i] = dBatches[i].filter { $0.key > dExecuted[i] && !dExecutedAbove[i].contains($0.key) }
+        }
+    }
 
     func onProbation(_ ref: DSlotRef) -> Bool { ref.sequence <= probationUntil[ref.replica.index] }
 
@@ -210,6 +248,6 @@ public struct DQComposition: Composition {
     public var status: String {
         "o.view=\(o.view.rawValue) o.active=\(o.isViewActive) o.delivered=\(o.lastDelivered.rawValue) next=\(nextExecution.rawValue) "
             + "own.view=\(own.view.rawValue) own.next=\(own.nextProposal.rawValue) gated=\(gated.count) toOrder=\(toOrder.count) "
-            + "dExec=\(dExecuted.map(\.rawValue))"
+            + "dExec=\(dExecuted.map(\.rawValue)) dViews=\(d.map(\.view.rawValue))"
     }
 }

@@ -19,7 +19,7 @@ public struct DQParameters: Hashable, Sendable {
     public var maxGatedProposals: Int
 
     public init(orderingPrimary: ReplicaID = ReplicaID(0), floodFanout: Int = 2, maxRefsPerProposal: Int = 256,
-                maxOutstandingOrderProposals: Int = 4, probationBaseSlots: UInt64 = 16,
+                maxOutstandingOrderProposals: Int = 8, probationBaseSlots: UInt64 = 16,
                 orderGateTimeoutNanos: UInt64 = 1_000_000_000, orderWatchNanos: UInt64 = 1_000_000_000,
                 maxGatedProposals: Int = 1024) {
         precondition(maxRefsPerProposal >= 1 && maxOutstandingOrderProposals >= 1 && maxGatedProposals >= 1)

@@ -15,10 +15,16 @@ public struct RCCComposition: Composition {
     var nextExecution = SequenceNumber(1)
     /// Highest slot any instance is known to have proposed (drives no-ops).
     var highestKnown = SequenceNumber.zero
+    /// The execution slot that was blocked when the round timer was armed.
+    var blockedAt: SequenceNumber?
+
+    /// How long a round may stay open before the instance it waits for is suspected.
+    let roundTimeoutNanos: UInt64
 
     public init(config: ClusterConfiguration, me: ReplicaID, pbft: PBFTParameters, genesis: Digest,
                 signer: any ReplicaSigner) {
         self.me = me
+        self.roundTimeoutNanos = pbft.progressTimeoutNanos
         self.config = config
         instances = (0..<config.replicaCount).map { r in
             PBFTInstance(id: .dissemination(ReplicaID(r)), config: config, me: me, initialPrimary: ReplicaID(r),
@@ -35,6 +41,11 @@ public struct RCCComposition: Composition {
         request.assignedReplica.index < config.replicaCount ? request.assignedReplica : nil
     }
     public var canPropose: Bool { instances[me.index].canPropose }
+
+    public func executionFrontier(at sequence: SequenceNumber) -> [UInt8] { [] }
+    public mutating func installFrontier(_ bytes: [UInt8]) throws(WireError) {
+        guard bytes.isEmpty else { throw .trailingBytes(bytes.count) }
+    }
 
     public func isCheckpoint(_ sequence: SequenceNumber) -> Bool {
         sequence.rawValue % n == 0 && instances[0].isCheckpoint(SequenceNumber(sequence.rawValue / n))
@@ -58,6 +69,10 @@ public struct RCCComposition: Composition {
     }
 
     public mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput) {
+        if case .orderWatch = timer {
+            roundTimedOut(into: &out)
+            return
+        }
         guard case .instance(let id, let t) = timer, Int(id.rawValue) < config.replicaCount else {
             if case .batch = timer { fillNoops(into: &out) }
             return
@@ -94,6 +109,8 @@ public struct RCCComposition: Composition {
     }
 
     public mutating func recover(into out: inout CompositionOutput) {
+        blockedAt = nil
+        armRoundTimer(into: &out)
         for i in instances.indices {
             var effects: [InstanceEffect] = []
             instances[i].recover(into: &effects)
@@ -129,8 +146,31 @@ public struct RCCComposition: Composition {
         if !slots.isEmpty { executeReady(into: &out) }
     }
 
+    /// A round could not close for a whole period: the instance it waits for is
+    /// suspected (RCC's per-instance recovery); its next primary fills it with no-ops.
+    mutating func roundTimedOut(into out: inout CompositionOutput) {
+        let stuck = blockedAt
+        blockedAt = nil
+        guard let stuck, stuck == nextExecution else { armRoundTimer(into: &out); return }
+        let i = Int((stuck.rawValue - 1) % n)
+        let othersAhead = delivered.indices.contains { $0 != i && !delivered[$0].isEmpty }
+        if othersAhead {
+            var effects: [InstanceEffect] = []
+            instances[i].suspectPrimary(into: &effects)
+            absorb(i, effects, into: &out)
+        }
+        armRoundTimer(into: &out)
+    }
+
+    mutating func armRoundTimer(into out: inout CompositionOutput) {
+        guard blockedAt == nil, delivered.contains(where: { !$0.isEmpty }) else { return }
+        blockedAt = nextExecution
+        out.effects.append(.setTimer(.orderWatch, afterNanos: roundTimeoutNanos))
+    }
+
     /// Executes slots in the fixed round-robin order while they are delivered.
     mutating func executeReady(into out: inout CompositionOutput) {
+        defer { armRoundTimer(into: &out) }
         while true {
             let g = nextExecution.rawValue - 1
             let i = Int(g % n), slot = SequenceNumber(g / n + 1)

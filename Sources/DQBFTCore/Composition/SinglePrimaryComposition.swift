@@ -17,6 +17,10 @@ public struct SinglePrimaryComposition: Composition {
     public func forwardTarget(for request: ClientRequest) -> ReplicaID? { instance.isViewActive ? instance.primary : nil }
     public var canPropose: Bool { instance.canPropose }
     public func isCheckpoint(_ sequence: SequenceNumber) -> Bool { instance.isCheckpoint(sequence) }
+    public func executionFrontier(at sequence: SequenceNumber) -> [UInt8] { [] }
+    public mutating func installFrontier(_ bytes: [UInt8]) throws(WireError) {
+        guard bytes.isEmpty else { throw .trailingBytes(bytes.count) }
+    }
 
     public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
         var effects: [InstanceEffect] = []

@@ -44,8 +44,12 @@ public struct ClusterConfiguration: Hashable, Sendable {
         precondition(replicas - f >= q, "a quorum of correct replicas must exist")
     }
 
-    /// Agreement quorum: 2f+1 (BFT) or f+1 (hybrid).
-    public var quorum: Int { faultModel == .byzantine ? 2 * f + 1 : f + 1 }
+    /// Agreement quorum: the smallest size such that two quorums intersect in f+1
+    /// replicas (BFT: ⌈(N+f+1)/2⌉, which is 2f+1 when N = 3f+1) or in one replica
+    /// (hybrid: ⌊N/2⌋+1, which is f+1 when N = 2f+1).
+    public var quorum: Int {
+        faultModel == .byzantine ? (replicaCount + f + 2) / 2 : replicaCount / 2 + 1
+    }
     /// Weak certificate: f+1 matching votes contain at least one correct replica.
     public var weakQuorum: Int { f + 1 }
     /// Replies a client waits for (f+1 matching).
@@ -53,6 +57,7 @@ public struct ClusterConfiguration: Hashable, Sendable {
     public var replicas: [ReplicaID] { (0..<replicaCount).map { ReplicaID($0) } }
     /// Primary of `view` for an instance whose view-0 primary is `initial`.
     @inlinable public func primary(of view: ViewNumber, initial: ReplicaID = ReplicaID(0)) -> ReplicaID {
-        ReplicaID(UInt16((UInt64(initial.rawValue) + view.rawValue) % UInt64(replicaCount)))
+        let n = UInt64(replicaCount)
+        return ReplicaID(UInt16((UInt64(initial.rawValue) % n + view.rawValue % n) % n))
     }
 }

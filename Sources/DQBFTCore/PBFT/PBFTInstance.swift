@@ -82,6 +82,9 @@ public struct PBFTInstance: Sendable {
         return !slot.payloads.isEmpty || slot.acceptedDigest == Payload.noop.digest
     }
 
+    /// The stable checkpoint: its sequence number and state digest.
+    public var stableCheckpoint: (sequence: SequenceNumber, digest: Digest) { (stable.sequence, stable.digest) }
+
     /// True if `seq` committed here (a quorum of COMMITs) or was delivered.
     public func isCommitted(at seq: SequenceNumber) -> Bool {
         seq <= lastDelivered || slots[seq]?.committedDigest != nil

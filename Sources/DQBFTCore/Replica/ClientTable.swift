@@ -4,15 +4,19 @@
 /// Guarantees: a `(client, timestamp)` at or below the recorded one is never
 /// executed again; holds at most `capacity` clients (requests from new clients
 /// beyond it are refused, never silently evicting another client's entry).
+/// Recording only marks the client dirty; `digest` folds dirty entries in lazily.
 public struct ClientTable: Sendable {
     public struct Entry: Hashable, Sendable {
         public var timestamp: UInt64
         public var reply: [UInt8]
+        /// The digest folded into the sum; nil while dirty.
+        var digest: Digest?
     }
 
     public let capacity: Int
     private(set) var entries: [ClientID: Entry] = [:]
     var digestSum = MultisetHash()
+    var dirty: [ClientID] = []
 
     public init(capacity: Int) { self.capacity = capacity }
 
@@ -29,12 +33,24 @@ public struct ClientTable: Sendable {
     }
 
     public mutating func record(_ client: ClientID, timestamp: UInt64, reply: [UInt8]) {
-        let e = Entry(timestamp: timestamp, reply: reply)
-        if let old = entries.updateValue(e, forKey: client) { digestSum.remove(Self.digest(client, old)) }
-        digestSum.add(Self.digest(client, e))
+        let old = entries.updateValue(Entry(timestamp: timestamp, reply: reply, digest: nil), forKey: client)
+        if let d = old?.digest { digestSum.remove(d); dirty.append(client) } else if old == nil { dirty.append(client) }
     }
 
-    public var digest: Digest { digestSum.value }
+    /// Order-independent digest of all entries.
+    public var digest: Digest {
+        mutating get {
+            for c in dirty {
+                guard var e = entries[c], e.digest == nil else { continue }
+                let d = Self.digest(c, e)
+                e.digest = d
+                entries[c] = e
+                digestSum.add(d)
+            }
+            dirty.removeAll(keepingCapacity: true)
+            return digestSum.value
+        }
+    }
 
     func encode(into w: inout WireWriter) {
         w.write(UInt32(entries.count))

@@ -36,7 +36,7 @@ public struct Replica: Sendable {
     public internal(set) var awaitingState: (sequence: SequenceNumber, digest: Digest)?
     var stateSource = 0
     /// States at the most recent checkpoints (copy-on-write values), for peers' state transfer.
-    var checkpointStates: [(sequence: SequenceNumber, app: any StateMachine, clients: ClientTable)] = []
+    var checkpointStates: [(sequence: SequenceNumber, app: any StateMachine, clients: ClientTable, frontier: [UInt8])] = []
 
     public init(me: ReplicaID, config: ClusterConfiguration, parameters: ReplicaParameters = ReplicaParameters(),
                 protocol kind: ProtocolKind = .pbft, app: any StateMachine = KeyValueStore(),
@@ -46,7 +46,12 @@ public struct Replica: Sendable {
         self.parameters = parameters
         self.app = app
         self.clients = ClientTable(capacity: parameters.maxClients)
-        let genesis = Self.stateDigest(app: app, clients: clients)
+        var app = app
+        var clients = self.clients
+        // The empty execution frontier: nothing executed (DQ: 12 zero bytes per D-instance).
+        let emptyFrontier = [UInt8](repeating: 0, count: kind == .dqpbft ? 12 * config.replicaCount : 0)
+        let genesis = Self.stateDigest(app: &app, clients: &clients).chained(with: Digest.of(emptyFrontier))
+        self.app = app
         switch kind {
         case .pbft:
             composition = SinglePrimaryComposition(config: config, me: me, parameters: parameters.pbft, genesis: genesis,
@@ -57,15 +62,21 @@ public struct Replica: Sendable {
         case .rcc:
             composition = RCCComposition(config: config, me: me, pbft: parameters.pbft, genesis: genesis, signer: signer)
         }
-        checkpointStates = [(.zero, app, clients)]
+        checkpointStates = [(.zero, app, clients, composition.executionFrontier(at: .zero))]
     }
 
     /// The digest checkpoints agree on: application state plus client table.
-    public static func stateDigest(app: any StateMachine, clients: ClientTable) -> Digest {
+    public static func stateDigest(app: inout any StateMachine, clients: inout ClientTable) -> Digest {
         app.stateDigest.chained(with: clients.digest)
     }
 
-    public var stateDigest: Digest { Self.stateDigest(app: app, clients: clients) }
+    /// The state digest at the execution slot just executed: application, client
+    /// table and the composition's execution frontier.
+    public var stateDigest: Digest {
+        mutating get {
+            Self.stateDigest(app: &app, clients: &clients).chained(with: Digest.of(composition.executionFrontier(at: lastExecuted)))
+        }
+    }
 
     // MARK: - Inputs
 
@@ -224,15 +235,17 @@ public struct Replica: Sendable {
                 count += 1
             }
         }
-        let digest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
-        out.append(.executed(seq, digest, requests: count))
+        let executedDigest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
+        out.append(.executed(seq, executedDigest, requests: count))
         lastExecuted = seq
+        var digest = Digest.zero
         if composition.isCheckpoint(seq) {
-            checkpointStates.append((seq, app, clients))
+            digest = stateDigest  // folds pending changes in before the copy is kept
+            checkpointStates.append((seq, app, clients, composition.executionFrontier(at: seq)))
             if checkpointStates.count > 3 { checkpointStates.removeFirst() }
         }
         var o = CompositionOutput()
-        composition.executed(seq, stateDigest: composition.isCheckpoint(seq) ? stateDigest : .zero, into: &o)
+        composition.executed(seq, stateDigest: digest, into: &o)
         absorb(o, into: &out)
     }
 
@@ -252,25 +265,29 @@ public struct Replica: Sendable {
         var w = WireWriter(capacity: 1024)
         w.write(saved.app.snapshot())
         saved.clients.encode(into: &w)
+        w.write(saved.frontier)
         out.append(.send(.stateReply(from: me, StateReply(sequence: req.sequence, snapshot: w.bytes)), to: peer))
     }
 
     mutating func onStateReply(_ rep: StateReply, into out: inout [ReplicaEffect]) {
         guard let want = awaitingState, rep.sequence == want.sequence else { return }
         var candidateApp = app
-        let candidateClients: ClientTable
+        var candidateClients: ClientTable
+        let frontier: [UInt8]
         do {
             var r = try WireReader(rep.snapshot)
             try candidateApp.restore(from: try r.readBytes("app", limit: r.limits.maxFrameBytes))
             candidateClients = try ClientTable.decode(&r, capacity: parameters.maxClients)
+            frontier = try r.readBytes("frontier", limit: r.limits.maxFrameBytes)
             try r.expectEnd()
         } catch { return }
-        guard Self.stateDigest(app: candidateApp, clients: candidateClients) == want.digest else { return }
+        guard Self.stateDigest(app: &candidateApp, clients: &candidateClients).chained(with: Digest.of(frontier)) == want.digest,
+              (try? composition.installFrontier(frontier)) != nil else { return }
         app = candidateApp
         clients = candidateClients
         lastExecuted = want.sequence
         awaitingState = nil
-        checkpointStates.append((want.sequence, app, clients))
+        checkpointStates.append((want.sequence, app, clients, frontier))
         if checkpointStates.count > 3 { checkpointStates.removeFirst() }
         out.append(.cancelTimer(.stateTransfer))
         out.append(.stateInstalled(want.sequence))

@@ -138,7 +138,7 @@ extension ConsensusMessage {
             return .viewChange(ViewChangeMessage(signed: signed, checkpointProof: try SignedCheckpoint.decodeList(&r)))
         case .newView:
             let view = try r.readView()
-            let n = try r.readCount("viewChanges", limit: r.limits.maxReplicas, minElementSize: 66)
+            let n = try r.readCount("viewChanges", limit: r.limits.maxReplicas, minElementSize: 62)
             var vcs: [SignedViewChange] = []
             vcs.reserveCapacity(n)
             for _ in 0..<n { vcs.append(try SignedViewChange.decode(&r)) }

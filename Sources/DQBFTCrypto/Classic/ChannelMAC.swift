@@ -8,25 +8,36 @@ import Foundation
 /// reordered or dropped without the receiver noticing; comparison is constant-time.
 public struct ChannelMAC: @unchecked Sendable {
     public static let tagByteCount = 32
-    let key: SymmetricKey
+    /// HMAC state after absorbing the key (copied per frame, so the key schedule
+    /// is computed once per channel, not once per frame).
+    let keyed: HMAC<SHA256>
 
-    public init(key: SymmetricKey) { self.key = key }
+    public init(key: SymmetricKey) { self.keyed = HMAC<SHA256>(key: key) }
 
     /// Tag of frame number `counter` with these bytes.
-    public func tag(counter: UInt64, _ bytes: some DataProtocol) -> [UInt8] {
-        var mac = HMAC<SHA256>(key: key)
+    public func tag(counter: UInt64, _ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var mac = keyed
         withUnsafeBytes(of: counter.bigEndian) { mac.update(data: $0) }
         mac.update(data: bytes)
         return Array(mac.finalize())
     }
 
-    /// Whether `tag` authenticates frame number `counter` with these bytes.
-    public func isValid(tag: some DataProtocol, counter: UInt64, _ bytes: some DataProtocol) -> Bool {
+    public func tag(counter: UInt64, _ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { tag(counter: counter, $0) }
+    }
+
+    /// Whether `tag` authenticates frame number `counter` with these bytes
+    /// (constant-time comparison).
+    public func isValid(tag: UnsafeRawBufferPointer, counter: UInt64, _ bytes: UnsafeRawBufferPointer) -> Bool {
         guard tag.count == Self.tagByteCount else { return false }
         let expected = self.tag(counter: counter, bytes)
         var difference: UInt8 = 0
-        for (a, b) in zip(expected, tag) { difference |= a ^ b }
+        for i in 0..<Self.tagByteCount { difference |= expected[i] ^ tag[i] }
         return difference == 0
+    }
+
+    public func isValid(tag: [UInt8], counter: UInt64, _ bytes: [UInt8]) -> Bool {
+        tag.withUnsafeBytes { t in bytes.withUnsafeBytes { isValid(tag: t, counter: counter, $0) } }
     }
 
     /// The two directional MAC keys of a channel: HKDF-SHA256 over the X25519

@@ -6,10 +6,12 @@ import Prometheus
 /// A minimal HTTP/1.1 responder serving `GET /metrics` in the Prometheus text format.
 ///
 /// Guarantees: reads at most `maxRequestBytes` of a request head, answers one
-/// request per connection and closes it; any other path gets 404. It is meant for
+/// request per connection and closes it, and closes any connection idle for
+/// `idleTimeout`; any other path gets 404. It is meant for
 /// a scraper on a trusted network, not as a general web server.
 public final class MetricsHTTPServer: Sendable {
     static let maxRequestBytes = 8192
+    static let idleTimeout = TimeAmount.seconds(10)
     let channel: Channel
 
     public var port: Int { channel.localAddress?.port ?? 0 }
@@ -40,6 +42,11 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
     var answered = false
 
     init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: MetricsHTTPServer.idleTimeout) { channel.close(promise: nil) }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !answered else { return }

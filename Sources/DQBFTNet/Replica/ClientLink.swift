@@ -22,10 +22,11 @@ final class ClientLink: @unchecked Sendable {
     /// Writes `frames`; calls `dropped` (on the channel's loop) with how many were not written.
     func write(_ frames: [ByteBuffer], dropped: @escaping @Sendable (Int) -> Void) {
         let channel = self.channel
-        channel.eventLoop.execute {
+        let write = {
             guard channel.isActive, channel.isWritable else { dropped(frames.count); return }
             for f in frames { channel.write(f, promise: nil) }
             channel.flush()
         }
+        if channel.eventLoop.inEventLoop { write() } else { channel.eventLoop.execute(write) }
     }
 }

@@ -75,22 +75,37 @@ final class ReplicaLoop: @unchecked Sendable {
 
     /// Hands the core one verified message; `done` runs after it was handled.
     func deliver(_ message: WireMessage, fromClient: Bool, done: (@Sendable () -> Void)? = nil) {
+        if loop.inEventLoop {
+            // The connection shares the protocol loop: no task hop needed.
+            handleDelivered(message, fromClient: fromClient)
+            done?()
+            return
+        }
         loop.execute {
-            defer { done?() }
-            guard !self.stopped else { return }
-            if fromClient, case .request(let r) = message {
-                self.metrics.requestsReceived.increment()
-                if self.arrivals.count < Self.maxTrackedRequests || self.arrivals[r.client] != nil {
-                    self.arrivals[r.client] = (r.timestamp, .now())
-                }
-            }
-            self.replica.handle(message, into: &self.effects)
-            self.process()
+            self.handleDelivered(message, fromClient: fromClient)
+            done?()
         }
     }
 
+    func handleDelivered(_ message: WireMessage, fromClient: Bool) {
+        guard !stopped else { return }
+        if fromClient, case .request(let r) = message {
+            metrics.requestsReceived.increment()
+            if arrivals.count < Self.maxTrackedRequests || arrivals[r.client] != nil {
+                arrivals[r.client] = (r.timestamp, .now())
+            }
+        }
+        replica.handle(message, into: &effects)
+        process()
+    }
+
+    /// Runs `body` on the protocol loop: now if already there, else as a task.
+    func onLoop(_ body: @escaping @Sendable () -> Void) {
+        if loop.inEventLoop { body() } else { loop.execute(body) }
+    }
+
     func registerClient(_ link: ClientLink) {
-        loop.execute {
+        onLoop {
             guard self.clients.count + Int(link.lanes) <= Self.maxClientRoutes else {
                 self.logger.warning("client routing table full, closing connection", metadata: ["client": "\(link.base)"])
                 link.channel.close(promise: nil)
@@ -102,7 +117,7 @@ final class ReplicaLoop: @unchecked Sendable {
     }
 
     func unregisterClient(_ link: ClientLink) {
-        loop.execute {
+        onLoop {
             for i in 0..<UInt64(link.lanes) {
                 let id = ClientID(link.base.rawValue + i)
                 if self.clients[id] === link { self.clients[id] = nil; self.arrivals[id] = nil }

@@ -52,6 +52,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
         /// Most simultaneous inbound connections (peers + clients).
         public var maxConnections = 1024
         public var verificationThreads = 2
+        /// Network event loops when the service creates its own group; the protocol
+        /// loop runs on the first of them (fewer thread hops per message).
+        public var eventLoopThreads = 1
         public var peerLink = PeerLink.Options()
         /// Keep this many log segments (each up to `segmentBytesMax`).
         public var walSegmentsKept = 4
@@ -72,7 +75,6 @@ public final class ReplicaService: Service, @unchecked Sendable {
 
     // Set by start(), read by stop(); guarded by `state`.
     struct Running {
-        var protocolGroup: MultiThreadedEventLoopGroup
         var verificationPool: NIOThreadPool
         var ioPool: NIOThreadPool
         var loop: ReplicaLoop
@@ -84,7 +86,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
     let state = LockedBox<Running?>(nil)
     let accepted = LockedBox<[ObjectIdentifier: Channel]>([:])
 
-    /// - Parameter group: event loops for the network; nil creates one thread per core.
+    /// - Parameter group: event loops for the network and the protocol loop (one of
+    ///   them); nil creates `options.eventLoopThreads` threads.
     public init(cluster: ClusterFile, id: ReplicaID, privateKey: Curve25519.Signing.PrivateKey, options: Options = Options(),
                 group: EventLoopGroup? = nil, logger: Logger = Logger(label: "dqbft.replica")) throws {
         guard id.index < cluster.n else { throw ReplicaServiceError.unknownReplica(id.index) }
@@ -95,7 +98,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "replica"] = "\(id)"
         self.logger = logger
-        self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoopThreads))
         self.ownsGroup = group == nil
         self.metrics = ReplicaMetrics()
     }
@@ -138,12 +141,11 @@ public final class ReplicaService: Service, @unchecked Sendable {
             wal = log
         }
 
-        let protocolGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let verificationPool = NIOThreadPool(numberOfThreads: options.verificationThreads)
         verificationPool.start()
         let ioPool = NIOThreadPool(numberOfThreads: 1)
         ioPool.start()
-        let protocolLoop = protocolGroup.next()
+        let protocolLoop = group.next()
         let metrics = self.metrics, logger = self.logger
         let outbox = DurableOutbox(loop: protocolLoop, wal: wal, io: ioPool, logger: logger,
                                    onFatal: { _ in }, onSynced: { records, nanos in
@@ -169,7 +171,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                                                          acceptsClients: true, verifier: verifier, replicaCount: cluster.n)
         let messageVerifier = MessageVerifier(config: config, signatures: verifier)
         let accepted = self.accepted, maxConnections = options.maxConnections
-        let listener = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -190,15 +192,30 @@ public final class ReplicaService: Service, @unchecked Sendable {
                     try channel.pipeline.syncOperations.addSecureFraming(inboundSecurity, logger: logger, then: handler)
                 }
             }
-            .bind(host: options.listenHost ?? entry.host, port: entry.port).get()
-
+        let listener: Channel
         var metricsServer: MetricsHTTPServer?
-        if let port = options.metricsPort {
-            metricsServer = try await MetricsHTTPServer.start(host: options.metricsHost, port: port,
-                                                              registry: metrics.registry, group: group)
+        do {
+            listener = try await bootstrap.bind(host: options.listenHost ?? entry.host, port: entry.port).get()
+            do {
+                if let port = options.metricsPort {
+                    metricsServer = try await MetricsHTTPServer.start(host: options.metricsHost, port: port,
+                                                                      registry: metrics.registry, group: group)
+                }
+            } catch {
+                try? await listener.close()
+                throw error
+            }
+        } catch {
+            // Undo everything started so far, so a failed start leaks nothing.
+            try? await loop.stop().get()
+            for link in links { try? await link?.close().get() }
+            try? await verificationPool.shutdownGracefully()
+            try? await ioPool.shutdownGracefully()
+            if lockFD >= 0 { close(lockFD) }
+            throw error
         }
         state.withLock {
-            $0 = Running(protocolGroup: protocolGroup, verificationPool: verificationPool, ioPool: ioPool, loop: loop,
+            $0 = Running(verificationPool: verificationPool, ioPool: ioPool, loop: loop,
                          peers: links.compactMap { $0 }, listener: listener, metricsServer: metricsServer, lockFD: lockFD)
         }
         // Gauges fed from the links, refreshed every second on the protocol loop.
@@ -230,7 +247,6 @@ public final class ReplicaService: Service, @unchecked Sendable {
         await running.metricsServer?.close()
         try? await running.verificationPool.shutdownGracefully()
         try? await running.ioPool.shutdownGracefully()
-        try? await running.protocolGroup.shutdownGracefully()
         if running.lockFD >= 0 { close(running.lockFD) }
         if ownsGroup { try? await group.shutdownGracefully() }
         logger.info("replica stopped")

@@ -120,7 +120,20 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     func dropUnverified(_ message: WireMessage) {
         metrics.messagesRejected.increment()
-        logger.warning("dropping message that failed verification", metadata: ["peer": "\(peer.map { "\($0)" } ?? "?")"])
+        logger.debug("dropping message that failed verification",
+                       metadata: ["peer": "\(peer.map { "\($0)" } ?? "?")", "message": "\(Self.summary(message))"])
+    }
+
+    /// A one-line description of a message for logs (no payload bytes).
+    static func summary(_ message: WireMessage) -> String {
+        switch message {
+        case .request(let r): return "request \(r.client) t\(r.timestamp)"
+        case .reply(let r): return "reply \(r.client) t\(r.timestamp) from \(r.replica)"
+        case .stateRequest(let from, let s): return "stateRequest \(s.sequence) from \(from)"
+        case .stateReply(let from, let s): return "stateReply \(s.sequence) from \(from)"
+        case .consensus(let from, let instance, let m):
+            return "\(String(describing: m).prefix(120)) from \(from) on \(instance)"
+        }
     }
 
     func reject(_ context: ChannelHandlerContext, _ reason: String) {

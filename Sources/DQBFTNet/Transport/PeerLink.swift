@@ -65,9 +65,34 @@ public final class PeerLink: @unchecked Sendable {
         eventLoop.execute { self.connect() }
     }
 
+    /// Frames sent from other threads, waiting for the link's event loop; one
+    /// scheduled task moves all of them, so bursts cost one wakeup and one flush.
+    let handoff = LockedBox<(frames: [ByteBuffer], scheduled: Bool)>(([], false))
+
     /// Queues frames for the peer, in order.
     public func send(_ frames: [ByteBuffer]) {
-        if eventLoop.inEventLoop { enqueue(frames) } else { eventLoop.execute { self.enqueue(frames) } }
+        if eventLoop.inEventLoop {
+            takeHandoff()
+            enqueue(frames)
+            return
+        }
+        let (schedule, lost) = handoff.withLock { h -> (Bool, Int) in
+            let room = max(0, options.maxQueuedFrames - h.frames.count)
+            h.frames.append(contentsOf: frames.prefix(room))
+            defer { h.scheduled = true }
+            return (!h.scheduled, frames.count - min(room, frames.count))
+        }
+        if lost > 0 { dropped.withLock { $0 += lost } }
+        if schedule { eventLoop.execute { self.takeHandoff() } }
+    }
+
+    func takeHandoff() {
+        let frames = handoff.withLock { h -> [ByteBuffer] in
+            h.scheduled = false
+            defer { h.frames = [] }
+            return h.frames
+        }
+        if !frames.isEmpty { enqueue(frames) }
     }
 
     public func send(_ frame: ByteBuffer) { send([frame]) }

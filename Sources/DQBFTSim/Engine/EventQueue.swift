@@ -1,19 +1,7 @@
 import DQBFTCore
-import HeapModule
 
 /// Virtual time in nanoseconds since the start of a run.
 public typealias SimTime = UInt64
-
-/// One scheduled occurrence. Ties in time are broken by insertion order, so the
-/// schedule — and thus the run — is a function of the seed alone.
-struct Event: Comparable {
-    var time: SimTime
-    var order: UInt64
-    var kind: EventKind
-
-    static func < (a: Event, b: Event) -> Bool { a.time != b.time ? a.time < b.time : a.order < b.order }
-    static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.order == b.order }
-}
 
 enum EventKind {
     /// A packet reaches node `to`.
@@ -26,20 +14,86 @@ enum EventKind {
     case fault(index: Int32)
 }
 
-/// A priority queue of events ordered by (time, insertion order).
+/// One scheduled occurrence, as popped from the queue.
+struct Event {
+    var time: SimTime
+    var kind: EventKind
+}
+
+/// A priority queue of events ordered by (time, insertion order), so the schedule —
+/// and thus the run — is a function of the seed alone.
+///
+/// A binary heap of small keys (time, order, slot); the payloads live in a slab
+/// indexed by slot, so sifting moves 24-byte keys, never the payloads.
 struct EventQueue {
-    private var heap = Heap<Event>()
+    struct Key {
+        var time: SimTime
+        var order: UInt64
+        var slot: Int32
+        @inline(__always) static func < (a: Key, b: Key) -> Bool {
+            a.time != b.time ? a.time < b.time : a.order < b.order
+        }
+    }
+
+    private var heap: [Key] = []
+    private var payloads: [EventKind?] = []
+    private var freeSlots: [Int32] = []
     private var nextOrder: UInt64 = 0
 
     var count: Int { heap.count }
 
     mutating func schedule(at time: SimTime, _ kind: EventKind) {
-        heap.insert(Event(time: time, order: nextOrder, kind: kind))
+        let slot: Int32
+        if let s = freeSlots.popLast() {
+            slot = s
+            payloads[Int(s)] = kind
+        } else {
+            slot = Int32(payloads.count)
+            payloads.append(kind)
+        }
+        var key = Key(time: time, order: nextOrder, slot: slot)
         nextOrder &+= 1
+        // Sift up with a hole.
+        var i = heap.count
+        heap.append(key)
+        heap.withUnsafeMutableBufferPointer { h in
+            while i > 0 {
+                let parent = (i - 1) >> 1
+                guard key < h[parent] else { break }
+                h[i] = h[parent]
+                i = parent
+            }
+            h[i] = key
+        }
+        _ = key
+        key.slot = slot
     }
 
-    mutating func pop() -> Event? { heap.popMin() }
-    var nextTime: SimTime? { heap.min?.time }
+    mutating func pop() -> Event? {
+        guard let top = heap.first else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap.withUnsafeMutableBufferPointer { h in
+                let n = h.count
+                var i = 0
+                while true {
+                    let l = 2 * i + 1
+                    if l >= n { break }
+                    let r = l + 1
+                    let c = (r < n && h[r] < h[l]) ? r : l
+                    guard h[c] < last else { break }
+                    h[i] = h[c]
+                    i = c
+                }
+                h[i] = last
+            }
+        }
+        let kind = payloads[Int(top.slot)].take()!
+        freeSlots.append(top.slot)
+        return Event(time: top.time, kind: kind)
+    }
+
+    var nextTime: SimTime? { heap.first?.time }
 }
 
 /// What travels between simulated nodes. One packet object is shared by every

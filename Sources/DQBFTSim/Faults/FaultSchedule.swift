@@ -12,12 +12,24 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
     case dropTo([ReplicaID])
     /// Delays everything it sends by `delayNanos` (just under the timeouts).
     case slow(delayNanos: UInt64)
+    /// As a coordinator or primary, sends each proposal only to a quorum (itself
+    /// and the 2f lowest other replicas), withholding it from the rest.
+    case withhold
+    /// As the DQ O-primary, colludes with coordinator `partner`: every O-proposal
+    /// also orders a slot of `partner`'s D-instance that was never disseminated.
+    case collude(partner: ReplicaID)
 
     public static func parse(_ s: String, replicas: Int) throws -> ByzantineBehaviour {
         let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
         switch parts[0] {
         case "silent": return .silent
         case "equivocate": return .equivocate
+        case "withhold": return .withhold
+        case "collude":
+            guard parts.count > 1, let p = Int(parts[1]), p >= 0, p < replicas else {
+                throw SimulationError.invalidArgument("collude needs a partner replica: collude=ID")
+            }
+            return .collude(partner: ReplicaID(p))
         case "slow": return .slow(delayNanos: parts.count > 1 ? UInt64((Double(parts[1]) ?? 0.3) * 1e9) : 300_000_000)
         case "drop-to":
             if parts.count > 1 {
@@ -29,7 +41,8 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
             }
             return .dropTo((replicas / 2 ..< replicas).map { ReplicaID($0) })
         default:
-            throw SimulationError.invalidArgument("unknown Byzantine behaviour '\(s)' (silent, equivocate, drop-to[=A/B], slow[=SECONDS])")
+            throw SimulationError.invalidArgument(
+                "unknown Byzantine behaviour '\(s)' (silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID)")
         }
     }
 
@@ -39,6 +52,8 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case .equivocate: return "equivocate"
         case .dropTo(let ids): return "drop-to=" + ids.map { String($0.rawValue) }.joined(separator: "/")
         case .slow(let ns): return "slow=\(Double(ns) / 1e9)"
+        case .withhold: return "withhold"
+        case .collude(let p): return "collude=\(p.rawValue)"
         }
     }
 }

@@ -40,6 +40,7 @@ extension Simulation {
 
     func issue(_ client: inout ClientMachine.Client, machine m: Int, outbox: inout [Int: [ClientRequest]]) {
         client.timestamp += 1
+        client.retries = 0
         client.votes.removeAll(keepingCapacity: true)
         let (op, key, _) = workload.operation(client: client.id, timestamp: client.timestamp, rng: &machines[m].rng)
         client.key = key
@@ -70,8 +71,12 @@ extension Simulation {
             if client.timestamp == 0 {
                 issue(&client, machine: m, outbox: &outbox)
             } else if var request = client.pending {
-                if kind != .pbft {
-                    // The assigned replica did not answer: ask for another one (a new ASSIGN).
+                client.retries += 1
+                if kind != .pbft && client.retries > 1 {
+                    // The first retransmission goes to every replica with the same
+                    // assignment, so they watch the coordinator (and replace it if it
+                    // stays silent: the paper's case 1); from the second on, the client
+                    // asks for another replica (a new ASSIGN).
                     client.target = ReplicaID((client.target.index + 1) % n)
                     request.assignedReplica = client.target
                     client.pending = request
@@ -93,8 +98,13 @@ enum Equivocation {
         guard case .consensus(let from, let instance, let cm) = m else { return nil }
         switch cm {
         case .prePrepare(var pp):
-            guard case .requests(let batch) = pp.payload, !batch.requests.isEmpty else { return nil }
-            pp.payload = .requests(Batch(requests: Array(batch.requests.dropLast())))
+            switch pp.payload {
+            case .requests(let batch) where !batch.requests.isEmpty:
+                pp.payload = .requests(Batch(requests: Array(batch.requests.dropLast())))
+            case .order(let batch) where !batch.refs.isEmpty:
+                pp.payload = .order(OrderBatch(refs: Array(batch.refs.dropLast())))
+            default: return nil
+            }
             return .consensus(from: from, instance: instance, .prePrepare(pp))
         case .prepare(var v):
             v.digest.w0 ^= 1

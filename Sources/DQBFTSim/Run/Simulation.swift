@@ -33,6 +33,8 @@ public final class Simulation {
     var safety: SafetyChecker
     var history: HistoryWriter?
     var rng: SimRandom
+    /// Next never-disseminated D-slot a colluding O-primary orders, per partner.
+    var collusionNext: [ReplicaID: UInt64] = [:]
     let frameOverhead = 4 + 32  // length prefix + MAC
 
     public init(options: SimulationOptions) throws {
@@ -93,6 +95,28 @@ public final class Simulation {
             client.retransmitAt = (rng.next() % staggerSteps) * 100_000_000
             machines[m].slotOf[id] = machines[m].clients.count
             machines[m].clients.append(client)
+        }
+        if let lc = options.loadChange {
+            // Extra clients that start at the load change, in every region but one.
+            if let name = lc.exceptRegion, !topology.regionNames.contains(name) {
+                throw SimulationError.invalidArgument("--load-change: unknown region '\(name)' (regions: \(topology.regionNames.joined(separator: ", ")))")
+            }
+            let start = SimTime(lc.time * 1e9)
+            var next = options.clients
+            for m in 0..<machineCount where topology.regionNames[m % topology.regionCount] != lc.exceptRegion {
+                let existing = machines[m].clients.count
+                let extra = Int((Double(existing) * (lc.factor - 1)).rounded())
+                for k in 0..<extra {
+                    next += 1
+                    let id = ClientID(UInt64(next))
+                    machineOfClient.append(Int32(m))
+                    var client = ClientMachine.Client(id: id, target: initialTarget(client: existing + k, machine: m,
+                                                                                     regions: topology.regionCount))
+                    client.retransmitAt = start + (rng.next() % 5) * 20_000_000
+                    machines[m].slotOf[id] = machines[m].clients.count
+                    machines[m].clients.append(client)
+                }
+            }
         }
         for m in 0..<machineCount { queue.schedule(at: 0, .clientSweep(machine: Int32(m))) }
         for (i, f) in options.faults.events.enumerated() { queue.schedule(at: f.time, .fault(index: Int32(i))) }
@@ -221,6 +245,22 @@ public final class Simulation {
         case .slow(let delay):
             let packet = Packet(from: Int32(i), message: m, size: size)
             for j in targets { transmit(packet, from: i, to: j, at: t + delay) }
+        case .withhold:
+            let packet = Packet(from: Int32(i), message: m, size: size)
+            var receivers = targets
+            if case .consensus(_, _, .prePrepare) = m { receivers = Array(targets.prefix(config.quorum - 1)) }
+            for j in receivers { transmit(packet, from: i, to: j, at: t) }
+        case .collude(let partner):
+            var message = m
+            if case .consensus(let from, let instance, .prePrepare(var pp)) = m, case .order(let batch) = pp.payload {
+                let highest = batch.refs.filter { $0.replica == partner }.map(\.sequence.rawValue).max() ?? 0
+                let next = max(collusionNext[partner] ?? 1, highest + 1)
+                collusionNext[partner] = next + 1
+                pp.payload = .order(OrderBatch(refs: batch.refs + [DSlotRef(replica: partner, sequence: SequenceNumber(next))]))
+                message = .consensus(from: from, instance: instance, .prePrepare(pp))
+            }
+            let packet = Packet(from: Int32(i), message: message, size: message.encodedSize + frameOverhead)
+            for j in targets { transmit(packet, from: i, to: j, at: t) }
         case .equivocate:
             let honest = Packet(from: Int32(i), message: m, size: size)
             let forged = Equivocation.conflicting(m).map { Packet(from: Int32(i), message: $0, size: $0.encodedSize + frameOverhead) }

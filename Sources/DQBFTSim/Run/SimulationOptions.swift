@@ -34,6 +34,8 @@ public struct SimulationOptions: Sendable {
     public var historyPath: String?
     /// Prints a progress line to standard error on long runs.
     public var showProgress = false
+    /// Uneven load: at `time`, every region but `exceptRegion` gets `factor` times its clients.
+    public var loadChange: (time: Double, factor: Double, exceptRegion: String?)?
     /// DQ: how many random replicas each D-PrePrepare is flooded to.
     public var floodFanout = 2
 
@@ -65,6 +67,11 @@ public struct SimulationOptions: Sendable {
             case .partition(let groups):
                 guard groups.joined().allSatisfy({ $0.index < replicas }) else { try fail("partition names an unknown replica") }
             case .heal: break
+            }
+        }
+        if let lc = loadChange {
+            guard lc.time >= 0 && lc.time < durationSeconds, lc.factor >= 1 && lc.factor <= 100 else {
+                try fail("--load-change expects T:FACTOR[:EXCEPT_REGION] with T inside the run and 1 ≤ FACTOR ≤ 100")
             }
         }
         for r in faults.byzantine.keys where r.index >= replicas {

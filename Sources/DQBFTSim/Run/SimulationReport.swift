@@ -24,6 +24,9 @@ public struct SimulationReport: Codable, Sendable {
     public var latency_ms: Latency
     public var executed_ops: Int
     public var view_changes: Int
+    /// View changes per instance ("main" is PBFT's instance or DQ's O-instance,
+    /// "D3" the D-instance of replica 3 or RCC's instance 3).
+    public var instance_view_changes: [String: Int]
     public var state_transfers: Int
     public var client_retransmissions: Int
     public var messages_sent_per_replica: Spread
@@ -87,6 +90,7 @@ extension Simulation {
             throughput_ops: round3(Double(metrics.measuredCompletions) / measured),
             latency_ms: .init(mean: round3(mean), p50: round3(pct(0.5)), p90: round3(pct(0.9)), p99: round3(pct(0.99))),
             executed_ops: metrics.measuredCompletions, view_changes: metrics.views.count,
+            instance_view_changes: Dictionary(grouping: metrics.views, by: { String($0.split(separator: "/")[0]) }).mapValues(\.count),
             state_transfers: metrics.stateTransfers, client_retransmissions: metrics.retransmissions,
             messages_sent_per_replica: .init(mean: round3(Double(msgs.reduce(0, +)) / Double(max(1, msgs.count))), max: msgs.max() ?? 0),
             bytes_sent_per_replica: .init(mean: round3(Double(bytes.reduce(0, +)) / Double(max(1, bytes.count))), max: bytes.max() ?? 0),

@@ -19,6 +19,8 @@ struct ClientMachine {
         var votes: [(result: [UInt8], from: ReplicaSet)] = []
         var key: [UInt8] = []
         var active = true
+        /// Retransmissions of the outstanding request so far.
+        var retries: UInt8 = 0
         /// The outstanding request, kept for retransmission.
         var pending: ClientRequest?
     }

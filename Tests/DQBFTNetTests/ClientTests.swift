@@ -1,0 +1,59 @@
+import DQBFTClient
+import DQBFTCore
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+@testable import DQBFTNet
+
+@Suite("Client library: typed errors, timeouts and cancellation")
+struct ClientTests {
+    /// A configuration whose replicas are not running.
+    static func deadCluster() -> ClusterFile {
+        var (file, _) = ClusterFile.generate(protocol: "pbft", replicas: 4)
+        for (i, port) in freePorts(4).enumerated() { file.replicas[i].port = port }
+        return file
+    }
+
+    static func options(timeout: TimeAmount) -> DQBFTClient.Options {
+        var o = DQBFTClient.Options()
+        o.attemptTimeout = .milliseconds(100)
+        o.operationTimeout = timeout
+        o.connectTimeout = .milliseconds(200)
+        return o
+    }
+
+    @Test("with no replica reachable an operation fails with .timeout after its deadline")
+    func timeout() async throws {
+        let client = try await DQBFTClient.connect(configuration: Self.deadCluster(), options: Self.options(timeout: .milliseconds(600)),
+                                                   logger: testLogger)
+        let start = Date()
+        await #expect(throws: DQBFTClientError.self) { try await client.put("k", "v") }
+        #expect(Date().timeIntervalSince(start) < 3)
+        await client.close()
+    }
+
+    @Test("cancelling the calling task ends the wait with CancellationError")
+    func cancellation() async throws {
+        let client = try await DQBFTClient.connect(configuration: Self.deadCluster(), options: Self.options(timeout: .seconds(30)),
+                                                   logger: testLogger)
+        let task = Task { try await client.put("k", "v") }
+        try await Task.sleep(nanoseconds: 150_000_000)
+        task.cancel()
+        let start = Date()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(Date().timeIntervalSince(start) < 2)
+        await client.close()
+    }
+
+    @Test("closing the client fails outstanding and later operations with .closed")
+    func close() async throws {
+        let client = try await DQBFTClient.connect(configuration: Self.deadCluster(), options: Self.options(timeout: .seconds(30)),
+                                                   logger: testLogger)
+        let task = Task { try await client.put("k", "v") }
+        try await Task.sleep(nanoseconds: 150_000_000)
+        await client.close()
+        await #expect(throws: DQBFTClientError.closed) { try await task.value }
+        await #expect(throws: DQBFTClientError.closed) { try await client.put("k", "v") }
+    }
+}

@@ -1,0 +1,98 @@
+import DQBFTCore
+import DQBFTSim
+import Testing
+
+/// DQPBFT and RCC scenarios from the paper's §3.2, named like specifications.
+@Suite("DQ and RCC scenarios")
+struct DQScenarioTests {
+    func run(_ name: String, replicas: Int = 4, _ edit: (inout SimulationOptions) -> Void = { _ in }) throws -> SimulationReport {
+        var o = SimulationOptions()
+        o.protocolName = name
+        o.replicas = replicas
+        o.durationSeconds = 10
+        o.clients = 32
+        o.batchSize = 8
+        o.progressTimeoutSeconds = 0.5
+        o.viewChangeTimeoutSeconds = 1
+        o.clientTimeoutSeconds = 1
+        edit(&o)
+        return try Simulation(options: o).run()
+    }
+
+    @Test("fault-free: safe, live, no view change", arguments: ["dqpbft", "rcc"])
+    func faultFree(name: String) throws {
+        let r = try run(name)
+        #expect(r.safety == "ok" && r.liveness == "ok")
+        #expect(r.view_changes == 0)
+        #expect(r.executed_ops > 1000)
+    }
+
+    @Test("DQPBFT: a silent O-primary is replaced by a view change of the O-instance alone")
+    func silentOrderingPrimary() throws {
+        let r = try run("dqpbft") { $0.faults.byzantine = [ReplicaID(0): .silent] }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+        #expect((r.instance_view_changes["main"] ?? 0) >= 1)
+    }
+
+    @Test("DQPBFT: a silent coordinator's D-instance changes view; its clients move on")
+    func silentCoordinator() throws {
+        let r = try run("dqpbft") { $0.faults.byzantine = [ReplicaID(2): .silent] }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+        #expect(r.instance_view_changes["main"] == nil, "the O-instance must not change view")
+    }
+
+    @Test("DQPBFT: a coordinator that withholds its D-PrePrepare from f replicas (flooding)")
+    func withholdingCoordinator() throws {
+        let r = try run("dqpbft") { $0.faults.byzantine = [ReplicaID(1): .withhold] }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+    }
+
+    @Test("DQPBFT: the O-primary colludes with a coordinator to order a never-disseminated D-slot, n=7")
+    func collusion() throws {
+        let r = try run("dqpbft", replicas: 7) {
+            $0.faults.byzantine = [ReplicaID(0): .collude(partner: ReplicaID(6)), ReplicaID(6): .silent]
+        }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+        // Either the colluding coordinator's D-instance is taken over (and fills the
+        // slot with a no-op) or the O-primary is replaced first; both end the stall.
+        #expect((r.instance_view_changes["D6"] ?? 0) + (r.instance_view_changes["main"] ?? 0) >= 1)
+    }
+
+    @Test("DQPBFT: an equivocating O-primary cannot break safety")
+    func equivocatingOrderingPrimary() throws {
+        let r = try run("dqpbft") { $0.faults.byzantine = [ReplicaID(0): .equivocate] }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+    }
+
+    @Test("DQPBFT: a crashed coordinator is replaced, then reinstated after its restart")
+    func crashRestartCoordinator() throws {
+        let r = try run("dqpbft") {
+            $0.durationSeconds = 12
+            $0.faults.events = [(2_000_000_000, .crash(ReplicaID(1))), (5_000_000_000, .restart(ReplicaID(1)))]
+        }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+        #expect((r.instance_view_changes["D1"] ?? 0) >= 2, "taken over, then reinstated")
+    }
+
+    @Test("DQPBFT: crash of the O-primary and a coordinator at once (case 3)")
+    func bothFail() throws {
+        let r = try run("dqpbft", replicas: 7) {
+            $0.faults.events = [(2_000_000_000, .crash(ReplicaID(0))), (2_000_000_000, .crash(ReplicaID(3)))]
+        }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+        #expect((r.instance_view_changes["main"] ?? 0) >= 1)
+    }
+
+    @Test("RCC: a silent primary's instance recovers on its own")
+    func rccSilentPrimary() throws {
+        let r = try run("rcc") { $0.faults.byzantine = [ReplicaID(2): .silent] }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+        #expect((r.instance_view_changes["D2"] ?? 0) >= 1)
+    }
+
+    @Test("slow replica: safe and live", arguments: ["pbft", "dqpbft", "rcc"])
+    func slowReplica(name: String) throws {
+        let r = try run(name) { $0.faults.byzantine = [ReplicaID(3): .slow(delayNanos: 300_000_000)] }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+    }
+}
