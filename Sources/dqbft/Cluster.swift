@@ -20,7 +20,8 @@ struct Cluster: AsyncParsableCommand {
     @Option(help: "Replica log level.") var logLevel = "info"
     @Option(help: "Write-ahead log sync of every replica: fsync or write.") var walSync = "fsync"
     @Option(help: "Requests per batch (only used when generating a new configuration).") var batch: Int?
-    @Option(help: "Milliseconds the primary waits to fill a batch (only used when generating).") var batchTimeoutMs: Double?
+    @Option(help: "Milliseconds the primary waits to fill a batch (only used when generating; 1 ms suits a local cluster with few clients).")
+    var batchTimeoutMs: Double = 1
 
     func run() async throws {
         let configPath = dir + "/cluster.json"
@@ -31,13 +32,9 @@ struct Cluster: AsyncParsableCommand {
                 say("note: using existing \(configPath) (n=\(cluster.n), protocol=\(cluster.protocol)); delete it to regenerate")
             }
         } else {
-            var tuning: ClusterFile.Tuning?
-            if batch != nil || batchTimeoutMs != nil {
-                var t = ClusterFile.Tuning()
-                t.batchSize = batch
-                t.batchTimeoutMs = batchTimeoutMs
-                tuning = t
-            }
+            var tuning = ClusterFile.Tuning()
+            tuning.batchSize = batch
+            tuning.batchTimeoutMs = batchTimeoutMs
             cluster = try Keygen.generate(protocolName: protocolName, replicas: replicas, faultModel: .byzantine,
                                           host: "127.0.0.1", basePort: basePort, directory: dir, force: false, tuning: tuning).file
             say("generated \(configPath)")

@@ -71,7 +71,10 @@ struct DQScenarioTests {
             $0.faults.events = [(2_000_000_000, .crash(ReplicaID(1))), (5_000_000_000, .restart(ReplicaID(1)))]
         }
         #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
-        #expect((r.instance_view_changes["D1"] ?? 0) >= 2, "taken over, then reinstated")
+        // The restarted replica catches up by state transfer; if its D-instance was
+        // taken over meanwhile, it asks to be reinstated (an even number of changes).
+        #expect(r.state_transfers >= 1)
+        #expect((r.instance_view_changes["D1"] ?? 0) % 2 == 0, "taken over ⇒ reinstated")
     }
 
     @Test("DQPBFT: crash of the O-primary and a coordinator at once (case 3)")

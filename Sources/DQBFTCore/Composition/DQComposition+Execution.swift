@@ -17,11 +17,14 @@ extension DQComposition {
             var refs: [DSlotRef] = []
             if case .order(let b) = payload { refs = b.refs }
             for ref in refs where ref.replica.index < config.replicaCount {
-                maxOrdered[ref.replica.index] = max(maxOrdered[ref.replica.index], ref.sequence)
+                let i = ref.replica.index
+                maxOrdered[i] = max(maxOrdered[i], ref.sequence)
+                maxReferenced[i] = max(maxReferenced[i], min(ref.sequence, d[i].highWatermark))
             }
             oSlots.append((seq, refs))
         }
         if !delivered.isEmpty {
+            fillNoops(into: &out)
             proposeOrder(into: &out)
             executeReady(into: &out)
         }

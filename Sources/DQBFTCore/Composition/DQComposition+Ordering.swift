@@ -17,8 +17,10 @@ extension DQComposition {
                 probationUntil[i] = SequenceNumber(max(d[i].nextProposal.rawValue, maxReferenced[i].rawValue) + length)
                 fillNoops(into: &out)
                 if r == me && !d[i].isPrimary {
-                    // Replaced while alive (e.g. after a restart): ask to be reinstated.
-                    // Peers see this replica participating, the paper's health check.
+                    // Replaced while alive (after a restart, a partition or a false
+                    // suspicion): ask to be reinstated. Peers see this replica
+                    // participating, the paper's health check; probation follows.
+                    restarted = false
                     out.effects.append(.broadcast(.consensus(from: me, instance: .dissemination(me),
                                                              .status(view: d[i].view, stableSequence: d[i].lowWatermark))))
                 }

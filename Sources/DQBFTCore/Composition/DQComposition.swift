@@ -58,6 +58,10 @@ public struct DQComposition: Composition {
     var gateTimerRunning = false
     var watchTimerRunning = false
     var watchLastODelivered = SequenceNumber.zero
+    /// Per D-instance, the delivered slot seen at the last request-timeout check.
+    var suspicionMarks: [SequenceNumber] = []
+    /// Set by a restart until this replica asked to be reinstated as coordinator.
+    var restarted = false
     /// The execution frontier captured right after each recent checkpoint slot.
     var frontiers: [(sequence: SequenceNumber, bytes: [UInt8])] = []
 
@@ -85,6 +89,7 @@ public struct DQComposition: Composition {
         probationFrom = Array(repeating: .zero, count: n)
         queued = Array(repeating: .zero, count: n)
         seenAhead = Array(repeating: [], count: n)
+        suspicionMarks = Array(repeating: .zero, count: n)
     }
 
     /// D-instance checkpoints only let the instance forget executed slots (their
@@ -212,6 +217,10 @@ public struct DQComposition: Composition {
     public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
         let r = request.assignedReplica.index
         guard r < config.replicaCount else { return }
+        // Suspect the coordinator only if its D-instance made no progress since the
+        // last check: a request can also wait on execution blocked elsewhere.
+        let progress = d[r].lastDelivered
+        if progress > suspicionMarks[r] { suspicionMarks[r] = progress; return }
         var effects: [InstanceEffect] = []
         d[r].suspectPrimary(into: &effects)
         absorbD(request.assignedReplica, effects, into: &out)
@@ -231,6 +240,7 @@ public struct DQComposition: Composition {
     }
 
     public mutating func recover(into out: inout CompositionOutput) {
+        restarted = true
         gateTimerRunning = false
         watchTimerRunning = false
         var effects: [InstanceEffect] = []

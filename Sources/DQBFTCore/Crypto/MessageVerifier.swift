@@ -26,7 +26,8 @@ public struct MessageVerifier: Sendable {
             if let channelPeer, channelPeer != from { return false }
             guard from.index < config.replicaCount else { return false }
             switch m {
-            case .checkpoint(let c): return c.sender == from && verify(c, instance: instance)
+            // A signed checkpoint may be relayed by another replica (catch-up).
+            case .checkpoint(let c): return verify(c, instance: instance)
             case .viewChange(let vc):
                 return vc.signed.sender == from && verify(vc.signed, instance: instance)
                     && vc.checkpointProof.allSatisfy { verify($0, instance: instance) }

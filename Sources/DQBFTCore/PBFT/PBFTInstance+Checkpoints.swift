@@ -15,7 +15,8 @@ extension PBFTInstance {
     }
 
     mutating func onCheckpoint(_ c: SignedCheckpoint, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard c.sender == sender, c.sequence > lowWatermark, isCheckpoint(c.sequence) else { return }
+        // The signer need not be the sender: peers relay certificates to catch us up.
+        guard c.sender.index < config.replicaCount, c.sequence > lowWatermark, isCheckpoint(c.sequence) else { return }
         record(c, into: &out)
     }
 
