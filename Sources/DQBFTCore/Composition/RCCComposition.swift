@@ -15,6 +15,8 @@ public struct RCCComposition: Composition {
     var nextExecution = SequenceNumber(1)
     /// Highest slot any instance is known to have proposed (drives no-ops).
     var highestKnown = SequenceNumber.zero
+    /// Per instance, the delivered slot seen at the last request-timeout check.
+    var suspicionMarks: [SequenceNumber] = []
     /// The execution slot that was blocked when the round timer was armed.
     var blockedAt: SequenceNumber?
 
@@ -31,6 +33,7 @@ public struct RCCComposition: Composition {
                          parameters: pbft, genesisDigest: genesis, signer: signer)
         }
         delivered = Array(repeating: [:], count: config.replicaCount)
+        suspicionMarks = Array(repeating: .zero, count: config.replicaCount)
     }
 
     var n: UInt64 { UInt64(config.replicaCount) }
@@ -86,6 +89,8 @@ public struct RCCComposition: Composition {
     public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
         let i = request.assignedReplica.index
         guard i < config.replicaCount else { return }
+        // Only an instance that stopped delivering is suspected (see DQComposition).
+        if instances[i].lastDelivered > suspicionMarks[i] { suspicionMarks[i] = instances[i].lastDelivered; return }
         var effects: [InstanceEffect] = []
         instances[i].suspectPrimary(into: &effects)
         absorb(i, effects, into: &out)

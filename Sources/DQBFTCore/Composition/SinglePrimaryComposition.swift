@@ -3,6 +3,8 @@
 public struct SinglePrimaryComposition: Composition {
     public var instance: PBFTInstance
     let me: ReplicaID
+    /// Delivered slot seen at the last request-timeout check.
+    var suspicionMark = SequenceNumber.zero
 
     public init(config: ClusterConfiguration, me: ReplicaID, parameters: PBFTParameters, genesis: Digest,
                 signer: any ReplicaSigner) {
@@ -44,6 +46,9 @@ public struct SinglePrimaryComposition: Composition {
     }
 
     public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
+        // A primary that keeps committing is slow for this request (queueing under
+        // load), not faulty: suspect it only if nothing was delivered since the last check.
+        if instance.lastDelivered > suspicionMark { suspicionMark = instance.lastDelivered; return }
         var effects: [InstanceEffect] = []
         instance.suspectPrimary(into: &effects)
         absorb(effects, into: &out)
