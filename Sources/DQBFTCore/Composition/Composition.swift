@@ -75,7 +75,9 @@ extension CompositionOutput {
             case .send(let m, let to): self.effects.append(.send(.consensus(from: me, instance: instance, m), to: to))
             case .setTimer(let t, let ns): self.effects.append(.setTimer(.instance(instance, t), afterNanos: ns))
             case .cancelTimer(let t): self.effects.append(.cancelTimer(.instance(instance, t)))
-            case .committed(let seq, let payload): delivered.append((seq, payload))
+            case .committed(let seq, let payload):
+                delivered.append((seq, payload))
+                mayPropose = true  // an in-flight slot completed
             case .viewChanged(let v, _):
                 self.effects.append(.viewChanged(instance, v))
                 mayPropose = true

@@ -69,7 +69,10 @@ public struct PBFTInstance: Sendable {
     public var isPrimary: Bool { primary == me }
     public var highWatermark: SequenceNumber { SequenceNumber(lowWatermark.rawValue + parameters.windowSize) }
     /// True when this replica may propose now (primary, view active, window open).
-    public var canPropose: Bool { isPrimary && isViewActive && nextProposal <= highWatermark }
+    public var canPropose: Bool {
+        isPrimary && isViewActive && nextProposal <= highWatermark
+            && nextProposal.rawValue - lastDelivered.rawValue <= parameters.maxInFlightProposals
+    }
     /// Slots proposed or accepted but not yet delivered.
     public var hasPendingWork: Bool {
         slots.contains { $0.key > lastDelivered && $0.value.acceptedDigest != nil }

@@ -15,10 +15,14 @@ public struct PBFTParameters: Hashable, Sendable {
     public var viewChangeTimeoutNanos: UInt64
     /// Retry period for fetching a missing payload (nanoseconds).
     public var fetchRetryNanos: UInt64
+    /// Most proposals the primary keeps undelivered: enough to fill its uplink over
+    /// a geo round trip, few enough that its send queue never outlasts the backups'
+    /// progress timeout.
+    public var maxInFlightProposals: UInt64
 
     public init(checkpointInterval: UInt64 = 64, windowSize: UInt64 = 256,
                 progressTimeoutNanos: UInt64 = 1_000_000_000, viewChangeTimeoutNanos: UInt64 = 2_000_000_000,
-                fetchRetryNanos: UInt64 = 500_000_000) {
+                fetchRetryNanos: UInt64 = 500_000_000, maxInFlightProposals: UInt64 = 16) {
         precondition(checkpointInterval > 0 && windowSize >= 2 * checkpointInterval,
                      "the window must hold at least two checkpoint intervals")
         self.checkpointInterval = checkpointInterval
@@ -26,5 +30,7 @@ public struct PBFTParameters: Hashable, Sendable {
         self.progressTimeoutNanos = progressTimeoutNanos
         self.viewChangeTimeoutNanos = viewChangeTimeoutNanos
         self.fetchRetryNanos = fetchRetryNanos
+        precondition(maxInFlightProposals >= 1)
+        self.maxInFlightProposals = maxInFlightProposals
     }
 }
