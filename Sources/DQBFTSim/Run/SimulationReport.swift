@@ -36,9 +36,12 @@ public struct SimulationReport: Codable, Sendable {
     public var safety_violations: [String]
     public var liveness: String
     public var events: Int
-    public var events_per_wall_s: Double
     public var wall_s: Double
     public var timeline: [TimelinePoint]?
+
+    /// Simulator speed; derived from `events` and `wall_s`, so it is not part of the
+    /// JSON (which must be identical for equal seeds apart from `wall_s`).
+    public var eventsPerWallSecond: Double { (Double(events) / max(wall_s, 1e-9)).rounded() }
 
     public func json(pretty: Bool = false) -> String {
         let e = JSONEncoder()
@@ -56,7 +59,7 @@ public struct SimulationReport: Codable, Sendable {
           per replica  \(String(format: "%.0f", messages_sent_per_replica.mean)) msgs (max \(messages_sent_per_replica.max)), \(String(format: "%.1f", bytes_sent_per_replica.mean / 1e6)) MB sent (max \(String(format: "%.1f", Double(bytes_sent_per_replica.max) / 1e6)))
           view changes \(view_changes), state transfers \(state_transfers), client retransmissions \(client_retransmissions), replies/request \(String(format: "%.1f", client_replies_per_request))
           safety \(safety), liveness \(liveness)\(safety_violations.isEmpty ? "" : "\n  " + safety_violations.joined(separator: "\n  "))
-          \(events) events in \(String(format: "%.2f", wall_s)) s wall (\(String(format: "%.0f", events_per_wall_s)) events/s)
+          \(events) events in \(String(format: "%.2f", wall_s)) s wall (\(String(format: "%.0f", eventsPerWallSecond)) events/s)
         """
     }
 }
@@ -97,7 +100,6 @@ extension Simulation {
             client_replies_per_request: round3(Double(metrics.repliesReceived) / Double(max(1, metrics.measuredCompletions))),
             safety: safety.ok ? "ok" : "violation", safety_violations: safety.violations,
             liveness: live ? "ok" : "stalled", events: metrics.events,
-            events_per_wall_s: (Double(metrics.events) / max(wallSeconds, 1e-9)).rounded(),
             wall_s: wallSeconds, timeline: timeline)
     }
 }
