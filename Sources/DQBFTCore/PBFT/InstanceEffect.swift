@@ -7,6 +7,8 @@ public enum InstanceTimer: Hashable, Sendable {
     case viewChange
     /// A replica retries fetching payloads it is missing.
     case fetch
+    /// A hybrid replica re-sends its shares to the next collector.
+    case collector
 }
 
 /// What an instance asks its owner to do, in order. Sends are to *other* replicas.

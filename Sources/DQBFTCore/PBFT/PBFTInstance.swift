@@ -126,6 +126,7 @@ public struct PBFTInstance: Sendable {
         case .fetch(let d): onFetch(d, from: sender, into: &out)
         case .payload(let p): onPayload(p, into: &out)
         case .status(let v, let s): onStatus(view: v, stable: s, from: sender, into: &out)
+        case .hybrid: return  // not a PBFT message
         }
     }
 
@@ -283,6 +284,7 @@ public struct PBFTInstance: Sendable {
             guard !fetching.isEmpty else { return }
             for d in fetching.keys.sorted(by: { ($0.w0, $0.w1) < ($1.w0, $1.w1) }) { askNext(d, into: &out) }
             out.append(.setTimer(.fetch, afterNanos: parameters.fetchRetryNanos))
+        case .collector: return  // PBFT has no collectors
         }
     }
 

@@ -133,6 +133,8 @@ public enum ConsensusMessage: Hashable, Sendable {
     /// "I am in `view` with stable checkpoint `stableSequence`": lets peers that are
     /// ahead send the NEW-VIEW or checkpoint certificate a recovering replica missed.
     case status(view: ViewNumber, stableSequence: SequenceNumber)
+    /// Messages of hybrid instances (Hybster, Linear Hybster).
+    case hybrid(HybridMessage)
 
     var encodedSize: Int {
         switch self {
@@ -144,6 +146,7 @@ public enum ConsensusMessage: Hashable, Sendable {
         case .fetch: return 32
         case .payload(let p): return p.encodedSize
         case .status: return 16
+        case .hybrid(let h): return 1 + h.encodedSize
         }
     }
 }

@@ -99,7 +99,7 @@ public enum WireMessage: Hashable, Sendable {
 
 extension ConsensusMessage {
     enum Kind: UInt8 {
-        case prePrepare = 1, prepare, commit, checkpoint, viewChange, newView, fetch, payload, status
+        case prePrepare = 1, prepare, commit, checkpoint, viewChange, newView, fetch, payload, status, hybrid
     }
 
     func encode(into w: inout WireWriter) {
@@ -121,6 +121,7 @@ extension ConsensusMessage {
         case .fetch(let d): w.write(Kind.fetch.rawValue); w.write(d)
         case .payload(let p): w.write(Kind.payload.rawValue); w.write(p)
         case .status(let view, let stable): w.write(Kind.status.rawValue); w.write(view); w.write(stable)
+        case .hybrid(let h): w.write(Kind.hybrid.rawValue); h.encode(into: &w)
         }
     }
 
@@ -154,6 +155,7 @@ extension ConsensusMessage {
         case .fetch: return .fetch(try r.readDigest())
         case .payload: return .payload(try r.readPayload())
         case .status: return .status(view: try r.readView(), stableSequence: try r.readSeq())
+        case .hybrid: return .hybrid(try HybridMessage.decode(&r))
         }
     }
 }

@@ -1,0 +1,160 @@
+// Canonical encoding of the hybrid messages (tags under `ConsensusMessage.hybrid`).
+
+extension HybridMessage {
+    enum Kind: UInt8 { case prepare = 1, commit, commitProof, viewChange, newView, newViewAck, newViewProof }
+
+    func encode(into w: inout WireWriter) {
+        switch self {
+        case .prepare(let m):
+            w.write(Kind.prepare.rawValue); w.write(m.view); w.write(m.sequence); w.write(m.payload)
+            m.certificate.encode(into: &w)
+        case .commit(let m):
+            w.write(Kind.commit.rawValue); w.write(m.view); w.write(m.sequence); w.write(m.digest)
+            m.certificate.encode(into: &w)
+        case .commitProof(let m):
+            w.write(Kind.commitProof.rawValue); w.write(m.view); w.write(m.sequence); w.write(m.digest)
+            m.proof.encode(into: &w)
+        case .viewChange(let m): w.write(Kind.viewChange.rawValue); m.encode(into: &w)
+        case .newView(let m):
+            w.write(Kind.newView.rawValue); m.decision.encode(into: &w)
+            w.write(UInt32(m.viewChanges.count)); for v in m.viewChanges { v.encode(into: &w) }
+            w.write(UInt32(m.checkpointProof.count)); for c in m.checkpointProof { c.encode(into: &w) }
+            m.certificate.encode(into: &w)
+        case .newViewAck(let m):
+            w.write(Kind.newViewAck.rawValue); w.write(m.view); w.write(m.decisionDigest); m.certificate.encode(into: &w)
+        case .newViewProof(let m):
+            w.write(Kind.newViewProof.rawValue); m.decision.encode(into: &w); m.certificate.encode(into: &w)
+            m.proof.encode(into: &w)
+        }
+    }
+
+    static func decode(_ r: inout WireReader) throws(WireError) -> HybridMessage {
+        let raw = try r.readUInt8()
+        guard let kind = Kind(rawValue: raw) else { throw .unknownTag(field: "hybrid", value: raw) }
+        switch kind {
+        case .prepare:
+            return .prepare(HybridPrepare(view: try r.readView(), sequence: try r.readSeq(), payload: try r.readPayload(),
+                                          certificate: try CounterCertificate.decode(&r)))
+        case .commit:
+            return .commit(HybridCommit(view: try r.readView(), sequence: try r.readSeq(), digest: try r.readDigest(),
+                                        certificate: try CounterCertificate.decode(&r)))
+        case .commitProof:
+            return .commitProof(HybridCommitProof(view: try r.readView(), sequence: try r.readSeq(),
+                                                  digest: try r.readDigest(), proof: try QuorumCertificate.decode(&r)))
+        case .viewChange: return .viewChange(try HybridViewChange.decode(&r))
+        case .newView:
+            let decision = try HybridDecision.decode(&r)
+            let n = try r.readCount("viewChanges", limit: r.limits.maxReplicas, minElementSize: 64)
+            var vcs: [HybridViewChange] = []
+            vcs.reserveCapacity(n)
+            for _ in 0..<n { vcs.append(try HybridViewChange.decode(&r)) }
+            let proof = try SignedCheckpoint.decodeList(&r)
+            return .newView(HybridNewView(decision: decision, viewChanges: vcs, checkpointProof: proof,
+                                          certificate: try CounterCertificate.decode(&r)))
+        case .newViewAck:
+            return .newViewAck(HybridNewViewAck(view: try r.readView(), decisionDigest: try r.readDigest(),
+                                                certificate: try CounterCertificate.decode(&r)))
+        case .newViewProof:
+            return .newViewProof(HybridNewViewProof(decision: try HybridDecision.decode(&r),
+                                                    certificate: try CounterCertificate.decode(&r),
+                                                    proof: try QuorumCertificate.decode(&r)))
+        }
+    }
+}
+
+extension CounterCertificate {
+    func encode(into w: inout WireWriter) {
+        w.write(signer); w.write(value.rawValue)
+        if let previous { w.write(UInt8(1)); w.write(previous.rawValue) } else { w.write(UInt8(0)) }
+        w.write(proof)
+    }
+    static func decode(_ r: inout WireReader) throws(WireError) -> CounterCertificate {
+        let signer = try r.readReplica()
+        let value = CounterValue(rawValue: try r.readUInt64())
+        let previous: CounterValue?
+        switch try r.readUInt8() {
+        case 0: previous = nil
+        case 1: previous = CounterValue(rawValue: try r.readUInt64())
+        case let t: throw .unknownTag(field: "certificate.previous", value: t)
+        }
+        return CounterCertificate(signer: signer, value: value, previous: previous, proof: try r.readBytes("proof", limit: 4096))
+    }
+}
+
+extension QuorumCertificate {
+    func encode(into w: inout WireWriter) { w.write(value.rawValue); w.write(proof) }
+    static func decode(_ r: inout WireReader) throws(WireError) -> QuorumCertificate {
+        QuorumCertificate(value: CounterValue(rawValue: try r.readUInt64()),
+                          proof: try r.readBytes("quorumProof", limit: 1 << 20))
+    }
+}
+
+extension HybridDecision {
+    func encode(into w: inout WireWriter) {
+        w.write(view); w.write(startSequence); w.write(startDigest)
+        w.write(UInt32(proposals.count)); for d in proposals { w.write(d) }
+    }
+    static func decode(_ r: inout WireReader) throws(WireError) -> HybridDecision {
+        let view = try r.readView()
+        let start = try r.readSeq()
+        let digest = try r.readDigest()
+        let n = try r.readCount("proposals", limit: 1 << 16, minElementSize: 32)
+        var proposals: [Digest] = []
+        proposals.reserveCapacity(n)
+        for _ in 0..<n { proposals.append(try r.readDigest()) }
+        return HybridDecision(view: view, startSequence: start, startDigest: digest, proposals: proposals)
+    }
+}
+
+extension HybridEvidence {
+    func encode(into w: inout WireWriter) {
+        w.write(counter.rawValue); w.write(stableSequence); w.write(stableDigest)
+        if let installed {
+            w.write(UInt8(1)); installed.decision.encode(into: &w)
+            installed.certificate.encode(into: &w); installed.commitProof.encode(into: &w)
+        } else { w.write(UInt8(0)) }
+        w.write(UInt32(prepares.count))
+        for p in prepares { w.write(p.sequence); w.write(p.digest); p.certificate.encode(into: &w) }
+    }
+    static func decode(_ r: inout WireReader) throws(WireError) -> HybridEvidence {
+        let counter = CounterValue(rawValue: try r.readUInt64())
+        let stable = try r.readSeq()
+        let stableDigest = try r.readDigest()
+        var installed: InstalledView?
+        switch try r.readUInt8() {
+        case 0: installed = nil
+        case 1:
+            installed = InstalledView(decision: try HybridDecision.decode(&r), certificate: try CounterCertificate.decode(&r),
+                                      commitProof: try QuorumCertificate.decode(&r))
+        case let t: throw .unknownTag(field: "evidence.installed", value: t)
+        }
+        let n = try r.readCount("prepares", limit: 1 << 16, minElementSize: 55)
+        var prepares: [PrepareClaim] = []
+        prepares.reserveCapacity(n)
+        for _ in 0..<n {
+            prepares.append(PrepareClaim(sequence: try r.readSeq(), digest: try r.readDigest(),
+                                         certificate: try CounterCertificate.decode(&r)))
+        }
+        return HybridEvidence(counter: counter, stableSequence: stable, stableDigest: stableDigest,
+                              installed: installed, prepares: prepares)
+    }
+}
+
+extension HybridViewChange {
+    func encode(into w: inout WireWriter) {
+        w.write(sender); w.write(newView); evidence.encode(into: &w)
+        w.write(UInt32(chain.count)); for c in chain { c.encode(into: &w) }
+        w.write(UInt32(checkpointProof.count)); for c in checkpointProof { c.encode(into: &w) }
+    }
+    static func decode(_ r: inout WireReader) throws(WireError) -> HybridViewChange {
+        let sender = try r.readReplica()
+        let view = try r.readView()
+        let evidence = try HybridEvidence.decode(&r)
+        let n = try r.readCount("chain", limit: 256, minElementSize: 15)
+        var chain: [CounterCertificate] = []
+        chain.reserveCapacity(n)
+        for _ in 0..<n { chain.append(try CounterCertificate.decode(&r)) }
+        return HybridViewChange(sender: sender, newView: view, evidence: evidence, chain: chain,
+                                checkpointProof: try SignedCheckpoint.decodeList(&r))
+    }
+}
