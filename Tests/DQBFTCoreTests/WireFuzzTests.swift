@@ -92,13 +92,13 @@ struct WireFuzzTests {
         }
         // 7. Unknown message tags, consensus kinds and payload tags.
         for frame in frames {
-            for t: UInt8 in [0, 6, 0x80, 0xFF] {
+            for t: UInt8 in [0, 8, 0x80, 0xFF] {
                 var f = frame
                 f[1] = t
                 if case .failure(.unknownTag(field: "message", value: t)) = h.probe(f) {} else { h.fail("tag \(t) accepted") }
             }
             guard frame[1] == WireMessage.Tag.consensus.rawValue else { continue }
-            for k: UInt8 in [0, 10, 0xFF] {
+            for k: UInt8 in [0, 11, 0xFF] {
                 var f = frame
                 f[6] = k
                 if case .failure(.unknownTag(field: "consensus", value: k)) = h.probe(f) {} else { h.fail("kind \(k) accepted") }

@@ -21,8 +21,9 @@ struct MessageGenerator {
     var rng: SplitMix64
     init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
-    /// The 13 leaf kinds: request, reply, 9 consensus kinds, stateRequest, stateReply.
-    static let kindCount = 13
+    /// The 22 leaf kinds: request, reply, 9 consensus kinds, stateRequest, stateReply,
+    /// 7 hybrid kinds, executionShare, executionProof.
+    static let kindCount = 22
 
     mutating func u64() -> UInt64 {
         switch rng.int(0...4) {
@@ -52,7 +53,40 @@ struct MessageGenerator {
         ClientRequest(client: ClientID(u64()), timestamp: u64(), assignedReplica: replica(), operation: bytes(0...40))
     }
     mutating func reply() -> ClientReply {
-        ClientReply(client: ClientID(u64()), timestamp: u64(), view: view(), replica: replica(), result: bytes(0...40))
+        var r = ClientReply(client: ClientID(u64()), timestamp: u64(), view: view(), replica: replica(), result: bytes(0...40))
+        if rng.bool() {
+            r.proof = ReplyProof(sequence: seq(), root: digest(), index: UInt32(truncatingIfNeeded: rng.next()),
+                                 path: (0..<rng.int(0...8)).map { _ in digest() }, signature: signature())
+        }
+        return r
+    }
+    mutating func counterValue() -> CounterValue { CounterValue(rawValue: u64()) }
+    mutating func certificate() -> CounterCertificate {
+        CounterCertificate(signer: replica(), value: counterValue(), previous: rng.bool() ? counterValue() : nil, proof: signature())
+    }
+    mutating func quorum() -> QuorumCertificate { QuorumCertificate(value: counterValue(), proof: bytes(0...200)) }
+    mutating func decision() -> HybridDecision {
+        HybridDecision(view: view(), startSequence: seq(), startDigest: digest(), proposals: (0..<rng.int(0...5)).map { _ in digest() })
+    }
+    mutating func hybridViewChange() -> HybridViewChange {
+        let installed = rng.bool() ? InstalledView(decision: decision(), certificate: certificate(), commitProof: quorum()) : nil
+        let evidence = HybridEvidence(counter: counterValue(), stableSequence: seq(), stableDigest: digest(), installed: installed,
+                                      prepares: (0..<rng.int(0...4)).map { _ in PrepareClaim(sequence: seq(), digest: digest(), certificate: certificate()) })
+        return HybridViewChange(sender: replica(), newView: view(), evidence: evidence,
+                                chain: (0..<rng.int(0...3)).map { _ in certificate() }, checkpointProof: proof())
+    }
+    mutating func hybrid(kind: Int) -> HybridMessage {
+        switch kind {
+        case 0: return .prepare(HybridPrepare(view: view(), sequence: seq(), payload: payload(), certificate: certificate()))
+        case 1: return .commit(HybridCommit(view: view(), sequence: seq(), digest: digest(), certificate: certificate()))
+        case 2: return .commitProof(HybridCommitProof(view: view(), sequence: seq(), digest: digest(), proof: quorum()))
+        case 3: return .viewChange(hybridViewChange())
+        case 4:
+            return .newView(HybridNewView(decision: decision(), viewChanges: (0..<rng.int(0...3)).map { _ in hybridViewChange() },
+                                          checkpointProof: proof(), certificate: certificate()))
+        case 5: return .newViewAck(HybridNewViewAck(view: view(), decisionDigest: digest(), certificate: certificate()))
+        default: return .newViewProof(HybridNewViewProof(decision: decision(), certificate: certificate(), proof: quorum()))
+        }
     }
     mutating func batch() -> Payload { .requests(Batch(requests: (0..<rng.int(0...5)).map { _ in request() })) }
     mutating func order() -> Payload {
@@ -98,7 +132,10 @@ struct MessageGenerator {
         case 1: return .reply(reply())
         case 2...10: return .consensus(from: replica(), instance: instance(), consensus(kind: kind - 2))
         case 11: return .stateRequest(from: replica(), StateRequest(sequence: seq()))
-        default: return .stateReply(from: replica(), StateReply(sequence: seq(), snapshot: bytes(0...200)))
+        case 12: return .stateReply(from: replica(), StateReply(sequence: seq(), snapshot: bytes(0...200)))
+        case 13...19: return .consensus(from: replica(), instance: instance(), .hybrid(hybrid(kind: kind - 13)))
+        case 20: return .executionShare(from: replica(), ExecutionShare(sequence: seq(), root: digest(), share: signature()))
+        default: return .executionProof(from: replica(), ExecutionProof(sequence: seq(), root: digest(), signature: signature()))
         }
     }
 
@@ -121,9 +158,21 @@ func leafKind(_ m: WireMessage) -> Int {
         case .fetch: return 8
         case .payload: return 9
         case .status: return 10
+        case .hybrid(let h):
+            switch h {
+            case .prepare: return 13
+            case .commit: return 14
+            case .commitProof: return 15
+            case .viewChange: return 16
+            case .newView: return 17
+            case .newViewAck: return 18
+            case .newViewProof: return 19
+            }
         }
     case .stateRequest: return 11
     case .stateReply: return 12
+    case .executionShare: return 20
+    case .executionProof: return 21
     }
 }
 

@@ -32,10 +32,15 @@ public struct ClientReply: Hashable, Sendable {
     public var view: ViewNumber
     public var replica: ReplicaID
     public var result: [UInt8]
+    /// Linear Hybster / Destiny: proof that f+1 replicas produced this result, so
+    /// the client needs only this one reply.
+    public var proof: ReplyProof?
 
-    public init(client: ClientID, timestamp: UInt64, view: ViewNumber, replica: ReplicaID, result: [UInt8]) {
+    public init(client: ClientID, timestamp: UInt64, view: ViewNumber, replica: ReplicaID, result: [UInt8],
+                proof: ReplyProof? = nil) {
         self.client = client; self.timestamp = timestamp; self.view = view; self.replica = replica; self.result = result
+        self.proof = proof
     }
 
-    @inlinable public var encodedSize: Int { 8 + 8 + 8 + 2 + 4 + result.count }
+    public var encodedSize: Int { 8 + 8 + 8 + 2 + 4 + result.count + 1 + (proof?.encodedSize ?? 0) }
 }

@@ -37,6 +37,8 @@ public struct Replica: Sendable {
     var stateSource = 0
     /// States at the most recent checkpoints (copy-on-write values), for peers' state transfer.
     var checkpointStates: [(sequence: SequenceNumber, app: any StateMachine, clients: ClientTable, frontier: [UInt8])] = []
+    /// Linear Hybster / Destiny: proven replies through an execution collector.
+    var execution: ExecutionCertifier?
 
     public init(me: ReplicaID, config: ClusterConfiguration, parameters: ReplicaParameters = ReplicaParameters(),
                 protocol kind: ProtocolKind = .pbft, app: any StateMachine = KeyValueStore(),
@@ -91,6 +93,8 @@ public struct Replica: Sendable {
             absorb(o, into: &out)
         case .stateRequest(let from, let req): onStateRequest(req, from: from, into: &out)
         case .stateReply(_, let rep): onStateReply(rep, into: &out)
+        case .executionShare(let from, let share): execution?.onShare(share, from: from, into: &out)
+        case .executionProof(_, let proof): execution?.onProof(proof)
         }
     }
 

@@ -14,6 +14,28 @@ public struct StateReply: Hashable, Sendable {
     }
 }
 
+/// A replica's execution signature share (π) over the replies of one execution
+/// slot (Linear Hybster's EXECSIG), sent to the execution collector.
+public struct ExecutionShare: Hashable, Sendable {
+    public var sequence: SequenceNumber
+    public var root: Digest
+    public var share: [UInt8]
+    public init(sequence: SequenceNumber, root: Digest, share: [UInt8]) {
+        self.sequence = sequence; self.root = root; self.share = share
+    }
+}
+
+/// The combined execution signature of one slot (EXECPROOF), sent to replicas so
+/// that any of them can answer a client's retransmission with a proven reply.
+public struct ExecutionProof: Hashable, Sendable {
+    public var sequence: SequenceNumber
+    public var root: Digest
+    public var signature: [UInt8]
+    public init(sequence: SequenceNumber, root: Digest, signature: [UInt8]) {
+        self.sequence = sequence; self.root = root; self.signature = signature
+    }
+}
+
 /// Every message that crosses the wire, in one versioned, deterministic encoding.
 ///
 /// Guarantees: `encode()` is a pure function of the value (same message → same
@@ -26,6 +48,8 @@ public enum WireMessage: Hashable, Sendable {
     case consensus(from: ReplicaID, instance: InstanceID, ConsensusMessage)
     case stateRequest(from: ReplicaID, StateRequest)
     case stateReply(from: ReplicaID, StateReply)
+    case executionShare(from: ReplicaID, ExecutionShare)
+    case executionProof(from: ReplicaID, ExecutionProof)
 
     /// The wire format version this build writes and reads.
     public static let version: UInt8 = 1
@@ -35,7 +59,8 @@ public enum WireMessage: Hashable, Sendable {
         switch self {
         case .request: return nil
         case .reply(let r): return r.replica
-        case .consensus(let from, _, _), .stateRequest(let from, _), .stateReply(let from, _): return from
+        case .consensus(let from, _, _), .stateRequest(let from, _), .stateReply(let from, _),
+             .executionShare(let from, _), .executionProof(let from, _): return from
         }
     }
 
@@ -47,6 +72,8 @@ public enum WireMessage: Hashable, Sendable {
         case .consensus(_, _, let m): return 2 + 2 + 2 + 1 + m.encodedSize
         case .stateRequest: return 2 + 2 + 8
         case .stateReply(_, let s): return 2 + 2 + 8 + 4 + s.snapshot.count
+        case .executionShare(_, let e): return 2 + 2 + 8 + 32 + 4 + e.share.count
+        case .executionProof(_, let e): return 2 + 2 + 8 + 32 + 4 + e.signature.count
         }
     }
 
@@ -63,6 +90,10 @@ public enum WireMessage: Hashable, Sendable {
             w.write(Tag.stateRequest.rawValue); w.write(from); w.write(s.sequence)
         case .stateReply(let from, let s):
             w.write(Tag.stateReply.rawValue); w.write(from); w.write(s.sequence); w.write(s.snapshot)
+        case .executionShare(let from, let e):
+            w.write(Tag.executionShare.rawValue); w.write(from); w.write(e.sequence); w.write(e.root); w.write(e.share)
+        case .executionProof(let from, let e):
+            w.write(Tag.executionProof.rawValue); w.write(from); w.write(e.sequence); w.write(e.root); w.write(e.signature)
         }
         return w.bytes
     }
@@ -87,13 +118,19 @@ public enum WireMessage: Hashable, Sendable {
             let from = try r.readReplica()
             let seq = try r.readSeq()
             message = .stateReply(from: from, StateReply(sequence: seq, snapshot: try r.readBytes("snapshot", limit: limits.maxFrameBytes)))
+        case .executionShare:
+            message = .executionShare(from: try r.readReplica(), ExecutionShare(sequence: try r.readSeq(), root: try r.readDigest(),
+                                                                               share: try r.readBytes("share", limit: 1024)))
+        case .executionProof:
+            message = .executionProof(from: try r.readReplica(), ExecutionProof(sequence: try r.readSeq(), root: try r.readDigest(),
+                                                                               signature: try r.readBytes("signature", limit: 1024)))
         }
         try r.expectEnd()
         return message
     }
 
     enum Tag: UInt8 {
-        case request = 1, reply = 2, consensus = 3, stateRequest = 4, stateReply = 5
+        case request = 1, reply = 2, consensus = 3, stateRequest = 4, stateReply = 5, executionShare = 6, executionProof = 7
     }
 }
 

@@ -94,8 +94,20 @@ public struct WireReader {
     }
 
     public mutating func readReply() throws(WireError) -> ClientReply {
-        ClientReply(client: try readClient(), timestamp: try readUInt64(), view: try readView(),
-                    replica: try readReplica(), result: try readBytes("result", limit: limits.maxOperationBytes))
+        var reply = ClientReply(client: try readClient(), timestamp: try readUInt64(), view: try readView(),
+                                replica: try readReplica(), result: try readBytes("result", limit: limits.maxOperationBytes))
+        switch try readUInt8() {
+        case 0: break
+        case 1:
+            let seq = try readSeq(), root = try readDigest(), index = try readUInt32()
+            let n = try readCount("path", limit: 64, minElementSize: 32)
+            var path: [Digest] = []
+            for _ in 0..<n { path.append(try readDigest()) }
+            reply.proof = ReplyProof(sequence: seq, root: root, index: index, path: path,
+                                     signature: try readBytes("signature", limit: 1024))
+        case let t: throw .unknownTag(field: "reply.proof", value: t)
+        }
+        return reply
     }
 
     public mutating func readBatch() throws(WireError) -> Batch {

@@ -131,6 +131,8 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
         case .reply(let r): return "reply \(r.client) t\(r.timestamp) from \(r.replica)"
         case .stateRequest(let from, let s): return "stateRequest \(s.sequence) from \(from)"
         case .stateReply(let from, let s): return "stateReply \(s.sequence) from \(from)"
+        case .executionShare(let from, let e): return "executionShare \(e.sequence) from \(from)"
+        case .executionProof(let from, let e): return "executionProof \(e.sequence) from \(from)"
         case .consensus(let from, let instance, let m):
             return "\(String(describing: m).prefix(120)) from \(from) on \(instance)"
         }

@@ -34,11 +34,12 @@ public struct CostTable: Codable, Hashable, Sendable {
     }
 
     /// Verification work (parallel, off the protocol loop) for one received message.
-    func verifyCost(_ m: WireMessage) -> UInt64 {
+    func verifyCost(_ m: WireMessage, hybrid: HybridCryptoKind? = nil) -> UInt64 {
         var c = hmacNanos
         switch m {
         case .consensus(_, _, let cm):
             switch cm {
+            case .hybrid(let h): c += hybridVerifyCost(h, kind: hybrid ?? .threshSign)
             case .prePrepare(let pp): c += Double(pp.payload.encodedSize) * sha256PerByteNanos
             case .payload(let p): c += Double(p.encodedSize) * sha256PerByteNanos
             case .checkpoint: c += ed25519VerifyNanos
@@ -67,5 +68,30 @@ public struct CostTable: Codable, Hashable, Sendable {
             }
         }
         return UInt64(c)
+    }
+
+    /// Checking the trusted-counter certificates of a hybrid message. TrInX
+    /// certificates are MACs over the whole message (Hybster hashes payloads inside
+    /// the trusted subsystem); ThreshSign shares and aggregates need pairings.
+    func hybridVerifyCost(_ h: HybridMessage, kind: HybridCryptoKind) -> Double {
+        let share = kind == .threshSign ? blsShareVerifyNanos : hmacNanos
+        let aggregate = kind == .threshSign ? blsVerifyAggregateNanos : hmacNanos * 2
+        switch h {
+        case .prepare(let p):
+            let bytes = Double(p.payload.encodedSize) * sha256PerByteNanos
+            return bytes * (kind == .trinx ? 2 : 1) + share
+        case .commit, .newViewAck: return 0  // combined (and verified) by the collector
+        case .commitProof: return aggregate
+        case .viewChange(let vc):
+            return Double(vc.chain.count) * hmacNanos + Double(vc.evidence.prepares.count) * share
+                + (vc.evidence.installed == nil ? 0 : share + aggregate)
+                + Double(vc.checkpointProof.count) * ed25519VerifyNanos
+        case .newView(let nv):
+            return share + nv.viewChanges.reduce(0) {
+                $0 + Double($1.chain.count) * hmacNanos + Double($1.evidence.prepares.count) * share
+                    + ($1.evidence.installed == nil ? 0 : share + aggregate) + Double($1.checkpointProof.count) * ed25519VerifyNanos
+            }
+        case .newViewProof: return share + aggregate
+        }
     }
 }

@@ -88,6 +88,18 @@ struct CPUModel {
         return loopFree
     }
 
+    /// Runs `cost` (signing, combining) on the earliest free worker core once the
+    /// loop reaches `after`; returns when it is done.
+    mutating func offload(_ cost: UInt64, after: SimTime) -> SimTime {
+        let c = UInt64(Double(cost) * slowdown)
+        var best = 0
+        for i in 1..<coreFree.count where coreFree[i] < coreFree[best] { best = i }
+        let start = max(after, coreFree[best])
+        coreFree[best] = start + c
+        busyNanos += c
+        return start + c
+    }
+
     /// Adds work to the protocol loop after the current event (sending, signing).
     mutating func extend(by cost: UInt64) -> SimTime {
         let c = UInt64(Double(cost) * slowdown)

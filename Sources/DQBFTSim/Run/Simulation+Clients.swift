@@ -13,9 +13,15 @@ extension Simulation {
             guard let slot = machines[m].slotOf[r.client] else { continue }
             var client = machines[m].clients[slot]
             guard r.timestamp == client.timestamp, client.timestamp > 0 else { continue }
-            if !byzantineSender { safety.reply(client: r.client, timestamp: r.timestamp, result: r.result) }
             var done = false
-            if let k = client.votes.firstIndex(where: { $0.result == r.result }) {
+            if let proof = r.proof, let scheme = verifier.certificates {
+                // Linear Hybster / Destiny: one reply proven by f+1 replicas suffices.
+                guard proof.proves(r, scheme: scheme) else { continue }
+                safety.reply(client: r.client, timestamp: r.timestamp, result: r.result)
+                done = true
+            } else if !byzantineSender { safety.reply(client: r.client, timestamp: r.timestamp, result: r.result) }
+            if done {
+            } else if let k = client.votes.firstIndex(where: { $0.result == r.result }) {
                 client.votes[k].from.insert(r.replica)
                 done = client.votes[k].from.count >= quorum
             } else {
@@ -35,7 +41,7 @@ extension Simulation {
         metrics.completed(latency: now - client.sentAt, at: now)
         history?.record(client: client.id, key: client.key, tag: "c\(client.id.rawValue)t\(client.timestamp)",
                         invoke: client.sentAt, complete: now, result: result)
-        if kind == .pbft { client.target = config.primary(of: view) }
+        if kind.isSinglePrimary { client.target = config.primary(of: view) }
     }
 
     func issue(_ client: inout ClientMachine.Client, machine m: Int, outbox: inout [Int: [ClientRequest]]) {
@@ -72,7 +78,7 @@ extension Simulation {
                 issue(&client, machine: m, outbox: &outbox)
             } else if var request = client.pending {
                 client.retries += 1
-                if kind != .pbft && client.retries > 1 {
+                if !kind.isSinglePrimary && client.retries > 1 {
                     // The first retransmission goes to every replica with the same
                     // assignment, so they watch the coordinator (and replace it if it
                     // stays silent: the paper's case 1); from the second on, the client
@@ -94,6 +100,21 @@ extension Simulation {
 
 /// Builds the conflicting twin of a message for an equivocating replica.
 enum Equivocation {
+    /// Asks the trusted counter to certify a conflicting twin of a hybrid PREPARE
+    /// or commit share; returns true if the counter refused (it always must).
+    static func attemptHybrid(_ m: WireMessage, certifier: ModelCounterCertifier) -> Bool {
+        guard case .consensus(_, let instance, .hybrid(let h)) = m else { return false }
+        let value: CounterValue, digest: Digest
+        switch h {
+        case .prepare(let p): (value, digest) = (p.certificate.value, p.payload.digest)
+        case .commit(let c): (value, digest) = (c.certificate.value, c.digest)
+        default: return false
+        }
+        var forged = digest
+        forged.w0 ^= 1
+        return certifier.certify(forged, instance: instance, value: value) == nil
+    }
+
     static func conflicting(_ m: WireMessage) -> WireMessage? {
         guard case .consensus(let from, let instance, let cm) = m else { return nil }
         switch cm {

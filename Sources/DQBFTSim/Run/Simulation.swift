@@ -28,6 +28,13 @@ public final class Simulation {
     let workload: Workload
     var partition: [Int]?  // group of each replica while partitioned
     let verifier: MessageVerifier
+    /// Hybrid protocols: the modelled certificate scheme, and per replica its
+    /// trusted counter and the meter of crypto work done inside core calls.
+    let hybridKind: HybridCryptoKind?
+    var meters: [CryptoMeter] = []
+    var certifiers: [ModelCounterCertifier] = []
+    /// Equivocation attempts the trusted counter refused (hybrid protocols).
+    var equivocationsRefused = 0
     let byzantine: [ByzantineBehaviour?]
     var metrics: Metrics
     var safety: SafetyChecker
@@ -60,7 +67,12 @@ public final class Simulation {
         cpus = Array(repeating: CPUModel(cores: options.cores), count: n)
         timerGenerations = Array(repeating: [:], count: n)
         workload = Workload(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
-        verifier = MessageVerifier(config: config, signatures: ModelSignatures())
+        let hybridKind = Self.cryptoKind(of: ProtocolKind(rawValue: options.protocolName)!)
+        self.hybridKind = hybridKind
+        let threshold = config.f + 1, costs = options.costs
+        verifier = MessageVerifier(config: config, signatures: ModelSignatures(),
+                                   certificates: hybridKind.map { ModelCertificateScheme(threshold: threshold, kind: $0,
+                                                                                         costs: costs, meter: nil) })
         byzantine = (0..<n).map { options.faults.byzantine[ReplicaID($0)] }
         metrics = Metrics(replicas: n, timeline: options.timeline, warmupEnd: SimTime(options.warmup * 1e9))
         safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
@@ -152,7 +164,7 @@ public final class Simulation {
                 let done = cpus[i].process(arrival: now, verify: 0, handle: UInt64(options.costs.messageReceiveNanos))
                 var out: [ReplicaEffect] = []
                 replicas[i].timerFired(timer, into: &out)
-                dispatch(from: i, out, at: done)
+                dispatch(from: i, out, at: afterCrypto(i, done))
             case .clientSweep(let m): sweep(Int(m))
             case .fault(let index): apply(options.faults.events[Int(index)].fault)
             }
@@ -177,18 +189,17 @@ public final class Simulation {
         guard alive[i] else { return }
         var out: [ReplicaEffect] = []
         if let message = packet.message {
-            if case .consensus(_, _, let m) = message, m.carriesSignatures,
-               !verifier.verify(message, channelPeer: ReplicaID(Int(packet.from))) { return }
-            let done = cpus[i].process(arrival: now, verify: options.costs.verifyCost(message),
+            if message.needsVerification, !verifier.verify(message, channelPeer: ReplicaID(Int(packet.from))) { return }
+            let done = cpus[i].process(arrival: now, verify: options.costs.verifyCost(message, hybrid: hybridKind),
                                        handle: options.costs.handleCost(message))
             replicas[i].handle(message, into: &out)
-            dispatch(from: i, out, at: done)
+            dispatch(from: i, out, at: afterCrypto(i, done))
         } else {
             let k = UInt64(packet.requests.count)
             let done = cpus[i].process(arrival: now, verify: k * UInt64(options.costs.hmacNanos),
                                        handle: k * UInt64(options.costs.messageReceiveNanos))
             for r in packet.requests { replicas[i].handle(.request(r), into: &out) }
-            dispatch(from: i, out, at: done)
+            dispatch(from: i, out, at: afterCrypto(i, done))
         }
     }
 
@@ -201,10 +212,10 @@ public final class Simulation {
         for effect in effects {
             switch effect {
             case .send(let m, let to):
-                t = cpus[i].extend(by: options.costs.sendCost(m, recipients: 1))
+                t = max(cpus[i].extend(by: options.costs.sendCost(m, recipients: 1)), start)
                 send(m, from: i, to: [to.index], at: t, behaviour: behaviour)
             case .broadcast(let m):
-                t = cpus[i].extend(by: options.costs.sendCost(m, recipients: n - 1))
+                t = max(cpus[i].extend(by: options.costs.sendCost(m, recipients: n - 1)), start)
                 send(m, from: i, to: (0..<n).filter { $0 != i }, at: t, behaviour: behaviour)
             case .reply(let r):
                 replyBuckets[Int(machineOfClient[Int(r.client.rawValue)]), default: []].append(r)
@@ -227,7 +238,7 @@ public final class Simulation {
         for m in replyBuckets.keys.sorted() {
             let replies = replyBuckets[m]!
             let size = replies.reduce(frameOverhead) { $0 + 2 + $1.encodedSize }
-            t = cpus[i].extend(by: UInt64(options.costs.messageSendNanos + options.costs.hmacNanos))
+            t = max(cpus[i].extend(by: UInt64(options.costs.messageSendNanos + options.costs.hmacNanos)), start)
             transmit(Packet(from: Int32(i), replies: replies, size: size), from: i, to: n + m, at: t)
         }
     }
@@ -263,6 +274,13 @@ public final class Simulation {
             for j in targets { transmit(packet, from: i, to: j, at: t) }
         case .equivocate:
             let honest = Packet(from: Int32(i), message: m, size: size)
+            if hybridKind != nil {
+                // A hybrid replica cannot equivocate: its trusted counter refuses to
+                // certify a second message for the same value. Try, and count refusals.
+                if Equivocation.attemptHybrid(m, certifier: certifiers[i]) { equivocationsRefused += 1 }
+                for j in targets { transmit(honest, from: i, to: j, at: t) }
+                return
+            }
             let forged = Equivocation.conflicting(m).map { Packet(from: Int32(i), message: $0, size: $0.encodedSize + frameOverhead) }
             for j in targets {
                 transmit(j >= n / 2 ? (forged ?? honest) : honest, from: i, to: j, at: t)
@@ -290,7 +308,7 @@ public final class Simulation {
             cpus[r.index].loopFree = now
             var out: [ReplicaEffect] = []
             replicas[r.index].recover(into: &out)
-            dispatch(from: r.index, out, at: now)
+            dispatch(from: r.index, out, at: afterCrypto(r.index, now))
         case .partition(let groups):
             var g = Array(repeating: groups.count, count: n)
             for (k, members) in groups.enumerated() { for r in members { g[r.index] = k } }
@@ -301,12 +319,34 @@ public final class Simulation {
     }
 }
 
-extension ConsensusMessage {
-    /// Whether the message carries signatures the shell must check.
-    var carriesSignatures: Bool {
+extension WireMessage {
+    /// Whether the message carries signatures or certificates the shell must check.
+    var needsVerification: Bool {
         switch self {
-        case .checkpoint, .viewChange, .newView: return true
+        case .consensus(_, _, let m):
+            switch m {
+            case .checkpoint, .viewChange, .newView, .hybrid: return true
+            default: return false
+            }
+        case .executionProof: return true
         default: return false
+        }
+    }
+}
+
+extension Simulation {
+    /// Moves the crypto work replica `i` did in its last core call onto its worker
+    /// cores; what it sends leaves after that work is done.
+    func afterCrypto(_ i: Int, _ done: SimTime) -> SimTime {
+        guard hybridKind != nil else { return done }
+        let work = meters[i].drain()
+        return work == 0 ? done : cpus[i].offload(work, after: done)
+    }
+
+    static func cryptoKind(of kind: ProtocolKind) -> HybridCryptoKind? {
+        switch kind.faultModel {
+        case .byzantine: return nil
+        case .hybrid: return kind.usesExecutionProofs ? .threshSign : .trinx
         }
     }
 }

@@ -1,0 +1,242 @@
+extension HybridInstance {
+    // MARK: - Leaving a view
+
+    /// Moves to `target`: certifies a VIEW-CHANGE with a continuing certificate
+    /// (after which the trusted counter refuses anything for older views).
+    mutating func startViewChange(to target: ViewNumber, into out: inout [InstanceEffect]) {
+        guard target > view || (target == view && isViewActive) else { return }
+        if leaving == nil {
+            guard let e = currentEvidence() else {
+                // Acknowledged a NEW-VIEW whose commit certificate has not arrived:
+                // the evidence needs it. Ask peers and retry later.
+                out.append(.broadcast(.status(view: ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)))
+                out.append(.setTimer(.viewChange, afterNanos: base.viewChangeTimeoutNanos))
+                return
+            }
+            leaving = (e, stable.proof, [])
+        }
+        guard var l = leaving, let target0 = value(target, .viewChange, .zero),
+              let link = crypto.counter.certifyContinuing(l.evidence.digest, instance: id, value: target0) else {
+            refusedCertifications += 1
+            return
+        }
+        l.chain.append(link)
+        leaving = l
+        view = target
+        isViewActive = false
+        pendingDecision = nil
+        myAck = nil
+        ackShares = [:]
+        ackRejected = ReplicaSet()
+        collectorTurn = 0
+        if progressTimerRunning { progressTimerRunning = false; out.append(.cancelTimer(.progress)) }
+        let vc = HybridViewChange(sender: me, newView: target, evidence: l.evidence, chain: l.chain, checkpointProof: l.proof)
+        viewChanges[me] = vc
+        out.append(.broadcast(.hybrid(.viewChange(vc))))
+        let timeout = base.viewChangeTimeoutNanos << UInt64(min(failedViewChanges, 6))
+        out.append(.setTimer(.viewChange, afterNanos: timeout))
+        tryBecomePrimary(into: &out)
+    }
+
+    /// What this replica knows about its installed view, complete up to its counter;
+    /// nil if it acknowledged a NEW-VIEW it cannot yet prove committed.
+    func currentEvidence() -> HybridEvidence? {
+        let counter = crypto.counter.current(instance: id)
+        let installedView = installed?.decision.view ?? .zero
+        guard counter == .zero || (counter.phase == .ordering && counter.view == installedView) else { return nil }
+        let low = max(lowWatermark, installed?.decision.end ?? .zero)
+        var claims: [PrepareClaim] = []
+        for seq in slots.keys.sorted() where seq > low {
+            guard let p = slots[seq]?.prepare, p.view == installedView else { continue }
+            claims.append(PrepareClaim(sequence: seq, digest: p.payload.digest, certificate: p.certificate))
+        }
+        return HybridEvidence(counter: counter, stableSequence: stable.sequence, stableDigest: stable.digest,
+                              installed: installed, prepares: claims)
+    }
+
+    mutating func viewChangeTimedOut(into out: inout [InstanceEffect]) {
+        failedViewChanges += 1
+        startViewChange(to: view.next, into: &out)
+    }
+
+    /// Whether `vc` may be used: its rules hold and its checkpoint is proven.
+    func isUsable(_ vc: HybridViewChange) -> Bool {
+        guard HybridRules.isValid(vc, config: config, primaryOf: { primary(of: $0) }) else { return false }
+        let e = vc.evidence
+        if let inst = e.installed, inst.decision.startSequence == e.stableSequence, inst.decision.startDigest == e.stableDigest {
+            return true  // the committed NEW-VIEW proves its start
+        }
+        return isValid(CheckpointCertificate(sequence: e.stableSequence, digest: e.stableDigest, proof: vc.checkpointProof))
+    }
+
+    mutating func onViewChange(_ vc: HybridViewChange, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        guard vc.sender == sender else { return }
+        if vc.newView <= view && isViewActive {
+            helpPeer(sender, into: &out)
+            return
+        }
+        guard vc.newView >= view, (viewChanges[sender]?.newView ?? .zero) < vc.newView || viewChanges[sender] == nil,
+              isUsable(vc) else { return }
+        viewChanges[sender] = vc
+        // f+1 replicas (one of them correct) want a later view: join the lowest.
+        let ahead = viewChanges.values.filter { $0.newView > view || ($0.newView == view && isViewActive) }
+        if ahead.count >= config.f + 1, let lowest = ahead.map(\.newView).min(), lowest > view || isViewActive {
+            startViewChange(to: lowest, into: &out)
+        }
+        tryBecomePrimary(into: &out)
+    }
+
+    mutating func tryBecomePrimary(into out: inout [InstanceEffect]) {
+        guard !isViewActive, primary == me, sentNewView != view, pendingDecision == nil else { return }
+        let chosen = viewChanges.values.filter { $0.newView == view }.sorted { $0.sender < $1.sender }
+        guard chosen.count >= config.f + 1 else { return }
+        let used = Array(chosen.prefix(config.f + 1))
+        let decision = HybridRules.decide(used, view: view)
+        guard let v = value(view, .viewChange, SequenceNumber(1)),
+              let cert = crypto.counter.certify(decision.digest, instance: id, value: v) else {
+            refusedCertifications += 1
+            return
+        }
+        sentNewView = view
+        let nv = HybridNewView(decision: decision, viewChanges: used, checkpointProof: [], certificate: cert)
+        out.append(.broadcast(.hybrid(.newView(nv))))
+        acknowledge(nv, into: &out)
+    }
+
+    // MARK: - Entering a view
+
+    mutating func onNewView(_ nv: HybridNewView, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        let v = nv.view
+        guard sender == primary(of: v), nv.certificate.signer == sender,
+              nv.certificate.value == value(v, .viewChange, SequenceNumber(1)),
+              v > view || (v == view && !isViewActive && pendingDecision == nil) else { return }
+        var senders = ReplicaSet()
+        for vc in nv.viewChanges {
+            guard vc.newView == v, senders.insert(vc.sender), isUsable(vc) else { return }
+        }
+        guard senders.count >= config.f + 1, HybridRules.decide(nv.viewChanges, view: v) == nv.decision else { return }
+        acknowledge(nv, into: &out)
+    }
+
+    /// Acknowledges a valid NEW-VIEW: certifies its decision at `(view, ordering,
+    /// end)`, which commits its proposals once f+1 replicas did so.
+    mutating func acknowledge(_ nv: HybridNewView, into out: inout [InstanceEffect]) {
+        let d = nv.decision
+        guard let v = value(d.view, .ordering, d.end),
+              let cert = crypto.counter.certify(d.digest, instance: id, value: v) else {
+            refusedCertifications += 1
+            return
+        }
+        if d.view > view { ackShares = [:]; ackRejected = ReplicaSet() }
+        view = d.view
+        isViewActive = false
+        pendingDecision = (d, nv.certificate, nv.viewChanges.map(\.sender))
+        let ack = HybridNewViewAck(view: d.view, decisionDigest: d.digest, certificate: cert)
+        myAck = ack
+        switch parameters.pattern {
+        case .allToAll: out.append(.broadcast(.hybrid(.newViewAck(ack))))
+        case .collector:
+            let c = collector(of: view, turn: collectorTurn)
+            if c != me { out.append(.send(.hybrid(.newViewAck(ack)), to: c)) }
+            armCollectorTimer(into: &out)
+        }
+        ackShares = ackShares.filter { $0.value.value == v }
+        ackShares[me] = cert
+        tryCombineAcks(into: &out)
+    }
+
+    mutating func onAck(_ a: HybridNewViewAck, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        guard a.view == view, !isViewActive, a.certificate.signer == sender, !ackRejected.contains(sender) else { return }
+        if let p = pendingDecision, a.decisionDigest != p.decision.digest { return }
+        ackShares[sender] = a.certificate
+        tryCombineAcks(into: &out)
+    }
+
+    mutating func tryCombineAcks(into out: inout [InstanceEffect]) {
+        guard let p = pendingDecision, !isViewActive, p.decision.view == view,
+              let v = value(view, .ordering, p.decision.end) else { return }
+        let matching = ackShares.filter { $0.value.value == v }
+        guard matching.count >= config.f + 1 else { return }
+        let shares = matching.keys.sorted().prefix(config.f + 1).map { matching[$0]! }
+        switch crypto.scheme.combine(Array(shares), message: p.decision.digest, instance: id) {
+        case .combined(let qc):
+            let proof = HybridNewViewProof(decision: p.decision, certificate: p.certificate, proof: qc)
+            if parameters.pattern == .collector { out.append(.broadcast(.hybrid(.newViewProof(proof)))) }
+            install(proof, into: &out)
+        case .invalidShares(let culprits):
+            for r in culprits {
+                ackShares[r] = nil
+                ackRejected.insert(r)
+                invalidShareCount[r, default: 0] += 1
+            }
+            if !culprits.isEmpty { tryCombineAcks(into: &out) }
+        }
+    }
+
+    mutating func onNewViewProof(_ p: HybridNewViewProof, into out: inout [InstanceEffect]) {
+        let d = p.decision
+        guard p.certificate.signer == primary(of: d.view),
+              p.certificate.value == value(d.view, .viewChange, SequenceNumber(1)),
+              p.proof.value == value(d.view, .ordering, d.end),
+              d.view > view || (d.view == view && !isViewActive) else { return }
+        install(p, into: &out)
+    }
+
+    /// The NEW-VIEW committed: adopt its decision and resume normal operation.
+    mutating func install(_ p: HybridNewViewProof, into out: inout [InstanceEffect]) {
+        let d = p.decision
+        // Bind the counter to the installed view even if this replica never
+        // acknowledged it, so its next evidence is complete for it.
+        if let v = value(d.view, .ordering, d.end), crypto.counter.current(instance: id) < v {
+            _ = crypto.counter.certify(d.digest, instance: id, value: v)
+        }
+        view = d.view
+        isViewActive = true
+        installed = InstalledView(decision: d, certificate: p.certificate, commitProof: p.proof)
+        leaving = nil
+        pendingDecision = nil
+        myAck = nil
+        ackShares = [:]
+        ackRejected = ReplicaSet()
+        failedViewChanges = 0
+        collectorTurn = 0
+        viewChanges = viewChanges.filter { $0.value.newView > view }
+        out.append(.cancelTimer(.viewChange))
+        var next: [SequenceNumber: HybridSlot] = [:]
+        for (i, digest) in d.proposals.enumerated() {
+            let seq = d.startSequence.advanced(by: Int64(i + 1))
+            guard seq > lastDelivered, seq > lowWatermark else { continue }
+            var slot = HybridSlot()
+            slot.committed = digest
+            if let old = slots[seq] {
+                if old.payload?.digest == digest { slot.payload = old.payload }
+                else if old.prepare?.payload.digest == digest { slot.payload = old.prepare?.payload }
+            }
+            next[seq] = slot
+        }
+        slots = next
+        proofs = [:]
+        if d.startSequence > lastDelivered {
+            lastDelivered = d.startSequence
+            lowWatermark = max(lowWatermark, d.startSequence)
+            stable = CheckpointCertificate(sequence: d.startSequence, digest: d.startDigest, proof: [])
+            out.append(.needsState(d.startSequence, d.startDigest))
+        }
+        lastShared = max(d.end, lowWatermark)
+        nextProposal = max(d.end, lowWatermark).advanced(by: 1)
+        out.append(.viewChanged(view, primary: primary))
+        tryDeliver(into: &out)
+        armProgressTimer(into: &out)
+    }
+
+    /// A peer is behind: send it the proof of the current view and our checkpoint.
+    mutating func helpPeer(_ peer: ReplicaID, into out: inout [InstanceEffect]) {
+        guard isViewActive, helped[peer] != view else { return }
+        helped[peer] = view
+        if let inst = installed {
+            out.append(.send(.hybrid(.newViewProof(HybridNewViewProof(decision: inst.decision, certificate: inst.certificate,
+                                                                      proof: inst.commitProof))), to: peer))
+        }
+        for c in stable.proof { out.append(.send(.checkpoint(c), to: peer)) }
+    }
+}

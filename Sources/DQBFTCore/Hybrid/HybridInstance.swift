@@ -1,0 +1,255 @@
+/// One Hybster / Linear Hybster consensus instance as a pure state machine
+/// (N = 2f+1, quorums of f+1).
+///
+/// Normal case: the primary's PREPARE is certified by its trusted counter at
+/// `(view, ordering, sequence)`; each replica certifies a commit share for the same
+/// value, in slot order. With `.allToAll` (Hybster) shares are broadcast and every
+/// replica combines f+1 itself; with `.collector` (Linear Hybster) they go to a
+/// collector that broadcasts one combined certificate, and on timeout to the next
+/// of f+1 collectors. View changes carry evidence under continuing certificates
+/// (see `HybridRules`); a NEW-VIEW commits when f+1 replicas acknowledge it.
+///
+/// Guarantees (P1–P4 under N ≥ 2f+1 with trusted counters that only crash): no two
+/// correct replicas deliver different payloads for one slot; a delivered payload
+/// keeps its slot in every later view; with a correct primary and collector every
+/// proposal commits; f+1 replicas asking for a view change make it happen.
+/// Messages must be authenticated (certificates verified) before they reach it;
+/// commit and acknowledgement shares are verified when they are combined.
+public struct HybridInstance: Sendable {
+    public let id: InstanceID
+    public let config: ClusterConfiguration
+    public let me: ReplicaID
+    public let initialPrimary: ReplicaID
+    public let parameters: HybridParameters
+    let signer: any ReplicaSigner
+    let crypto: HybridCrypto
+
+    public internal(set) var view: ViewNumber = .zero
+    public internal(set) var isViewActive = true
+    public internal(set) var lowWatermark: SequenceNumber = .zero
+    var stable: CheckpointCertificate
+    let genesis: Digest
+    public internal(set) var nextProposal = SequenceNumber(1)
+    public internal(set) var lastDelivered: SequenceNumber = .zero
+    /// Highest slot this replica certified a commit share for in the current view.
+    var lastShared: SequenceNumber = .zero
+    var slots: [SequenceNumber: HybridSlot] = [:]
+    var checkpointVotes: [ReplicaID: [SignedCheckpoint]] = [:]
+    /// The NEW-VIEW of the current view once it committed (nil in view 0).
+    var installed: InstalledView?
+    /// The decision of the current view's NEW-VIEW while it waits for f+1 acks.
+    var pendingDecision: (decision: HybridDecision, certificate: CounterCertificate, voters: [ReplicaID])?
+    var ackShares: [ReplicaID: CounterCertificate] = [:]
+    /// This replica's acknowledgement of the pending NEW-VIEW (re-sent on collector timeout).
+    var myAck: HybridNewViewAck?
+    /// Commit certificates this replica combined as a collector (re-sent to laggards).
+    var proofs: [SequenceNumber: HybridCommitProof] = [:]
+    var ackRejected = ReplicaSet()
+    /// Evidence and continuing-certificate chain of the view change in progress.
+    var leaving: (evidence: HybridEvidence, proof: [SignedCheckpoint], chain: [CounterCertificate])?
+    var viewChanges: [ReplicaID: HybridViewChange] = [:]
+    var sentNewView: ViewNumber?
+    var failedViewChanges = 0
+    var progressTimerRunning = false
+    var collectorTimerRunning = false
+    /// Which of the f+1 collectors of the current view shares go to.
+    var collectorTurn = 0
+    var fetching: [Digest: [ReplicaID]] = [:]
+    var helped: [ReplicaID: ViewNumber] = [:]
+    /// Shares that failed verification, per culprit (reported in `status`).
+    public internal(set) var invalidShareCount: [ReplicaID: Int] = [:]
+    /// Certifications the trusted subsystem refused (a correct replica sees none).
+    public internal(set) var refusedCertifications = 0
+
+    public init(id: InstanceID, config: ClusterConfiguration, me: ReplicaID, initialPrimary: ReplicaID = ReplicaID(0),
+                parameters: HybridParameters = HybridParameters(), genesisDigest: Digest, signer: any ReplicaSigner,
+                crypto: HybridCrypto) {
+        precondition(config.faultModel == .hybrid, "hybrid instances run under the hybrid fault model")
+        precondition(signer.me == me && crypto.counter.me == me, "signers must sign as this replica")
+        self.id = id
+        self.config = config
+        self.me = me
+        self.initialPrimary = initialPrimary
+        self.parameters = parameters
+        self.signer = signer
+        self.crypto = crypto
+        self.genesis = genesisDigest
+        self.stable = CheckpointCertificate(sequence: .zero, digest: genesisDigest, proof: [])
+    }
+
+    var base: PBFTParameters { parameters.base }
+    public var primary: ReplicaID { primary(of: view) }
+    func primary(of v: ViewNumber) -> ReplicaID { config.primary(of: v, initial: initialPrimary) }
+    public var isPrimary: Bool { primary == me }
+    public var highWatermark: SequenceNumber { SequenceNumber(lowWatermark.rawValue + base.windowSize) }
+    public var canPropose: Bool {
+        isPrimary && isViewActive && nextProposal <= highWatermark
+            && nextProposal.rawValue - lastDelivered.rawValue <= base.maxInFlightProposals
+    }
+    public var hasPendingWork: Bool { slots.contains { $0.key > lastDelivered && $0.value.digest != nil } }
+    public var slotCount: Int { slots.count }
+    public func knowsProposal(at seq: SequenceNumber) -> Bool {
+        seq <= lastDelivered || slots[seq]?.payload != nil
+    }
+    public func isCommitted(at seq: SequenceNumber) -> Bool { seq <= lastDelivered || slots[seq]?.committed != nil }
+    public var stableCheckpoint: (sequence: SequenceNumber, digest: Digest) { (stable.sequence, stable.digest) }
+    /// The collectors of view `v`: its primary, then the next f replicas.
+    func collector(of v: ViewNumber, turn: Int) -> ReplicaID {
+        ReplicaID(UInt16((primary(of: v).index + turn % (config.f + 1)) % config.replicaCount))
+    }
+    var isCollecting: Bool { parameters.pattern == .allToAll || collector(of: view, turn: collectorTurn) == me }
+    func value(_ v: ViewNumber, _ phase: CounterValue.Phase, _ s: SequenceNumber) -> CounterValue? {
+        CounterValue(view: v, phase: phase, sequence: s)
+    }
+
+    // MARK: - Proposing
+
+    /// Proposes `payload` at the next free slot. Only valid when `canPropose`.
+    public mutating func propose(_ payload: Payload, into out: inout [InstanceEffect]) {
+        precondition(canPropose, "propose called when this replica may not propose")
+        let seq = nextProposal
+        guard let v = value(view, .ordering, seq),
+              let cert = crypto.counter.certify(payload.digest, instance: id, value: v) else {
+            refusedCertifications += 1
+            return
+        }
+        nextProposal = seq.advanced(by: 1)
+        let prepare = HybridPrepare(view: view, sequence: seq, payload: payload, certificate: cert)
+        out.append(.broadcast(.hybrid(.prepare(prepare))))
+        slots[seq, default: HybridSlot()].prepare = prepare
+        slots[seq]!.payload = payload
+        lastShared = seq
+        addShare(cert, seq: seq, into: &out)
+    }
+
+    // MARK: - Receiving
+
+    /// Handles one authenticated message from replica `sender`.
+    public mutating func receive(_ message: ConsensusMessage, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        guard sender != me, sender.index < config.replicaCount else { return }
+        switch message {
+        case .hybrid(let h):
+            switch h {
+            case .prepare(let p): onPrepare(p, from: sender, into: &out)
+            case .commit(let c): onShare(c, from: sender, into: &out)
+            case .commitProof(let p): onCommitProof(p, into: &out)
+            case .viewChange(let vc): onViewChange(vc, from: sender, into: &out)
+            case .newView(let nv): onNewView(nv, from: sender, into: &out)
+            case .newViewAck(let a): onAck(a, from: sender, into: &out)
+            case .newViewProof(let p): onNewViewProof(p, into: &out)
+            }
+        case .checkpoint(let c): onCheckpoint(c, into: &out)
+        case .fetch(let d): onFetch(d, from: sender, into: &out)
+        case .payload(let p): onPayload(p, into: &out)
+        case .status(let v, let s): onStatus(view: v, stable: s, from: sender, into: &out)
+        case .prePrepare, .prepare, .commit, .viewChange, .newView: return  // PBFT messages
+        }
+    }
+
+    mutating func onPrepare(_ p: HybridPrepare, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+        let floor = installed?.decision.end ?? .zero
+        guard sender == primary, p.view == view, isViewActive, p.sequence > lowWatermark, p.sequence > floor,
+              p.sequence <= highWatermark, p.certificate.signer == sender,
+              p.certificate.value == value(view, .ordering, p.sequence),
+              slots[p.sequence]?.prepare == nil, slots[p.sequence]?.committed == nil || slots[p.sequence]?.committed == p.payload.digest
+        else { return }
+        slots[p.sequence, default: HybridSlot()].prepare = p
+        slots[p.sequence]!.payload = p.payload
+        addShare(p.certificate, seq: p.sequence, into: &out)
+        shareInOrder(into: &out)
+        tryDeliver(into: &out)
+        armProgressTimer(into: &out)
+    }
+
+    /// Certifies commit shares for prepared slots in slot order (the trusted
+    /// counter only moves forward, so a slot skipped now could never be shared).
+    mutating func shareInOrder(into out: inout [InstanceEffect]) {
+        while let p = slots[lastShared.advanced(by: 1)]?.prepare, p.view == view, isViewActive {
+            let seq = p.sequence
+            guard let v = value(view, .ordering, seq),
+                  let cert = crypto.counter.certify(p.payload.digest, instance: id, value: v) else {
+                refusedCertifications += 1
+                return
+            }
+            lastShared = seq
+            let commit = HybridCommit(view: view, sequence: seq, digest: p.payload.digest, certificate: cert)
+            slots[seq]!.ownShare = commit
+            sendShare(commit, into: &out)
+            addShare(cert, seq: seq, into: &out)
+        }
+    }
+
+    // MARK: - Delivery
+
+    mutating func tryDeliver(into out: inout [InstanceEffect]) {
+        while let slot = slots[lastDelivered.advanced(by: 1)], let digest = slot.committed {
+            let seq = lastDelivered.advanced(by: 1)
+            guard let payload = slot.payload, payload.digest == digest else {
+                if digest == Payload.noop.digest { slots[seq]!.payload = .noop; continue }
+                startFetch(digest, into: &out)
+                return
+            }
+            lastDelivered = seq
+            out.append(.committed(seq, payload))
+        }
+        if !hasPendingWork && progressTimerRunning {
+            progressTimerRunning = false
+            out.append(.cancelTimer(.progress))
+        }
+    }
+
+    mutating func armProgressTimer(into out: inout [InstanceEffect]) {
+        guard !progressTimerRunning, isViewActive, hasPendingWork else { return }
+        progressTimerRunning = true
+        out.append(.setTimer(.progress, afterNanos: base.progressTimeoutNanos))
+    }
+
+    // MARK: - Timers
+
+    public mutating func timerFired(_ timer: InstanceTimer, into out: inout [InstanceEffect]) {
+        switch timer {
+        case .progress:
+            progressTimerRunning = false
+            if isViewActive && hasPendingWork { startViewChange(to: view.next, into: &out) }
+        case .viewChange:
+            guard !isViewActive else { return }
+            viewChangeTimedOut(into: &out)
+        case .fetch:
+            guard !fetching.isEmpty else { return }
+            for d in fetching.keys.sorted(by: { $0.precedes($1) }) { askNext(d, into: &out) }
+            out.append(.setTimer(.fetch, afterNanos: base.fetchRetryNanos))
+        case .collector:
+            collectorTimerRunning = false
+            collectorTimedOut(into: &out)
+        }
+    }
+
+    /// The owner suspects the primary (a client request was not ordered in time).
+    public mutating func suspectPrimary(into out: inout [InstanceEffect]) {
+        guard isViewActive else { return }
+        startViewChange(to: view.next, into: &out)
+    }
+
+    /// Asks for a view change to `target` (e.g. to reinstate a restarted coordinator).
+    public mutating func requestView(_ target: ViewNumber, into out: inout [InstanceEffect]) {
+        guard target > view else { return }
+        startViewChange(to: target, into: &out)
+    }
+
+    /// Called after a restart: re-arms timers and tells peers where this replica is.
+    public mutating func recover(into out: inout [InstanceEffect]) {
+        progressTimerRunning = false
+        collectorTimerRunning = false
+        helped = [:]
+        out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)))
+        if isViewActive { armProgressTimer(into: &out) } else { out.append(.setTimer(.viewChange, afterNanos: base.viewChangeTimeoutNanos)) }
+        if !fetching.isEmpty { out.append(.setTimer(.fetch, afterNanos: base.fetchRetryNanos)) }
+        armCollectorTimer(into: &out)
+    }
+
+    /// One line describing where the instance stands.
+    public var status: String {
+        "view=\(view.rawValue) active=\(isViewActive) low=\(lowWatermark.rawValue) delivered=\(lastDelivered.rawValue) "
+            + "shared=\(lastShared.rawValue) turn=\(collectorTurn) refused=\(refusedCertifications)"
+    }
+}

@@ -1,0 +1,101 @@
+/// The structural rules of hybrid view changes, as pure functions (certificates
+/// themselves are verified by the shell before the core sees a message).
+///
+/// Guarantees: `isValid` accepts a VIEW-CHANGE only if its continuing-certificate
+/// chain links the value its evidence is complete for to `(newView, 0, 0)` and the
+/// evidence holds a PREPARE for every slot up to that value — so a replica that
+/// committed a slot cannot leave it out. `decide` is deterministic: every correct
+/// replica computes the same decision from the same view changes.
+public enum HybridRules {
+    /// Whether `vc` is well-formed for instance `primaryOf` (primary of each view).
+    public static func isValid(_ vc: HybridViewChange, config: ClusterConfiguration,
+                               primaryOf: (ViewNumber) -> ReplicaID) -> Bool {
+        let e = vc.evidence
+        guard vc.sender.index < config.replicaCount, let last = vc.chain.last,
+              last.value == CounterValue(view: vc.newView, phase: .viewChange, sequence: .zero) else { return false }
+        // The chain: each link is a continuing certificate of the sender that left
+        // the previous link's value (or a view-change-phase value of the same view,
+        // such as the NEW-VIEW a primary certified but that never committed).
+        var expected = e.counter
+        for (i, c) in vc.chain.enumerated() {
+            guard c.signer == vc.sender, let prev = c.previous, c.value > prev else { return false }
+            if i == 0 {
+                guard prev == expected else { return false }
+            } else {
+                guard prev == expected || (prev.view == expected.view && prev.phase == .viewChange && prev > expected)
+                else { return false }
+            }
+            expected = c.value
+        }
+        // The evidence's counter is where the sender left an installed view.
+        guard e.counter == .zero || (e.counter.phase == .ordering && e.counter.view == e.view) else { return false }
+        var low = e.stableSequence
+        if let inst = e.installed {
+            let d = inst.decision
+            guard d.view > .zero, inst.certificate.signer == primaryOf(d.view),
+                  inst.certificate.value == CounterValue(view: d.view, phase: .viewChange, sequence: SequenceNumber(1)),
+                  inst.commitProof.value == CounterValue(view: d.view, phase: .ordering, sequence: d.end)
+            else { return false }
+            low = max(low, d.end)
+        } else if e.counter.view != .zero {
+            return false
+        }
+        // PREPAREs of the installed view: increasing, certified by its primary, and
+        // complete up to the counter's sequence.
+        let primary = primaryOf(e.view)
+        var next = low.advanced(by: 1)
+        for p in e.prepares {
+            guard p.sequence > low, p.certificate.signer == primary,
+                  p.certificate.value == CounterValue(view: e.view, phase: .ordering, sequence: p.sequence) else { return false }
+            if p.sequence <= e.counter.sequence {
+                guard p.sequence == next else { return false }
+            } else if p.sequence < next { return false }
+            next = p.sequence.advanced(by: 1)
+        }
+        if e.counter.sequence > low && next <= e.counter.sequence { return false }
+        return true
+    }
+
+    /// The decision a NEW-VIEW for `view` must carry given f+1 valid view changes:
+    /// start at the highest checkpoint any of them proves; for every later slot take
+    /// the digest of the highest view that prepared or decided it; no-op for gaps.
+    public static func decide(_ viewChanges: [HybridViewChange], view: ViewNumber) -> HybridDecision {
+        var start: (SequenceNumber, Digest) = (.zero, Digest.zero)
+        var startSet = false
+        func consider(_ s: SequenceNumber, _ d: Digest) {
+            if !startSet || s > start.0 || (s == start.0 && d.precedes(start.1)) { start = (s, d); startSet = true }
+        }
+        for vc in viewChanges {
+            consider(vc.evidence.stableSequence, vc.evidence.stableDigest)
+            if let inst = vc.evidence.installed { consider(inst.decision.startSequence, inst.decision.startDigest) }
+        }
+        var best: [SequenceNumber: (view: ViewNumber, digest: Digest)] = [:]
+        func claim(_ s: SequenceNumber, _ v: ViewNumber, _ d: Digest) {
+            guard s > start.0 else { return }
+            if let b = best[s], b.view > v || (b.view == v && !d.precedes(b.digest)) { return }
+            best[s] = (v, d)
+        }
+        for vc in viewChanges {
+            let e = vc.evidence
+            if let inst = e.installed {
+                for (i, d) in inst.decision.proposals.enumerated() {
+                    claim(inst.decision.startSequence.advanced(by: Int64(i + 1)), inst.decision.view, d)
+                }
+            }
+            for p in e.prepares { claim(p.sequence, e.view, p.digest) }
+        }
+        let top = best.keys.max() ?? start.0
+        var proposals: [Digest] = []
+        var s = start.0.advanced(by: 1)
+        while s <= top {
+            proposals.append(best[s]?.digest ?? Payload.noop.digest)
+            s = s.advanced(by: 1)
+        }
+        return HybridDecision(view: view, startSequence: start.0, startDigest: start.1, proposals: proposals)
+    }
+}
+
+extension Digest {
+    /// A total order on digests, used only to break ties deterministically.
+    func precedes(_ other: Digest) -> Bool { (w0, w1, w2, w3) < (other.w0, other.w1, other.w2, other.w3) }
+}

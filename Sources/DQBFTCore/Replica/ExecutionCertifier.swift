@@ -1,0 +1,125 @@
+/// Linear Hybster's execution acknowledgement: after executing a slot every replica
+/// signs the Merkle root of the slot's replies with its share of π and sends it to
+/// the slot's execution collector; the collector combines f+1 matching shares and
+/// sends each client one reply carrying a `ReplyProof`, and the combined proof to
+/// the replicas, so any of them can answer a retransmission.
+///
+/// Guarantees: a reply leaves with a proof only after f+1 shares on the same root
+/// combined and verified; invalid shares are dropped and their signers counted;
+/// memory is bounded by `retainedSlots` slots.
+struct ExecutionCertifier: Sendable {
+    struct Slot: Sendable {
+        var replies: [ClientReply]
+        var leaves: [Digest]
+        var root: Digest
+        var collector: ReplicaID
+        var turn = 0
+    }
+
+    let me: ReplicaID
+    let config: ClusterConfiguration
+    let crypto: HybridCrypto
+    let retainedSlots = 1024
+    var slots: [SequenceNumber: Slot] = [:]
+    var shares: [SequenceNumber: [ReplicaID: ExecutionShare]] = [:]
+    var rejected: [SequenceNumber: ReplicaSet] = [:]
+    var proven: [SequenceNumber: ExecutionProof] = [:]
+    /// Where each client's last reply lives: (slot, leaf index).
+    var located: [ClientID: (SequenceNumber, Int)] = [:]
+    /// Execution shares that failed verification, per signer.
+    var invalidShares: [ReplicaID: Int] = [:]
+
+    init(me: ReplicaID, config: ClusterConfiguration, crypto: HybridCrypto) {
+        self.me = me; self.config = config; self.crypto = crypto
+    }
+
+    /// The replica executed `seq` producing `replies`; `collector` gathers its shares.
+    mutating func executed(_ seq: SequenceNumber, replies: [ClientReply], collector: ReplicaID,
+                           into out: inout [ReplicaEffect]) {
+        guard !replies.isEmpty else { return }
+        let leaves = replies.map { ReplyProof.leaf(client: $0.client, timestamp: $0.timestamp, result: $0.result) }
+        let slot = Slot(replies: replies, leaves: leaves, root: MerkleTree.root(of: leaves), collector: collector)
+        slots[seq] = slot
+        for (i, r) in replies.enumerated() { located[r.client] = (seq, i) }
+        if slots.count > retainedSlots, let oldest = slots.keys.min() { forget(oldest) }
+        sendShare(seq, to: collector, into: &out)
+        tryCombine(seq, into: &out)
+    }
+
+    mutating func forget(_ seq: SequenceNumber) {
+        if let s = slots.removeValue(forKey: seq) {
+            for r in s.replies where located[r.client]?.0 == seq { located[r.client] = nil }
+        }
+        shares[seq] = nil
+        rejected[seq] = nil
+        proven[seq] = nil
+    }
+
+    mutating func sendShare(_ seq: SequenceNumber, to collector: ReplicaID, into out: inout [ReplicaEffect]) {
+        guard let slot = slots[seq] else { return }
+        let share = ExecutionShare(sequence: seq, root: slot.root,
+                                   share: crypto.execution.signShare(ReplyProof.statement(sequence: seq, root: slot.root)))
+        shares[seq, default: [:]][me] = share
+        if collector != me { out.append(.send(.executionShare(from: me, share), to: collector)) }
+    }
+
+    mutating func onShare(_ share: ExecutionShare, from sender: ReplicaID, into out: inout [ReplicaEffect]) {
+        let seq = share.sequence
+        guard proven[seq] == nil, !(rejected[seq]?.contains(sender) ?? false),
+              shares[seq]?.count ?? 0 < config.replicaCount else { return }
+        if slots[seq] == nil, let low = slots.keys.min(), seq < low { return }  // long forgotten
+        shares[seq, default: [:]][sender] = share
+        if slots[seq] != nil { tryCombine(seq, into: &out) }
+    }
+
+    /// Collector: f+1 shares on this replica's own root combine into the proof.
+    mutating func tryCombine(_ seq: SequenceNumber, into out: inout [ReplicaEffect]) {
+        guard proven[seq] == nil, let slot = slots[seq], let got = shares[seq], got.count >= config.f + 1 else { return }
+        let matching = got.filter { $0.value.root == slot.root }.sorted { $0.key < $1.key }.prefix(config.f + 1)
+        guard matching.count >= config.f + 1 else { return }
+        switch crypto.scheme.combineExecution(matching.map { ($0.key, $0.value.share) },
+                                              message: ReplyProof.statement(sequence: seq, root: slot.root)) {
+        case .success(let signature):
+            let proof = ExecutionProof(sequence: seq, root: slot.root, signature: signature)
+            proven[seq] = proof
+            out.append(.broadcast(.executionProof(from: me, proof)))
+            for i in slot.replies.indices { out.append(.reply(provenReply(slot, index: i, proof: proof))) }
+        case .failure(let bad):
+            for r in bad.signers {
+                shares[seq]?[r] = nil
+                rejected[seq, default: ReplicaSet()].insert(r)
+                invalidShares[r, default: 0] += 1
+            }
+        }
+    }
+
+    func provenReply(_ slot: Slot, index i: Int, proof: ExecutionProof) -> ClientReply {
+        var reply = slot.replies[i]
+        reply.proof = ReplyProof(sequence: proof.sequence, root: proof.root, index: UInt32(i),
+                                 path: MerkleTree.path(of: slot.leaves, index: i), signature: proof.signature)
+        return reply
+    }
+
+    /// A collector's combined proof (verified by the shell before it got here).
+    mutating func onProof(_ proof: ExecutionProof) {
+        guard let slot = slots[proof.sequence], slot.root == proof.root else { return }
+        proven[proof.sequence] = proof
+        shares[proof.sequence] = nil
+    }
+
+    /// A client retransmitted a request this replica executed: answer with a proven
+    /// reply if the slot is proven; otherwise send the share to the next collector
+    /// (the current one may be silent).
+    mutating func retransmission(of client: ClientID, into out: inout [ReplicaEffect]) {
+        guard let (seq, i) = located[client], var slot = slots[seq] else { return }
+        if let proof = proven[seq] {
+            out.append(.reply(provenReply(slot, index: i, proof: proof)))
+            return
+        }
+        slot.turn += 1
+        slots[seq] = slot
+        let next = ReplicaID(UInt16((slot.collector.index + slot.turn) % config.replicaCount))
+        sendShare(seq, to: next, into: &out)
+        if next == me { tryCombine(seq, into: &out) }
+    }
+}

@@ -1,0 +1,230 @@
+import Testing
+@testable import DQBFTCore
+
+/// Test crypto: tags instead of signatures, real counters (refusals included).
+private final class TestCounter: CounterCertifier, @unchecked Sendable {
+    let me: ReplicaID
+    var values: [InstanceID: CounterValue] = [:]
+    var refusals = 0
+    init(me: ReplicaID) { self.me = me }
+    func current(instance: InstanceID) -> CounterValue { values[instance] ?? .zero }
+    func certify(_ message: Digest, instance: InstanceID, value: CounterValue) -> CounterCertificate? {
+        guard value > current(instance: instance) else { refusals += 1; return nil }
+        values[instance] = value
+        return TestScheme.make(me, message, instance, value, nil)
+    }
+    func certifyContinuing(_ message: Digest, instance: InstanceID, value: CounterValue) -> CounterCertificate? {
+        let prev = current(instance: instance)
+        guard value >= prev else { refusals += 1; return nil }
+        values[instance] = value
+        return TestScheme.make(me, message, instance, value, prev)
+    }
+}
+
+private struct TestScheme: CertificateScheme {
+    let threshold: Int
+    static func tag(_ bytes: [UInt8], _ who: UInt16) -> [UInt8] { [UInt8(who >> 8), UInt8(who & 0xFF)] + Digest.of(bytes).bytes }
+    static func make(_ me: ReplicaID, _ m: Digest, _ i: InstanceID, _ v: CounterValue, _ p: CounterValue?) -> CounterCertificate {
+        var c = CounterCertificate(signer: me, value: v, previous: p, proof: [])
+        c.proof = tag(c.signedBytes(message: m, instance: i), me.rawValue)
+        return c
+    }
+    func verify(_ c: CounterCertificate, message: Digest, instance: InstanceID) -> Bool {
+        c.proof == Self.tag(c.signedBytes(message: message, instance: instance), c.signer.rawValue)
+    }
+    func verify(_ c: QuorumCertificate, message: Digest, instance: InstanceID) -> Bool {
+        c.proof == Self.tag(CounterCertificate.signedBytes(message: message, instance: instance, value: c.value, previous: nil), 0xFFFF)
+    }
+    func combine(_ shares: [CounterCertificate], message: Digest, instance: InstanceID) -> CombineResult {
+        let bad = shares.filter { !verify($0, message: message, instance: instance) }.map(\.signer)
+        guard bad.isEmpty, let v = shares.first?.value, Set(shares.map(\.signer)).count >= threshold else { return .invalidShares(bad) }
+        return .combined(QuorumCertificate(value: v, proof: Self.tag(
+            CounterCertificate.signedBytes(message: message, instance: instance, value: v, previous: nil), 0xFFFF)))
+    }
+    func combineExecution(_ shares: [(ReplicaID, [UInt8])], message: Digest) -> Result<[UInt8], InvalidShares> {
+        .success(Self.tag(message.bytes, 0xFFFE))
+    }
+    func verifyExecution(_ proof: [UInt8], message: Digest) -> Bool { proof == Self.tag(message.bytes, 0xFFFE) }
+}
+
+private struct TestSigner: ReplicaSigner {
+    let me: ReplicaID
+    func sign(_ message: [UInt8]) -> [UInt8] { TestScheme.tag(message, me.rawValue) }
+}
+private struct TestExec: ExecutionSigner {
+    let me: ReplicaID
+    func signShare(_ message: Digest) -> [UInt8] { [] }
+}
+private struct AcceptAll: SignatureVerifier {
+    var signatureSize: Int { 34 }
+    func verify(_ signature: [UInt8], of message: [UInt8], by signer: ReplicaID) -> Bool {
+        signature == TestScheme.tag(message, signer.rawValue)
+    }
+}
+
+/// N hybrid instances on a FIFO network with a message filter; timers fire on demand.
+private struct Cluster {
+    var nodes: [HybridInstance]
+    var counters: [TestCounter]
+    var queue: [(from: ReplicaID, to: ReplicaID, message: ConsensusMessage)] = []
+    var delivered: [[Payload]]
+    var down = Set<Int>()
+    var timers: [Set<InstanceTimer>]
+    let verifier: MessageVerifier
+    /// Rewrites a message in flight; nil drops it.
+    var filter: (ReplicaID, ReplicaID, ConsensusMessage) -> ConsensusMessage? = { _, _, m in m }
+
+    init(n: Int, pattern: CommitPattern) {
+        let config = ClusterConfiguration(replicas: n, faultModel: .hybrid)
+        let scheme = TestScheme(threshold: config.f + 1)
+        counters = (0..<n).map { TestCounter(me: ReplicaID($0)) }
+        nodes = (0..<n).map { [counters] i in
+            HybridInstance(id: .main, config: config, me: ReplicaID(i),
+                           parameters: HybridParameters(base: PBFTParameters(checkpointInterval: 8, windowSize: 64), pattern: pattern),
+                           genesisDigest: .zero, signer: TestSigner(me: ReplicaID(i)),
+                           crypto: HybridCrypto(counter: counters[i], scheme: scheme, execution: TestExec(me: ReplicaID(i))))
+        }
+        delivered = Array(repeating: [], count: n)
+        timers = Array(repeating: [], count: n)
+        verifier = MessageVerifier(config: config, signatures: AcceptAll(), certificates: scheme)
+    }
+
+    mutating func apply(_ i: Int, _ effects: [InstanceEffect]) {
+        let me = ReplicaID(i)
+        for e in effects {
+            switch e {
+            case .broadcast(let m): for j in nodes.indices where j != i { queue.append((me, ReplicaID(j), m)) }
+            case .send(let m, let to): queue.append((me, to, m))
+            case .committed(_, let p): delivered[i].append(p)
+            case .setTimer(let t, _): timers[i].insert(t)
+            case .cancelTimer(let t): timers[i].remove(t)
+            case .viewChanged, .needsState, .checkpointStable: break
+            }
+        }
+    }
+
+    mutating func propose(_ p: Payload) {
+        let i = nodes.indices.first { nodes[$0].isPrimary && !down.contains($0) }!
+        var out: [InstanceEffect] = []
+        nodes[i].propose(p, into: &out)
+        apply(i, out)
+    }
+
+    mutating func run() {
+        while !queue.isEmpty {
+            let (from, to, original) = queue.removeFirst()
+            guard !down.contains(to.index), !down.contains(from.index), let m = filter(from, to, original),
+                  verifier.verify(.consensus(from: from, instance: .main, m), channelPeer: from) else { continue }
+            var out: [InstanceEffect] = []
+            nodes[to.index].receive(m, from: from, into: &out)
+            apply(to.index, out)
+        }
+    }
+
+    mutating func fire(_ t: InstanceTimer) {
+        for i in nodes.indices where !down.contains(i) && timers[i].contains(t) {
+            timers[i].remove(t)
+            var out: [InstanceEffect] = []
+            nodes[i].timerFired(t, into: &out)
+            apply(i, out)
+        }
+        run()
+    }
+}
+
+private func payload(_ k: Int) -> Payload {
+    .requests(Batch(requests: [ClientRequest(client: ClientID(UInt64(k)), timestamp: 1, operation: [UInt8(k & 0xFF)])]))
+}
+
+@Suite("Hybrid instance (Hybster / Linear Hybster)")
+struct HybridInstanceTests {
+    @Test("normal case delivers the same payloads everywhere, linear and all-to-all", arguments: [CommitPattern.collector, .allToAll])
+    func normalCase(pattern: CommitPattern) {
+        var c = Cluster(n: 5, pattern: pattern)
+        for k in 1...12 { c.propose(payload(k)); c.run() }
+        for i in 0..<5 { #expect(c.delivered[i] == (1...12).map(payload)) }
+    }
+
+    @Test("a crashed primary is replaced; delivered slots survive and new ones commit", arguments: [CommitPattern.collector, .allToAll])
+    func primaryCrash(pattern: CommitPattern) {
+        var c = Cluster(n: 5, pattern: pattern)
+        for k in 1...5 { c.propose(payload(k)); c.run() }
+        // Slot 6 reaches only replica 1 before the primary crashes.
+        c.filter = { from, to, m in from == ReplicaID(0) && to != ReplicaID(1) ? nil : m }
+        c.propose(payload(6)); c.run()
+        c.down.insert(0)
+        c.filter = { _, _, m in m }
+        // Clients' retransmissions make every backup suspect the primary.
+        for i in 1..<5 {
+            var out: [InstanceEffect] = []
+            c.nodes[i].suspectPrimary(into: &out)
+            c.apply(i, out)
+        }
+        c.run()
+        #expect(c.nodes[1].isViewActive && c.nodes[1].view == ViewNumber(1))
+        guard c.nodes[1].canPropose else { return }
+        c.propose(payload(7)); c.run()
+        for i in 1..<5 {
+            #expect(Array(c.delivered[i].prefix(5)) == (1...5).map(payload), "replica \(i)")
+            #expect(c.delivered[i].last == payload(7), "replica \(i)")
+        }
+        // Every correct replica delivered the same sequence.
+        #expect(Set((1..<5).map { c.delivered[$0] }).count == 1)
+    }
+
+    @Test("the trusted counter refuses a second certificate for the same slot (no equivocation)")
+    func equivocationRefused() {
+        var c = Cluster(n: 3, pattern: .collector)
+        c.propose(payload(1)); c.run()
+        let value = CounterValue(view: .zero, phase: .ordering, sequence: SequenceNumber(1))!
+        #expect(c.counters[0].certify(payload(2).digest, instance: .main, value: value) == nil)
+        #expect(c.counters[0].refusals == 1)
+    }
+
+    @Test("a silent collector is bypassed: replicas send their shares to the next collector")
+    func silentCollector() {
+        var c = Cluster(n: 5, pattern: .collector)
+        // The primary (first collector) never broadcasts commit certificates.
+        c.filter = { from, _, m in
+            if from == ReplicaID(0), case .hybrid(.commitProof) = m { return nil }
+            return m
+        }
+        c.propose(payload(1)); c.run()
+        #expect(c.delivered[2].isEmpty)
+        c.fire(.collector)
+        for i in 1..<5 { #expect(c.delivered[i] == [payload(1)], "replica \(i)") }
+    }
+
+    @Test("an invalid commit share is named by optimistic aggregation's fallback")
+    func invalidShareNamed() {
+        var c = Cluster(n: 5, pattern: .collector)
+        c.filter = { from, _, m in
+            guard from == ReplicaID(1), case .hybrid(.commit(var s)) = m else { return m }
+            s.certificate.proof[3] ^= 0xFF
+            return .hybrid(.commit(s))
+        }
+        c.propose(payload(1)); c.run()
+        #expect(c.nodes[0].invalidShareCount[ReplicaID(1)] == 1)
+        for i in 0..<5 { #expect(c.delivered[i] == [payload(1)], "replica \(i)") }
+    }
+
+    @Test("a view change that omits a slot below its counter is rejected")
+    func incompleteEvidenceRejected() {
+        let config = ClusterConfiguration(replicas: 3, faultModel: .hybrid)
+        let counter = TestCounter(me: ReplicaID(1))
+        let v01 = CounterValue(view: .zero, phase: .ordering, sequence: SequenceNumber(1))!
+        let v02 = CounterValue(view: .zero, phase: .ordering, sequence: SequenceNumber(2))!
+        _ = counter.certify(Digest.zero, instance: .main, value: v01)
+        _ = counter.certify(Digest.zero, instance: .main, value: v02)
+        let prepare1 = PrepareClaim(sequence: SequenceNumber(1), digest: .zero, certificate: TestScheme.make(ReplicaID(0), .zero, .main, v01, nil))
+        func vc(_ claims: [PrepareClaim]) -> HybridViewChange {
+            let e = HybridEvidence(counter: v02, stableSequence: .zero, stableDigest: .zero, installed: nil, prepares: claims)
+            let link = TestScheme.make(ReplicaID(1), e.digest, .main, CounterValue(view: ViewNumber(1), phase: .viewChange, sequence: .zero)!, v02)
+            return HybridViewChange(sender: ReplicaID(1), newView: ViewNumber(1), evidence: e, chain: [link], checkpointProof: [])
+        }
+        let primaryOf = { (v: ViewNumber) in config.primary(of: v) }
+        #expect(!HybridRules.isValid(vc([prepare1]), config: config, primaryOf: primaryOf))
+        let prepare2 = PrepareClaim(sequence: SequenceNumber(2), digest: .zero, certificate: TestScheme.make(ReplicaID(0), .zero, .main, v02, nil))
+        #expect(HybridRules.isValid(vc([prepare1, prepare2]), config: config, primaryOf: primaryOf))
+    }
+}
