@@ -50,7 +50,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Seed of every random choice.") var seed: UInt64 = 1
     @Option(help: "Crashes: ID@SECONDS[,...].") var crash: String?
     @Option(help: "Restarts: ID@SECONDS[,...].") var restart: String?
-    @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS].") var byzantine: String?
+    @Option(help: "Restarts from a rolled-back trusted-counter state (hybrid protocols): ID@SECONDS[,...].") var restartRolledBack: String?
+    @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, bad-shares, lying-collector, withhold-proofs.") var byzantine: String?
     @Option(help: "Partitions: START-END:A/B|C/D[,...] (seconds; replica ids by group).") var partition: String?
     @Option(help: "Slow CPUs: ID@SECONDS:FACTOR[,...].") var slowCpu: String?
     @Option(help: "Probability that a message is lost.") var loss = 0.0
@@ -60,7 +61,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Seconds a backup waits for progress before it suspects the primary.") var progressTimeout = 1.0
     @Option(help: "Seconds a replica waits for a new view before trying the next.") var viewChangeTimeout = 2.0
     @Option(help: "Seconds a client waits before retransmitting to every replica.") var clientTimeout = 2.0
-    @Option(help: "Cost table JSON written by 'dqbft crypto-bench --write-costs'.") var costs: String?
+    @Option(help: "Cost table: 'measured' (the committed table measured by crypto-bench) or a JSON file written by 'dqbft crypto-bench --write-costs'. Default: built-in nominal costs.") var costs: String?
     @Flag(help: "Add a per-second throughput timeline to the JSON.") var timeline = false
     @Option(help: "Uneven load: T:FACTOR[:EXCEPT_REGION] multiplies the clients of every region but one at T seconds.")
     var loadChange: String?
@@ -103,6 +104,9 @@ struct RunOptions: ParsableArguments {
         o.faults.jitterNanos = UInt64(max(0, jitterMs) * 1e6)
         for (id, t) in try Self.parseAt(crash, flag: "--crash") { o.faults.events.append((t, .crash(id))) }
         for (id, t) in try Self.parseAt(restart, flag: "--restart") { o.faults.events.append((t, .restart(id))) }
+        for (id, t) in try Self.parseAt(restartRolledBack, flag: "--restart-rolled-back") {
+            o.faults.events.append((t, .restartRolledBack(id)))
+        }
         for item in Self.items(byzantine) {
             let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, let id = UInt16(parts[0]) else {

@@ -5,7 +5,7 @@ extension DQComposition {
         let (delivered, needs) = out.add(effects, from: .main, me: me)
         for effect in effects {
             if case .viewChanged = effect {
-                gated.removeAll { $0.proposal.view < o.view }
+                gated.removeAll { $0.view < o.view }
                 if o.isPrimary { becameOrderingPrimary(into: &out) }
             }
         }
@@ -100,7 +100,7 @@ extension DQComposition {
         dExecuted[i] = s
         guard d[i].isCheckpoint(s) else { return }
         var effects: [InstanceEffect] = []
-        d[i].checkpoint(at: s, stateDigest: Self.dCheckpointDigest(ReplicaID(i), s), into: &effects)
+        d[i].checkpoint(at: s, stateDigest: dCheckpointDigest(ReplicaID(i), s), into: &effects)
         absorbD(ReplicaID(i), effects, into: &out)
     }
 }

@@ -135,16 +135,16 @@ extension DQComposition {
 
     mutating func releaseGated(into out: inout CompositionOutput) {
         guard !gated.isEmpty else { return }
-        var still: [(from: ReplicaID, proposal: PrePrepare, age: Int)] = []
-        var ready: [(ReplicaID, PrePrepare)] = []
+        var still: [(from: ReplicaID, message: ConsensusMessage, view: ViewNumber, batch: OrderBatch, age: Int)] = []
+        var ready: [(ReplicaID, ConsensusMessage)] = []
         for g in gated {
-            if case .order(let b) = g.proposal.payload, !gateOpen(b) { still.append(g) } else { ready.append((g.from, g.proposal)) }
+            if !gateOpen(g.batch) { still.append(g) } else { ready.append((g.from, g.message)) }
         }
         guard !ready.isEmpty else { return }
         gated = still
-        for (from, pp) in ready {
+        for (from, message) in ready {
             var effects: [InstanceEffect] = []
-            o.receive(.prePrepare(pp), from: from, into: &effects)
+            o.receive(message, from: from, into: &effects)
             absorbO(effects, into: &out)
         }
     }
@@ -162,10 +162,11 @@ extension DQComposition {
         gateTimerRunning = false
         var suspectOrdering = false
         var suspectD = Set<Int>()
-        gated.removeAll { $0.proposal.view < o.view }
+        gated.removeAll { $0.view < o.view }
         for k in gated.indices {
             gated[k].age += 1
-            guard gated[k].age >= 2, case .order(let b) = gated[k].proposal.payload else { continue }
+            guard gated[k].age >= 2 else { continue }
+            let b = gated[k].batch
             for ref in b.refs {
                 let i = ref.replica.index
                 guard i < config.replicaCount, !d[i].knowsProposal(at: ref.sequence) || onProbation(ref) else { continue }

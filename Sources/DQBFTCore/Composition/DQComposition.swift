@@ -19,12 +19,13 @@ import DequeModule
 /// O-slot's references, in order, duplicates skipped), because each D-slot and
 /// each O-slot satisfies P1/P2; only a D-instance's original owner proposes client
 /// batches in it (others propose no-ops).
-public struct DQComposition: Composition {
+public struct DQComposition<Instance: ConsensusInstance>: Composition {
     let me: ReplicaID
     let config: ClusterConfiguration
     let parameters: DQParameters
-    public internal(set) var d: [PBFTInstance]
-    public internal(set) var o: PBFTInstance
+    public let kind: ProtocolKind
+    public internal(set) var d: [Instance]
+    public internal(set) var o: Instance
     var rng: SeededRandom
 
     /// Committed D-slot batches not yet executed, per D-instance.
@@ -54,7 +55,7 @@ public struct DQComposition: Composition {
     var oSlots = Deque<(sequence: SequenceNumber, refs: [DSlotRef])>()
     var nextExecution = SequenceNumber(1)
     /// O-proposals waiting for the D-PrePrepares they reference, with their age in gate periods.
-    var gated: [(from: ReplicaID, proposal: PrePrepare, age: Int)] = []
+    var gated: [(from: ReplicaID, message: ConsensusMessage, view: ViewNumber, batch: OrderBatch, age: Int)] = []
     var gateTimerRunning = false
     var watchTimerRunning = false
     var watchLastODelivered = SequenceNumber.zero
@@ -65,18 +66,17 @@ public struct DQComposition: Composition {
     /// The execution frontier captured right after each recent checkpoint slot.
     var frontiers: [(sequence: SequenceNumber, bytes: [UInt8])] = []
 
-    public init(config: ClusterConfiguration, me: ReplicaID, pbft: PBFTParameters, dq: DQParameters,
-                genesis: Digest, signerFactory: () -> any ReplicaSigner, seed: UInt64) {
+    public init(kind: ProtocolKind, config: ClusterConfiguration, me: ReplicaID, dq: DQParameters, genesis: Digest,
+                seed: UInt64, makeInstance: InstanceFactory<Instance>) {
         self.me = me
+        self.kind = kind
         self.config = config
         self.parameters = dq
         let n = config.replicaCount
         d = (0..<n).map { r in
-            PBFTInstance(id: .dissemination(ReplicaID(r)), config: config, me: me, initialPrimary: ReplicaID(r),
-                         parameters: pbft, genesisDigest: Self.dCheckpointDigest(ReplicaID(r), .zero), signer: signerFactory())
+            makeInstance(.dissemination(ReplicaID(r)), ReplicaID(r), dCheckpointDigest(ReplicaID(r), .zero))
         }
-        o = PBFTInstance(id: .main, config: config, me: me, initialPrimary: dq.orderingPrimary, parameters: pbft,
-                         genesisDigest: genesis, signer: signerFactory())
+        o = makeInstance(.main, dq.orderingPrimary, genesis)
         rng = SeededRandom(seed: seed ^ (UInt64(me.rawValue) &* 0x9E37_79B9))
         dBatches = Array(repeating: [:], count: n)
         dExecuted = Array(repeating: .zero, count: n)
@@ -92,17 +92,8 @@ public struct DQComposition: Composition {
         suspicionMarks = Array(repeating: .zero, count: n)
     }
 
-    /// D-instance checkpoints only let the instance forget executed slots (their
-    /// effect is in the application state), so the digest names the slot.
-    static func dCheckpointDigest(_ r: ReplicaID, _ s: SequenceNumber) -> Digest {
-        var w = WireWriter(capacity: 11)
-        w.write(UInt8(0xD0)); w.write(r); w.write(s)
-        return Digest.of(w.bytes)
-    }
-
-    public var kind: ProtocolKind { .dqpbft }
     public var replyView: ViewNumber { o.view }
-    var own: PBFTInstance { d[me.index] }
+    var own: Instance { d[me.index] }
 
     public func proposes(_ request: ClientRequest) -> Bool { request.assignedReplica == me }
     public func forwardTarget(for request: ClientRequest) -> ReplicaID? {
@@ -162,13 +153,13 @@ public struct DQComposition: Composition {
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         if instance == .main {
-            if case .prePrepare(let pp) = message, case .order(let batch) = pp.payload {
+            if let p = Instance.proposal(in: message), case .order(let batch) = p.payload {
                 for ref in batch.refs where ref.replica.index < config.replicaCount {
                     maxReferenced[ref.replica.index] = max(maxReferenced[ref.replica.index],
                                                            min(ref.sequence, d[ref.replica.index].highWatermark))
                 }
                 if !gateOpen(batch) {
-                    if gated.count < parameters.maxGatedProposals { gated.append((from, pp, 0)) }
+                    if gated.count < parameters.maxGatedProposals { gated.append((from, message, p.view, batch, 0)) }
                     armGateTimer(into: &out)
                     fillNoops(into: &out)
                     return
@@ -188,7 +179,7 @@ public struct DQComposition: Composition {
         var effects: [InstanceEffect] = []
         d[r].receive(message, from: from, into: &effects)
         absorbD(replica, effects, into: &out)
-        if case .prePrepare(let pp) = message, case .requests = pp.payload {
+        if let pp = Instance.proposal(in: message), case .requests = pp.payload {
             let ref = DSlotRef(replica: replica, sequence: pp.sequence)
             if from == d[r].primary, pp.view == d[r].view { flood(message, instance: instance, except: from, into: &out) }
             if !onProbation(ref), d[r].knowsProposal(at: pp.sequence) { noteSeen(ref, into: &out) }
@@ -260,4 +251,12 @@ public struct DQComposition: Composition {
             + "own.view=\(own.view.rawValue) own.next=\(own.nextProposal.rawValue) gated=\(gated.count) toOrder=\(toOrder.count) "
             + "dExec=\(dExecuted.map(\.rawValue)) dViews=\(d.map(\.view.rawValue))"
     }
+}
+
+/// D-instance checkpoints only let the instance forget executed slots (their
+/// effect is in the application state), so the digest names the slot.
+func dCheckpointDigest(_ r: ReplicaID, _ s: SequenceNumber) -> Digest {
+    var w = WireWriter(capacity: 11)
+    w.write(UInt8(0xD0)); w.write(r); w.write(s)
+    return Digest.of(w.bytes)
 }

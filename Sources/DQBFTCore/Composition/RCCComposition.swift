@@ -180,7 +180,7 @@ public struct RCCComposition: Composition {
             let g = nextExecution.rawValue - 1
             let i = Int(g % n), slot = SequenceNumber(g / n + 1)
             guard let batch = delivered[i].removeValue(forKey: slot) else { return }
-            out.executions.append((nextExecution, [DQComposition.assigned(batch, to: ReplicaID(i))]))
+            out.executions.append((nextExecution, [DQComposition<PBFTInstance>.assigned(batch, to: ReplicaID(i))]))
             nextExecution = nextExecution.advanced(by: 1)
         }
     }

@@ -1,19 +1,21 @@
-/// The classic shape: one PBFT instance orders client batches; its slots are the
-/// execution order. The primary proposes; backups forward requests to it.
-public struct SinglePrimaryComposition: Composition {
-    public var instance: PBFTInstance
+/// The classic shape: one instance (PBFT, Hybster, Linear Hybster) orders client
+/// batches; its slots are the execution order. The primary proposes; backups
+/// forward requests to it.
+///
+/// Guarantees: executions are the instance's deliveries, in slot order.
+public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition {
+    public var instance: Instance
     let me: ReplicaID
+    public let kind: ProtocolKind
     /// Delivered slot seen at the last request-timeout check.
     var suspicionMark = SequenceNumber.zero
 
-    public init(config: ClusterConfiguration, me: ReplicaID, parameters: PBFTParameters, genesis: Digest,
-                signer: any ReplicaSigner) {
+    public init(kind: ProtocolKind, me: ReplicaID, genesis: Digest, makeInstance: InstanceFactory<Instance>) {
         self.me = me
-        instance = PBFTInstance(id: .main, config: config, me: me, parameters: parameters, genesisDigest: genesis,
-                                signer: signer)
+        self.kind = kind
+        instance = makeInstance(.main, ReplicaID(0), genesis)
     }
 
-    public var kind: ProtocolKind { .pbft }
     public var replyView: ViewNumber { instance.view }
     public func proposes(_ request: ClientRequest) -> Bool { instance.isPrimary && instance.isViewActive }
     public func forwardTarget(for request: ClientRequest) -> ReplicaID? { instance.isViewActive ? instance.primary : nil }
@@ -77,7 +79,5 @@ public struct SinglePrimaryComposition: Composition {
         }
     }
 
-    public var status: String {
-        "view=\(instance.view.rawValue) active=\(instance.isViewActive) low=\(instance.lowWatermark.rawValue) delivered=\(instance.lastDelivered.rawValue)"
-    }
+    public var status: String { instance.status }
 }

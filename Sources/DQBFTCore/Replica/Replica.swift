@@ -42,7 +42,9 @@ public struct Replica: Sendable {
 
     public init(me: ReplicaID, config: ClusterConfiguration, parameters: ReplicaParameters = ReplicaParameters(),
                 protocol kind: ProtocolKind = .pbft, app: any StateMachine = KeyValueStore(),
-                signer: any ReplicaSigner, seed: UInt64 = 0) {
+                signer: any ReplicaSigner, hybrid: HybridCrypto? = nil, seed: UInt64 = 0) {
+        precondition(config.faultModel == kind.faultModel, "\(kind) runs under the \(kind.faultModel) fault model")
+        precondition(kind.faultModel == .byzantine || hybrid != nil, "\(kind) needs a trusted subsystem (hybrid crypto)")
         self.me = me
         self.config = config
         self.parameters = parameters
@@ -51,19 +53,33 @@ public struct Replica: Sendable {
         var app = app
         var clients = self.clients
         // The empty execution frontier: nothing executed (DQ: 12 zero bytes per D-instance).
-        let emptyFrontier = [UInt8](repeating: 0, count: kind == .dqpbft ? 12 * config.replicaCount : 0)
+        let emptyFrontier = [UInt8](repeating: 0, count: kind.isDQ ? 12 * config.replicaCount : 0)
         let genesis = Self.stateDigest(app: &app, clients: &clients).chained(with: Digest.of(emptyFrontier))
         self.app = app
+        let pbft = parameters.pbft
+        let makePBFT: InstanceFactory<PBFTInstance> = { id, primary, genesis in
+            PBFTInstance(id: id, config: config, me: me, initialPrimary: primary, parameters: pbft, genesisDigest: genesis,
+                         signer: signer)
+        }
+        let hybridParameters = HybridParameters(base: pbft, pattern: kind.commitPattern)
+        let makeHybrid: InstanceFactory<HybridInstance> = { id, primary, genesis in
+            HybridInstance(id: id, config: config, me: me, initialPrimary: primary, parameters: hybridParameters,
+                           genesisDigest: genesis, signer: signer, crypto: hybrid!)
+        }
         switch kind {
-        case .pbft:
-            composition = SinglePrimaryComposition(config: config, me: me, parameters: parameters.pbft, genesis: genesis,
-                                                   signer: signer)
+        case .pbft: composition = SinglePrimaryComposition(kind: kind, me: me, genesis: genesis, makeInstance: makePBFT)
+        case .hybster, .linearhybster:
+            composition = SinglePrimaryComposition(kind: kind, me: me, genesis: genesis, makeInstance: makeHybrid)
         case .dqpbft:
-            composition = DQComposition(config: config, me: me, pbft: parameters.pbft, dq: parameters.dq, genesis: genesis,
-                                        signerFactory: { signer }, seed: seed)
+            composition = DQComposition(kind: kind, config: config, me: me, dq: parameters.dq, genesis: genesis, seed: seed,
+                                        makeInstance: makePBFT)
+        case .dqhybster, .destiny:
+            composition = DQComposition(kind: kind, config: config, me: me, dq: parameters.dq, genesis: genesis, seed: seed,
+                                        makeInstance: makeHybrid)
         case .rcc:
             composition = RCCComposition(config: config, me: me, pbft: parameters.pbft, genesis: genesis, signer: signer)
         }
+        if kind.usesExecutionProofs, let hybrid { execution = ExecutionCertifier(me: me, config: config, crypto: hybrid) }
         checkpointStates = [(.zero, app, clients, composition.executionFrontier(at: .zero))]
     }
 
@@ -145,7 +161,10 @@ public struct Replica: Sendable {
 
     mutating func onRequest(_ r: ClientRequest, into out: inout [ReplicaEffect]) {
         if let done = clients[r.client], r.timestamp <= done.timestamp {
-            if r.timestamp == done.timestamp { out.append(.reply(reply(to: r, result: done.reply))) }
+            guard r.timestamp == done.timestamp else { return }
+            if execution != nil { execution!.retransmission(of: r.client, into: &out) } else {
+                out.append(.reply(reply(to: r, result: done.reply)))
+            }
             return
         }
         guard clients.admits(r.client) else { return }
@@ -229,15 +248,23 @@ public struct Replica: Sendable {
 
     mutating func execute(_ seq: SequenceNumber, _ batches: [Batch], into out: inout [ReplicaEffect]) {
         var count = 0
+        var proven: [ClientReply] = []
         for batch in batches {
             for r in batch.requests {
                 guard (clients[r.client]?.timestamp ?? 0) < r.timestamp, clients.admits(r.client) else { continue }
                 let result = app.apply(r.operation)
                 clients.record(r.client, timestamp: r.timestamp, reply: result)
                 watched[r.client] = nil
-                out.append(.reply(reply(to: r, result: result)))
+                if execution != nil { proven.append(reply(to: r, result: result)) } else {
+                    out.append(.reply(reply(to: r, result: result)))
+                }
                 count += 1
             }
+        }
+        if execution != nil, let first = batches.first(where: { !$0.requests.isEmpty })?.requests.first {
+            // The replica the first client is assigned to collects the execution shares.
+            let collector = first.assignedReplica.index < config.replicaCount ? first.assignedReplica : ReplicaID(0)
+            execution!.executed(seq, replies: proven, collector: collector, into: &out)
         }
         let executedDigest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
         out.append(.executed(seq, executedDigest, requests: count))

@@ -18,6 +18,15 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
     /// As the DQ O-primary, colludes with coordinator `partner`: every O-proposal
     /// also orders a slot of `partner`'s D-instance that was never disseminated.
     case collude(partner: ReplicaID)
+    /// Hybrid protocols: sends commit, NEW-VIEW and execution shares that do not
+    /// verify (optimistic aggregation must fall back and name it).
+    case badShares
+    /// Hybrid protocols, as a collector: broadcasts aggregates that do not verify
+    /// and replies to clients with forged execution proofs.
+    case lyingCollector
+    /// Hybrid protocols, as a collector: combines but never sends the commit and
+    /// execution certificates (replicas and clients must turn to another collector).
+    case withholdProofs
 
     public static func parse(_ s: String, replicas: Int) throws -> ByzantineBehaviour {
         let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
@@ -25,6 +34,9 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case "silent": return .silent
         case "equivocate": return .equivocate
         case "withhold": return .withhold
+        case "bad-shares": return .badShares
+        case "lying-collector": return .lyingCollector
+        case "withhold-proofs": return .withholdProofs
         case "collude":
             guard parts.count > 1, let p = Int(parts[1]), p >= 0, p < replicas else {
                 throw SimulationError.invalidArgument("collude needs a partner replica: collude=ID")
@@ -42,7 +54,8 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
             return .dropTo((replicas / 2 ..< replicas).map { ReplicaID($0) })
         default:
             throw SimulationError.invalidArgument(
-                "unknown Byzantine behaviour '\(s)' (silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID)")
+                "unknown Byzantine behaviour '\(s)' (silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, "
+                    + "bad-shares, lying-collector, withhold-proofs)")
         }
     }
 
@@ -54,6 +67,9 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case .slow(let ns): return "slow=\(Double(ns) / 1e9)"
         case .withhold: return "withhold"
         case .collude(let p): return "collude=\(p.rawValue)"
+        case .badShares: return "bad-shares"
+        case .lyingCollector: return "lying-collector"
+        case .withholdProofs: return "withhold-proofs"
         }
     }
 }
@@ -67,6 +83,9 @@ public enum Fault: Hashable, Sendable {
     case heal
     /// Multiplies a replica's CPU costs (1 = normal speed).
     case slowCPU(ReplicaID, factor: Double)
+    /// Restarts a crashed replica from a rolled-back copy of its trusted-counter
+    /// state; the trusted subsystem detects it and refuses to certify anything.
+    case restartRolledBack(ReplicaID)
 }
 
 /// Everything that goes wrong in a run, fixed before it starts.
@@ -95,6 +114,7 @@ public struct FaultSchedule: Hashable, Sendable {
             switch fault {
             case .crash(let r): down.insert(r)
             case .restart(let r): down.remove(r); t = max(t, time)
+            case .restartRolledBack(let r): down.remove(r); t = max(t, time)
             case .heal: t = max(t, time)
             case .partition, .slowCPU: t = max(t, time)
             }
@@ -109,6 +129,7 @@ public struct FaultSchedule: Hashable, Sendable {
         for (_, fault) in events.sorted(by: { $0.time < $1.time }) {
             if case .crash(let r) = fault { down.insert(r) }
             if case .restart(let r) = fault { down.remove(r) }
+            if case .restartRolledBack(let r) = fault { down.insert(r) }  // it can no longer act
         }
         return down.union(byzantine.keys)
     }

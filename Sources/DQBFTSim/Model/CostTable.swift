@@ -29,8 +29,18 @@ public struct CostTable: Codable, Hashable, Sendable {
 
     public static let `default` = CostTable()
 
+    /// The table measured on the development machine by `dqbft crypto-bench
+    /// --write-costs` and committed as a resource (BLS costs from pure-Swift BLS12-381).
+    public static func measured() throws -> CostTable {
+        guard let url = Bundle.module.url(forResource: "measured-costs", withExtension: "json", subdirectory: "Resources")
+        else { throw SimulationError.invalidArgument("measured-costs.json resource missing") }
+        return try JSONDecoder().decode(CostTable.self, from: Data(contentsOf: url))
+    }
+
+    /// `measured` (the committed table) or a path to a table written by crypto-bench.
     public static func load(path: String) throws -> CostTable {
-        try JSONDecoder().decode(CostTable.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        if path == "measured" { return try measured() }
+        return try JSONDecoder().decode(CostTable.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     /// Verification work (parallel, off the protocol loop) for one received message.

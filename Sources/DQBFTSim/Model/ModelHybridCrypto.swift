@@ -32,6 +32,8 @@ final class ModelCounterCertifier: CounterCertifier, @unchecked Sendable {
     var counters: [InstanceID: CounterValue] = [:]
     /// Attempts refused by the counter (equivocation or rollback attempts).
     var refused = 0
+    /// Restarted from a rolled-back state: the subsystem detected it and refuses all.
+    var rolledBack = false
 
     init(me: ReplicaID, kind: HybridCryptoKind, costs: CostTable, meter: CryptoMeter) {
         self.me = me; self.kind = kind; self.costs = costs; self.meter = meter
@@ -40,7 +42,7 @@ final class ModelCounterCertifier: CounterCertifier, @unchecked Sendable {
     func current(instance: InstanceID) -> CounterValue { counters[instance] ?? .zero }
 
     func certify(_ message: Digest, instance: InstanceID, value: CounterValue) -> CounterCertificate? {
-        guard value > current(instance: instance) else { refused += 1; return nil }
+        guard !rolledBack, value > current(instance: instance) else { refused += 1; return nil }
         counters[instance] = value
         meter.pendingNanos += kind == .threshSign ? costs.blsShareSignNanos : costs.hmacNanos
         return make(message, instance: instance, value: value, previous: nil)
@@ -48,7 +50,7 @@ final class ModelCounterCertifier: CounterCertifier, @unchecked Sendable {
 
     func certifyContinuing(_ message: Digest, instance: InstanceID, value: CounterValue) -> CounterCertificate? {
         let previous = current(instance: instance)
-        guard value >= previous else { refused += 1; return nil }
+        guard !rolledBack, value >= previous else { refused += 1; return nil }
         counters[instance] = value
         meter.pendingNanos += costs.hmacNanos
         return make(message, instance: instance, value: value, previous: previous)

@@ -102,6 +102,35 @@ extension Simulation {
 enum Equivocation {
     /// Asks the trusted counter to certify a conflicting twin of a hybrid PREPARE
     /// or commit share; returns true if the counter refused (it always must).
+    /// The message a Byzantine hybrid replica sends instead of `m` (nil: drop it).
+    static func hybridFault(_ m: WireMessage, behaviour: ByzantineBehaviour) -> WireMessage? {
+        func spoil(_ bytes: inout [UInt8]) { if bytes.isEmpty { bytes = [0] } else { bytes[0] ^= 0xFF } }
+        switch (behaviour, m) {
+        case (.badShares, .consensus(let from, let instance, .hybrid(.commit(var c)))):
+            spoil(&c.certificate.proof)
+            return .consensus(from: from, instance: instance, .hybrid(.commit(c)))
+        case (.badShares, .consensus(let from, let instance, .hybrid(.newViewAck(var a)))):
+            spoil(&a.certificate.proof)
+            return .consensus(from: from, instance: instance, .hybrid(.newViewAck(a)))
+        case (.badShares, .executionShare(let from, var e)):
+            spoil(&e.share)
+            return .executionShare(from: from, e)
+        case (.lyingCollector, .consensus(let from, let instance, .hybrid(.commitProof(var p)))):
+            spoil(&p.proof.proof)
+            return .consensus(from: from, instance: instance, .hybrid(.commitProof(p)))
+        case (.lyingCollector, .consensus(let from, let instance, .hybrid(.newViewProof(var p)))):
+            spoil(&p.proof.proof)
+            return .consensus(from: from, instance: instance, .hybrid(.newViewProof(p)))
+        case (.lyingCollector, .executionProof(let from, var p)):
+            spoil(&p.signature)
+            return .executionProof(from: from, p)
+        case (.withholdProofs, .consensus(_, _, .hybrid(.commitProof))), (.withholdProofs, .consensus(_, _, .hybrid(.newViewProof))),
+             (.withholdProofs, .executionProof):
+            return nil
+        default: return m
+        }
+    }
+
     static func attemptHybrid(_ m: WireMessage, certifier: ModelCounterCertifier) -> Bool {
         guard case .consensus(_, let instance, .hybrid(let h)) = m else { return false }
         let value: CounterValue, digest: Digest

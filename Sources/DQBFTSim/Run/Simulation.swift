@@ -48,7 +48,10 @@ public final class Simulation {
         try options.validate()
         self.options = options
         self.n = options.replicas
-        self.config = ClusterConfiguration(replicas: n, faultModel: .byzantine)
+        guard let kind = ProtocolKind(rawValue: options.protocolName) else {
+            throw SimulationError.invalidArgument("unknown protocol \(options.protocolName)")
+        }
+        self.config = ClusterConfiguration(replicas: n, faultModel: kind.faultModel)
         self.end = SimTime(options.durationSeconds * 1e9)
         self.warmupEnd = SimTime(options.warmup * 1e9)
         var rng = SimRandom(seed: options.seed)
@@ -67,7 +70,7 @@ public final class Simulation {
         cpus = Array(repeating: CPUModel(cores: options.cores), count: n)
         timerGenerations = Array(repeating: [:], count: n)
         workload = Workload(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
-        let hybridKind = Self.cryptoKind(of: ProtocolKind(rawValue: options.protocolName)!)
+        let hybridKind = Self.cryptoKind(of: kind)
         self.hybridKind = hybridKind
         let threshold = config.f + 1, costs = options.costs
         verifier = MessageVerifier(config: config, signatures: ModelSignatures(),
@@ -88,11 +91,21 @@ public final class Simulation {
             dq: DQParameters(floodFanout: options.floodFanout,
                              orderGateTimeoutNanos: SimTime(options.progressTimeoutSeconds * 1e9),
                              orderWatchNanos: SimTime(options.progressTimeoutSeconds * 1e9)))
-        let kind = ProtocolKind(rawValue: options.protocolName)!
         self.kind = kind
         for i in 0..<n {
+            var crypto: HybridCrypto?
+            if let hybridKind {
+                let meter = CryptoMeter()
+                let certifier = ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind, costs: options.costs, meter: meter)
+                meters.append(meter)
+                certifiers.append(certifier)
+                crypto = HybridCrypto(counter: certifier,
+                                      scheme: ModelCertificateScheme(threshold: config.f + 1, kind: hybridKind, costs: options.costs,
+                                                                     meter: meter),
+                                      execution: ModelExecutionSigner(me: ReplicaID(i), costs: options.costs, meter: meter))
+            }
             replicas.append(Replica(me: ReplicaID(i), config: config, parameters: parameters, protocol: kind,
-                                    signer: ModelSigner(me: ReplicaID(i)), seed: options.seed &+ UInt64(i)))
+                                    signer: ModelSigner(me: ReplicaID(i)), hybrid: crypto, seed: options.seed &+ UInt64(i)))
         }
         // Clients spread round-robin over the machines (one per region).
         for m in 0..<machineCount {
@@ -137,7 +150,7 @@ public final class Simulation {
     /// PBFT clients start at the primary; multi-primary clients are assigned to a
     /// replica in their own region, spread evenly.
     func initialTarget(client c: Int, machine m: Int, regions: Int) -> ReplicaID {
-        guard kind != .pbft else { return ReplicaID(0) }
+        guard !kind.isSinglePrimary else { return ReplicaID(0) }
         let local = (0..<n).filter { $0 % regions == m % regions }
         let pool = local.isEmpty ? Array(0..<n) : local
         return ReplicaID(pool[(c / max(1, regions)) % pool.count])
@@ -236,7 +249,13 @@ public final class Simulation {
         }
         if case .silent = behaviour { return }
         for m in replyBuckets.keys.sorted() {
-            let replies = replyBuckets[m]!
+            var replies = replyBuckets[m]!
+            switch behaviour {
+            case .withholdProofs?: replies.removeAll { $0.proof != nil }
+            case .lyingCollector?: for k in replies.indices where replies[k].proof != nil { replies[k].proof!.signature[0] ^= 0xFF }
+            default: break
+            }
+            if replies.isEmpty { continue }
             let size = replies.reduce(frameOverhead) { $0 + 2 + $1.encodedSize }
             t = max(cpus[i].extend(by: UInt64(options.costs.messageSendNanos + options.costs.hmacNanos)), start)
             transmit(Packet(from: Int32(i), replies: replies, size: size), from: i, to: n + m, at: t)
@@ -272,6 +291,10 @@ public final class Simulation {
             }
             let packet = Packet(from: Int32(i), message: message, size: message.encodedSize + frameOverhead)
             for j in targets { transmit(packet, from: i, to: j, at: t) }
+        case .badShares, .lyingCollector, .withholdProofs:
+            guard let forged = Equivocation.hybridFault(m, behaviour: behaviour!) else { return }
+            let packet = Packet(from: Int32(i), message: forged, size: forged.encodedSize + frameOverhead)
+            for j in targets { transmit(packet, from: i, to: j, at: t) }
         case .equivocate:
             let honest = Packet(from: Int32(i), message: m, size: size)
             if hybridKind != nil {
@@ -302,6 +325,10 @@ public final class Simulation {
         case .crash(let r):
             alive[r.index] = false
             for key in Array(timerGenerations[r.index].keys) { timerGenerations[r.index][key]! &+= 1 }
+        case .restartRolledBack(let r):
+            guard !alive[r.index] else { return }
+            if hybridKind != nil { certifiers[r.index].rolledBack = true }
+            apply(.restart(r))
         case .restart(let r):
             guard !alive[r.index] else { return }
             alive[r.index] = true
