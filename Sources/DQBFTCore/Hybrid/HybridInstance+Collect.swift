@@ -13,15 +13,14 @@ extension HybridInstance {
     }
 
     mutating func onShare(_ c: HybridCommit, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard c.view == view, isViewActive, c.certificate.signer == sender, c.sequence > lastDelivered,
-              c.sequence <= highWatermark, c.certificate.value == value(view, .ordering, c.sequence) else { return }
-        if slots[c.sequence]?.committed != nil {
+        if parameters.pattern == .collector, let proof = proofs[c.sequence], proof.digest == c.digest {
             // Already committed: a late share from a replica that missed the certificate.
-            if parameters.pattern == .collector, let proof = lastProof(for: c.sequence) {
-                out.append(.send(.hybrid(.commitProof(proof)), to: sender))
-            }
+            out.append(.send(.hybrid(.commitProof(proof)), to: sender))
             return
         }
+        guard c.view == view, isViewActive, c.certificate.signer == sender, c.sequence > lastDelivered,
+              c.sequence <= highWatermark, c.certificate.value == value(view, .ordering, c.sequence),
+              slots[c.sequence]?.committed == nil else { return }
         guard !(slots[c.sequence]?.rejected.contains(sender) ?? false) else { return }
         slots[c.sequence, default: HybridSlot()].shares[sender] = c.certificate
         slots[c.sequence]!.askedToCollect = true
@@ -70,12 +69,11 @@ extension HybridInstance {
         guard p.sequence > lastDelivered, p.sequence > lowWatermark, p.sequence <= highWatermark,
               p.proof.value == value(p.view, .ordering, p.sequence), slots[p.sequence]?.committed == nil else { return }
         slots[p.sequence, default: HybridSlot()].committed = p.digest
+        proofs[p.sequence] = p  // so this replica can answer late shares as a collector too
         if slots[p.sequence]!.payload?.digest != p.digest { slots[p.sequence]!.payload = nil }
         tryDeliver(into: &out)
         armProgressTimer(into: &out)
     }
-
-    func lastProof(for seq: SequenceNumber) -> HybridCommitProof? { proofs[seq] }
 
     mutating func armCollectorTimer(into out: inout [InstanceEffect]) {
         guard parameters.pattern == .collector, !collectorTimerRunning else { return }
@@ -89,6 +87,10 @@ extension HybridInstance {
         var waiting: [HybridCommit] = []
         for (seq, slot) in slots where seq > lastDelivered && slot.committed == nil {
             if let s = slot.ownShare, s.view == view { waiting.append(s) }
+            else if let p = slot.prepare, p.view == view, p.certificate.signer == me {
+                // The primary's share is its PREPARE certificate.
+                waiting.append(HybridCommit(view: view, sequence: seq, digest: p.payload.digest, certificate: p.certificate))
+            }
         }
         let ackWaiting = pendingDecision != nil && myAck != nil
         guard !waiting.isEmpty || ackWaiting else { return }

@@ -54,9 +54,14 @@ extension HybridInstance {
                               installed: installed, prepares: claims)
     }
 
+    /// The view change did not complete: move on, to the lowest later view another
+    /// replica already asked for if there is one (so replicas whose timers drifted
+    /// apart meet in one view; a Byzantine replica's certified counter cannot go
+    /// back, so it can only pull replicas forward to a view it has left itself).
     mutating func viewChangeTimedOut(into out: inout [InstanceEffect]) {
         failedViewChanges += 1
-        startViewChange(to: view.next, into: &out)
+        let ahead = viewChanges.values.filter { $0.sender != me && $0.newView > view }.map(\.newView).min()
+        startViewChange(to: ahead ?? view.next, into: &out)
     }
 
     /// Whether `vc` may be used: its rules hold and its checkpoint is proven.

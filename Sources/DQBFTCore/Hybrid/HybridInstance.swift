@@ -120,6 +120,11 @@ public struct HybridInstance: Sendable {
         slots[seq]!.payload = payload
         lastShared = seq
         addShare(cert, seq: seq, into: &out)
+        // The primary watches its own proposals too: with N = 2f+1 a single
+        // replica that stops cooperating can leave it without a commit quorum,
+        // and only a view change brings the others back together.
+        armProgressTimer(into: &out)
+        armCollectorTimer(into: &out)
     }
 
     // MARK: - Receiving

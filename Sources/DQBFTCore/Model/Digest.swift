@@ -48,13 +48,29 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
 
     /// The 32 big-endian bytes of the digest.
     public var bytes: [UInt8] {
-        var out = [UInt8](); out.reserveCapacity(32)
-        for w in [w0, w1, w2, w3] { for s in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(s))) } }
-        return out
+        var be = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
+        return withUnsafeBytes(of: &be) { Array($0) }
     }
 
-    /// Combines two digests into one (SHA-256 of their concatenation).
-    public func chained(with other: Digest) -> Digest { Digest.of(bytes + other.bytes) }
+    /// Combines two digests into one (SHA-256 of their concatenation), without allocating.
+    public func chained(with other: Digest) -> Digest {
+        var hasher = SHA256()
+        var be = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian,
+                  other.w0.bigEndian, other.w1.bigEndian, other.w2.bigEndian, other.w3.bigEndian)
+        withUnsafeBytes(of: &be) { hasher.update(bufferPointer: $0) }
+        return Digest(hasher.finalize())
+    }
+
+    /// SHA-256 of one domain byte followed by two digests (Merkle inner nodes).
+    public static func joined(_ domain: UInt8, _ a: Digest, _ b: Digest) -> Digest {
+        var hasher = SHA256()
+        var tag = domain
+        withUnsafeBytes(of: &tag) { hasher.update(bufferPointer: $0) }
+        var be = (a.w0.bigEndian, a.w1.bigEndian, a.w2.bigEndian, a.w3.bigEndian,
+                  b.w0.bigEndian, b.w1.bigEndian, b.w2.bigEndian, b.w3.bigEndian)
+        withUnsafeBytes(of: &be) { hasher.update(bufferPointer: $0) }
+        return Digest(hasher.finalize())
+    }
 
     public var description: String {
         String(w0, radix: 16).leftPadded(16) + String(w1 >> 32, radix: 16).leftPadded(8)

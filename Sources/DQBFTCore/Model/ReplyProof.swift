@@ -45,19 +45,24 @@ public struct ReplyProof: Hashable, Sendable {
 /// is `path(of:index:)` for the same leaves; inner nodes are domain-separated
 /// from leaves.
 public enum MerkleTree {
-    public static func root(of leaves: [Digest]) -> Digest {
-        guard !leaves.isEmpty else { return .zero }
-        var level = leaves
-        while level.count > 1 { level = up(level) }
-        return level[0]
+    public static func root(of leaves: [Digest]) -> Digest { levels(of: leaves).last?.first ?? .zero }
+
+    /// Every level of the tree, leaves first, root last (compute once, then take
+    /// each leaf's path in O(log n)).
+    public static func levels(of leaves: [Digest]) -> [[Digest]] {
+        guard !leaves.isEmpty else { return [] }
+        var out = [leaves]
+        while out[out.count - 1].count > 1 { out.append(up(out[out.count - 1])) }
+        return out
     }
 
-    public static func path(of leaves: [Digest], index: Int) -> [Digest] {
-        var level = leaves, i = index, out: [Digest] = []
-        while level.count > 1 {
+    public static func path(of leaves: [Digest], index: Int) -> [Digest] { path(levels: levels(of: leaves), index: index) }
+
+    public static func path(levels: [[Digest]], index: Int) -> [Digest] {
+        var i = index, out: [Digest] = []
+        for level in levels.dropLast() {
             let sibling = i ^ 1
             out.append(sibling < level.count ? level[sibling] : level[i])
-            level = up(level)
             i /= 2
         }
         return out
@@ -76,5 +81,5 @@ public enum MerkleTree {
         stride(from: 0, to: level.count, by: 2).map { join(level[$0], $0 + 1 < level.count ? level[$0 + 1] : level[$0]) }
     }
 
-    static func join(_ a: Digest, _ b: Digest) -> Digest { Digest.of([0x01] + a.bytes + b.bytes) }
+    static func join(_ a: Digest, _ b: Digest) -> Digest { Digest.joined(0x01, a, b) }
 }

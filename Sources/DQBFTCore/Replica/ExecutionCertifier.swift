@@ -10,10 +10,10 @@
 struct ExecutionCertifier: Sendable {
     struct Slot: Sendable {
         var replies: [ClientReply]
-        var leaves: [Digest]
+        /// The Merkle tree's levels, leaves first.
+        var levels: [[Digest]]
         var root: Digest
         var collector: ReplicaID
-        var turn = 0
     }
 
     let me: ReplicaID
@@ -38,7 +38,8 @@ struct ExecutionCertifier: Sendable {
                            into out: inout [ReplicaEffect]) {
         guard !replies.isEmpty else { return }
         let leaves = replies.map { ReplyProof.leaf(client: $0.client, timestamp: $0.timestamp, result: $0.result) }
-        let slot = Slot(replies: replies, leaves: leaves, root: MerkleTree.root(of: leaves), collector: collector)
+        let levels = MerkleTree.levels(of: leaves)
+        let slot = Slot(replies: replies, levels: levels, root: levels.last![0], collector: collector)
         slots[seq] = slot
         for (i, r) in replies.enumerated() { located[r.client] = (seq, i) }
         if slots.count > retainedSlots, let oldest = slots.keys.min() { forget(oldest) }
@@ -96,7 +97,7 @@ struct ExecutionCertifier: Sendable {
     func provenReply(_ slot: Slot, index i: Int, proof: ExecutionProof) -> ClientReply {
         var reply = slot.replies[i]
         reply.proof = ReplyProof(sequence: proof.sequence, root: proof.root, index: UInt32(i),
-                                 path: MerkleTree.path(of: slot.leaves, index: i), signature: proof.signature)
+                                 path: MerkleTree.path(levels: slot.levels, index: i), signature: proof.signature)
         return reply
     }
 
@@ -108,18 +109,17 @@ struct ExecutionCertifier: Sendable {
     }
 
     /// A client retransmitted a request this replica executed: answer with a proven
-    /// reply if the slot is proven; otherwise send the share to the next collector
-    /// (the current one may be silent).
+    /// reply if the slot is proven; otherwise the collector may be silent or behind,
+    /// so send the share to every replica: any that executed the slot and gathers
+    /// f+1 shares answers the client.
     mutating func retransmission(of client: ClientID, into out: inout [ReplicaEffect]) {
-        guard let (seq, i) = located[client], var slot = slots[seq] else { return }
+        guard let (seq, i) = located[client], let slot = slots[seq] else { return }
         if let proof = proven[seq] {
             out.append(.reply(provenReply(slot, index: i, proof: proof)))
             return
         }
-        slot.turn += 1
-        slots[seq] = slot
-        let next = ReplicaID(UInt16((slot.collector.index + slot.turn) % config.replicaCount))
-        sendShare(seq, to: next, into: &out)
-        if next == me { tryCombine(seq, into: &out) }
+        guard let share = shares[seq]?[me] else { return }
+        out.append(.broadcast(.executionShare(from: me, share)))
+        tryCombine(seq, into: &out)
     }
 }

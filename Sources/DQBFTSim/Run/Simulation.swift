@@ -35,6 +35,8 @@ public final class Simulation {
     var certifiers: [ModelCounterCertifier] = []
     /// Equivocation attempts the trusted counter refused (hybrid protocols).
     var equivocationsRefused = 0
+    /// Debugging: the replica whose effects are printed (env DQBFT_TRACE=ID).
+    let traced: Int? = ProcessInfo.processInfo.environment["DQBFT_TRACE"].flatMap { Int($0) }
     let byzantine: [ByzantineBehaviour?]
     var metrics: Metrics
     var safety: SafetyChecker
@@ -202,6 +204,9 @@ public final class Simulation {
         guard alive[i] else { return }
         var out: [ReplicaEffect] = []
         if let message = packet.message {
+            if i == traced {
+                FileHandle.standardError.write(Data("t=\(Double(now) / 1e9) R\(i) <- \(String(describing: message).prefix(200))\n".utf8))
+            }
             if message.needsVerification, !verifier.verify(message, channelPeer: ReplicaID(Int(packet.from))) { return }
             let done = cpus[i].process(arrival: now, verify: options.costs.verifyCost(message, hybrid: hybridKind),
                                        handle: options.costs.handleCost(message))
@@ -220,6 +225,12 @@ public final class Simulation {
     /// rewritten them; sends leave when the CPU has finished producing them.
     func dispatch(from i: Int, _ effects: [ReplicaEffect], at start: SimTime) {
         let behaviour = byzantine[i]
+        if i == traced {
+            for e in effects {
+                if case .reply = e { continue }
+                FileHandle.standardError.write(Data("t=\(Double(now) / 1e9) R\(i) \(String(describing: e).prefix(300))\n".utf8))
+            }
+        }
         var replyBuckets: [Int: [ClientReply]] = [:]
         var t = start
         for effect in effects {

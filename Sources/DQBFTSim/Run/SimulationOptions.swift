@@ -46,10 +46,13 @@ public struct SimulationOptions: Sendable {
     /// Rejects inconsistent options with a message naming the flag.
     public func validate() throws {
         func fail(_ s: String) throws -> Never { throw SimulationError.invalidArgument(s) }
-        guard ProtocolKind(rawValue: protocolName) != nil else {
+        guard let kind = ProtocolKind(rawValue: protocolName) else {
             try fail("--protocol: unknown protocol '\(protocolName)' (available: \(ProtocolKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard replicas >= 4 else { try fail("--replicas must be at least 4 for PBFT (N ≥ 3f+1 with f ≥ 1)") }
+        switch kind.faultModel {
+        case .byzantine: guard replicas >= 4 else { try fail("--replicas must be at least 4 for \(kind) (N ≥ 3f+1 with f ≥ 1)") }
+        case .hybrid: guard replicas >= 3 else { try fail("--replicas must be at least 3 for \(kind) (N ≥ 2f+1 with f ≥ 1)") }
+        }
         guard replicas <= 1000 else { try fail("--replicas must be at most 1000") }
         guard clients >= 1 && clients <= 2_000_000 else { try fail("--clients must be between 1 and 2,000,000") }
         guard batchSize >= 1 && batchSize <= 10_000 else { try fail("--batch must be between 1 and 10,000") }
@@ -77,7 +80,7 @@ public struct SimulationOptions: Sendable {
         for r in faults.byzantine.keys where r.index >= replicas {
             try fail("--byzantine names replica \(r.rawValue) but there are \(replicas)")
         }
-        let f = ClusterConfiguration.maxFaults(replicas: replicas, model: .byzantine)
+        let f = ClusterConfiguration.maxFaults(replicas: replicas, model: kind.faultModel)
         if faults.permanentlyFaulty.count > f {
             try fail("\(faults.permanentlyFaulty.count) replicas are Byzantine or crashed for good, but N=\(replicas) tolerates only f=\(f)")
         }
