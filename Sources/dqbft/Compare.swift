@@ -39,13 +39,17 @@ struct Compare: ParsableCommand {
             print(String(decoding: try e.encode(["runs": rows]), as: UTF8.self))
             return
         }
-        let header = ["protocol", "ops/s", "x", "p50 ms", "p90 ms", "p99 ms", "MB/replica", "max MB", "views", "safety", "liveness"]
+        let header = ["protocol", "ops/s", "x", "p50 ms", "p90 ms", "p99 ms", "MB/replica", "max MB", "cpu %", "uplink %", "views",
+                      "safety", "liveness"]
         var rows = [header]
         for r in reports {
             rows.append([r.protocol, String(format: "%.0f", r.throughput_ops), String(format: "%.2f", ratio(r.throughput_ops, base.throughput_ops)),
                          String(format: "%.1f", r.latency_ms.p50), String(format: "%.1f", r.latency_ms.p90),
                          String(format: "%.1f", r.latency_ms.p99), String(format: "%.1f", r.bytes_sent_per_replica.mean / 1e6),
-                         String(format: "%.1f", Double(r.bytes_sent_per_replica.max) / 1e6), "\(r.view_changes)", r.safety, r.liveness])
+                         String(format: "%.1f", Double(r.bytes_sent_per_replica.max) / 1e6),
+                         String(format: "%.0f/%d", r.cpu_busy_percent.mean, r.cpu_busy_percent.max),
+                         String(format: "%.0f/%d", r.uplink_busy_percent.mean, r.uplink_busy_percent.max),
+                         "\(r.view_changes)", r.safety, r.liveness])
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         print("N=\(base.replicas) on \(base.topology), \(base.clients) clients, batch \(base.batch), \(base.payload)-byte commands, \(base.duration_s)s, seed \(base.seed)")

@@ -22,8 +22,8 @@ struct MessageGenerator {
     init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
     /// The 22 leaf kinds: request, reply, 9 consensus kinds, stateRequest, stateReply,
-    /// 7 hybrid kinds, executionShare, executionProof.
-    static let kindCount = 22
+    /// 7 hybrid kinds, executionShare, executionProof, commitRetry.
+    static let kindCount = 23
 
     mutating func u64() -> UInt64 {
         switch rng.int(0...4) {
@@ -135,7 +135,10 @@ struct MessageGenerator {
         case 12: return .stateReply(from: replica(), StateReply(sequence: seq(), snapshot: bytes(0...200)))
         case 13...19: return .consensus(from: replica(), instance: instance(), .hybrid(hybrid(kind: kind - 13)))
         case 20: return .executionShare(from: replica(), ExecutionShare(sequence: seq(), root: digest(), share: signature()))
-        default: return .executionProof(from: replica(), ExecutionProof(sequence: seq(), root: digest(), signature: signature()))
+        case 21: return .executionProof(from: replica(), ExecutionProof(sequence: seq(), root: digest(), signature: signature()))
+        default:
+            return .consensus(from: replica(), instance: instance(),
+                              .hybrid(.commitRetry(HybridCommit(view: view(), sequence: seq(), digest: digest(), certificate: certificate()))))
         }
     }
 
@@ -167,6 +170,7 @@ func leafKind(_ m: WireMessage) -> Int {
             case .newView: return 17
             case .newViewAck: return 18
             case .newViewProof: return 19
+            case .commitRetry: return 22
             }
         }
     case .stateRequest: return 11

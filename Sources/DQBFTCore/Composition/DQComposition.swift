@@ -19,6 +19,11 @@ import DequeModule
 /// O-slot's references, in order, duplicates skipped), because each D-slot and
 /// each O-slot satisfies P1/P2; only a D-instance's original owner proposes client
 /// batches in it (others propose no-ops).
+///
+/// Performance: the replica calls compositions through `any Composition`, which reaches
+/// generic code unspecialised; the entry points therefore carry one `@_specialize` per
+/// instance type used with this composition (`PBFTInstance` and `HybridInstance`), so
+/// those calls run code specialised for the instance. Add one for each new type.
 public struct DQComposition<Instance: ConsensusInstance>: Composition {
     let me: ReplicaID
     let config: ClusterConfiguration
@@ -99,7 +104,13 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     public func forwardTarget(for request: ClientRequest) -> ReplicaID? {
         request.assignedReplica.index < config.replicaCount ? request.assignedReplica : nil
     }
-    public var canPropose: Bool { own.canPropose }
+    public var canPropose: Bool {
+        @_specialize(where Instance == PBFTInstance)
+        @_specialize(where Instance == HybridInstance)
+        get { own.canPropose }
+    }
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public func isCheckpoint(_ sequence: SequenceNumber) -> Bool { o.isCheckpoint(sequence) }
 
     public func executionFrontier(at sequence: SequenceNumber) -> [UInt8] {
@@ -142,6 +153,8 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
 
     // MARK: - Inputs
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
         let slot = own.nextProposal
         var effects: [InstanceEffect] = []
@@ -150,6 +163,8 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         if !onProbation(DSlotRef(replica: me, sequence: slot)) { noteSeen(DSlotRef(replica: me, sequence: slot), into: &out) }
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         if instance == .main {
@@ -187,6 +202,8 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         releaseGated(into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput) {
         switch timer {
         case .instance(let id, let t):
@@ -205,6 +222,8 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         }
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
         let r = request.assignedReplica.index
         guard r < config.replicaCount else { return }
@@ -217,6 +236,8 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         absorbD(request.assignedReplica, effects, into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
         guard o.isCheckpoint(sequence) else { return }
         var effects: [InstanceEffect] = []
@@ -224,12 +245,16 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         absorbO(effects, into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput) {
         nextExecution = sequence.advanced(by: 1)
         while let first = oSlots.first, first.sequence <= sequence { oSlots.removeFirst() }
         executeReady(into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func recover(into out: inout CompositionOutput) {
         restarted = true
         gateTimerRunning = false

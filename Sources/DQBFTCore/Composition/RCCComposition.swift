@@ -1,15 +1,22 @@
-/// RCC (Gupta et al.): N concurrent PBFT instances, instance i led by replica i;
-/// round k executes slot k of instance 0, 1, …, N−1 in that fixed order. An idle
-/// primary proposes no-ops so rounds can close; a failed primary's instance
-/// changes view on its own and its new primary fills it with no-ops.
+/// RCC (Gupta et al.): N concurrent instances (PBFT for `.rcc`), instance i
+/// initially led by replica i; round k executes slot k of instance 0, 1, …, N−1 in
+/// that fixed order. An idle primary proposes no-ops so rounds can close; a failed
+/// primary's instance changes view on its own and its new primary fills it with
+/// no-ops.
 ///
 /// Guarantees: execution slot (k−1)·N + i + 1 is slot k of instance i, identical on
 /// every correct replica (each instance satisfies P1/P2); a slow instance delays
 /// every round — the weakness the DQBFT paradigm avoids.
-public struct RCCComposition: Composition {
+///
+/// Performance: the replica calls compositions through `any Composition`, which reaches
+/// generic code unspecialised; the entry points therefore carry one `@_specialize` per
+/// instance type used with this composition (`PBFTInstance`), so those calls run code
+/// specialised for the instance. Add one for each new type.
+public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     let me: ReplicaID
     let config: ClusterConfiguration
-    public internal(set) var instances: [PBFTInstance]
+    public let kind: ProtocolKind
+    public internal(set) var instances: [Instance]
     /// Delivered batches per instance, waiting for their round.
     var delivered: [[SequenceNumber: Batch]]
     var nextExecution = SequenceNumber(1)
@@ -23,54 +30,59 @@ public struct RCCComposition: Composition {
     /// How long a round may stay open before the instance it waits for is suspected.
     let roundTimeoutNanos: UInt64
 
-    public init(config: ClusterConfiguration, me: ReplicaID, pbft: PBFTParameters, genesis: Digest,
-                signer: any ReplicaSigner) {
+    /// Instance i is `.dissemination(i)`, initially led by replica i.
+    public init(kind: ProtocolKind, config: ClusterConfiguration, me: ReplicaID, roundTimeoutNanos: UInt64,
+                genesis: Digest, makeInstance: InstanceFactory<Instance>) {
         self.me = me
-        self.roundTimeoutNanos = pbft.progressTimeoutNanos
+        self.kind = kind
+        self.roundTimeoutNanos = roundTimeoutNanos
         self.config = config
-        instances = (0..<config.replicaCount).map { r in
-            PBFTInstance(id: .dissemination(ReplicaID(r)), config: config, me: me, initialPrimary: ReplicaID(r),
-                         parameters: pbft, genesisDigest: genesis, signer: signer)
-        }
+        instances = (0..<config.replicaCount).map { r in makeInstance(.dissemination(ReplicaID(r)), ReplicaID(r), genesis) }
         delivered = Array(repeating: [:], count: config.replicaCount)
         suspicionMarks = Array(repeating: .zero, count: config.replicaCount)
     }
 
     var n: UInt64 { UInt64(config.replicaCount) }
-    public var kind: ProtocolKind { .rcc }
     public var replyView: ViewNumber { instances[me.index].view }
     public func proposes(_ request: ClientRequest) -> Bool { request.assignedReplica == me }
     public func forwardTarget(for request: ClientRequest) -> ReplicaID? {
         request.assignedReplica.index < config.replicaCount ? request.assignedReplica : nil
     }
-    public var canPropose: Bool { instances[me.index].canPropose }
+    public var canPropose: Bool {
+        @_specialize(where Instance == PBFTInstance)
+        get { instances[me.index].canPropose }
+    }
 
     public func executionFrontier(at sequence: SequenceNumber) -> [UInt8] { [] }
     public mutating func installFrontier(_ bytes: [UInt8]) throws(WireError) {
         guard bytes.isEmpty else { throw .trailingBytes(bytes.count) }
     }
 
+    @_specialize(where Instance == PBFTInstance)
     public func isCheckpoint(_ sequence: SequenceNumber) -> Bool {
         sequence.rawValue % n == 0 && instances[0].isCheckpoint(SequenceNumber(sequence.rawValue / n))
     }
 
+    @_specialize(where Instance == PBFTInstance)
     public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
         var effects: [InstanceEffect] = []
         instances[me.index].propose(.requests(batch), into: &effects)
         absorb(me.index, effects, into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         let i = Int(instance.rawValue)
         guard i < config.replicaCount else { return }
-        if case .prePrepare(let pp) = message { highestKnown = max(highestKnown, min(pp.sequence, instances[i].highWatermark)) }
+        if let p = Instance.proposal(in: message) { highestKnown = max(highestKnown, min(p.sequence, instances[i].highWatermark)) }
         var effects: [InstanceEffect] = []
         instances[i].receive(message, from: from, into: &effects)
         absorb(i, effects, into: &out)
         fillNoops(into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
     public mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput) {
         if case .orderWatch = timer {
             roundTimedOut(into: &out)
@@ -86,6 +98,7 @@ public struct RCCComposition: Composition {
         fillNoops(into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
     public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
         let i = request.assignedReplica.index
         guard i < config.replicaCount else { return }
@@ -96,6 +109,7 @@ public struct RCCComposition: Composition {
         absorb(i, effects, into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
     public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
         guard isCheckpoint(sequence) else { return }
         let round = SequenceNumber(sequence.rawValue / n)
@@ -106,6 +120,7 @@ public struct RCCComposition: Composition {
         }
     }
 
+    @_specialize(where Instance == PBFTInstance)
     public mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput) {
         nextExecution = sequence.advanced(by: 1)
         let round = SequenceNumber(sequence.rawValue / n)
@@ -113,6 +128,7 @@ public struct RCCComposition: Composition {
         executeReady(into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
     public mutating func recover(into out: inout CompositionOutput) {
         blockedAt = nil
         armRoundTimer(into: &out)
@@ -180,12 +196,25 @@ public struct RCCComposition: Composition {
             let g = nextExecution.rawValue - 1
             let i = Int(g % n), slot = SequenceNumber(g / n + 1)
             guard let batch = delivered[i].removeValue(forKey: slot) else { return }
-            out.executions.append((nextExecution, [DQComposition<PBFTInstance>.assigned(batch, to: ReplicaID(i))]))
+            out.executions.append((nextExecution, [DQComposition<Instance>.assigned(batch, to: ReplicaID(i))]))
             nextExecution = nextExecution.advanced(by: 1)
         }
     }
 
     public var status: String {
         "next=\(nextExecution.rawValue) views=\(instances.map(\.view.rawValue)) delivered=\(instances.map(\.lastDelivered.rawValue))"
+    }
+}
+
+extension RCCComposition where Instance == PBFTInstance {
+    /// RCC over PBFT (`.rcc`): every instance signs with `signer`; a round may stay
+    /// open for one progress timeout.
+    public init(config: ClusterConfiguration, me: ReplicaID, pbft: PBFTParameters, genesis: Digest,
+                signer: any ReplicaSigner) {
+        self.init(kind: .rcc, config: config, me: me, roundTimeoutNanos: pbft.progressTimeoutNanos, genesis: genesis) {
+            id, primary, genesis in
+            PBFTInstance(id: id, config: config, me: me, initialPrimary: primary, parameters: pbft, genesisDigest: genesis,
+                         signer: signer)
+        }
     }
 }

@@ -3,6 +3,11 @@
 /// forward requests to it.
 ///
 /// Guarantees: executions are the instance's deliveries, in slot order.
+///
+/// Performance: the replica calls compositions through `any Composition`, which reaches
+/// generic code unspecialised; the entry points therefore carry one `@_specialize` per
+/// instance type used with this composition (`PBFTInstance` and `HybridInstance`), so
+/// those calls run code specialised for the instance. Add one for each new type.
 public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition {
     public var instance: Instance
     let me: ReplicaID
@@ -19,19 +24,29 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
     public var replyView: ViewNumber { instance.view }
     public func proposes(_ request: ClientRequest) -> Bool { instance.isPrimary && instance.isViewActive }
     public func forwardTarget(for request: ClientRequest) -> ReplicaID? { instance.isViewActive ? instance.primary : nil }
-    public var canPropose: Bool { instance.canPropose }
+    public var canPropose: Bool {
+        @_specialize(where Instance == PBFTInstance)
+        @_specialize(where Instance == HybridInstance)
+        get { instance.canPropose }
+    }
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public func isCheckpoint(_ sequence: SequenceNumber) -> Bool { instance.isCheckpoint(sequence) }
     public func executionFrontier(at sequence: SequenceNumber) -> [UInt8] { [] }
     public mutating func installFrontier(_ bytes: [UInt8]) throws(WireError) {
         guard bytes.isEmpty else { throw .trailingBytes(bytes.count) }
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
         var effects: [InstanceEffect] = []
         instance.propose(.requests(batch), into: &effects)
         absorb(effects, into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func receive(_ message: ConsensusMessage, instance id: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         guard id == .main else { return }
@@ -40,6 +55,8 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
         absorb(effects, into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput) {
         guard case .instance(.main, let t) = timer else { return }
         var effects: [InstanceEffect] = []
@@ -47,6 +64,8 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
         absorb(effects, into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
         // A primary that keeps committing is slow for this request (queueing under
         // load), not faulty: suspect it only if nothing was delivered since the last check.
@@ -56,6 +75,8 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
         absorb(effects, into: &out)
     }
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
         guard instance.isCheckpoint(sequence) else { return }
         var effects: [InstanceEffect] = []
@@ -65,6 +86,8 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
 
     public mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput) {}
 
+    @_specialize(where Instance == PBFTInstance)
+    @_specialize(where Instance == HybridInstance)
     public mutating func recover(into out: inout CompositionOutput) {
         var effects: [InstanceEffect] = []
         instance.recover(into: &effects)

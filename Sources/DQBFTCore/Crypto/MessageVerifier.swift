@@ -64,7 +64,7 @@ public struct MessageVerifier: Sendable {
         switch m {
         case .prepare(let p):
             return p.certificate.previous == nil && scheme.verify(p.certificate, message: p.payload.digest, instance: instance)
-        case .commit, .newViewAck: return true
+        case .commit, .commitRetry, .newViewAck: return true
         case .commitProof(let p): return scheme.verify(p.proof, message: p.digest, instance: instance)
         case .viewChange(let vc): return verify(vc, scheme: scheme, instance: instance)
         case .newView(let nv):

@@ -12,8 +12,8 @@ extension HybridInstance {
         }
     }
 
-    mutating func onShare(_ c: HybridCommit, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        if parameters.pattern == .collector, let proof = proofs[c.sequence], proof.digest == c.digest {
+    mutating func onShare(_ c: HybridCommit, from sender: ReplicaID, retry: Bool, into out: inout [InstanceEffect]) {
+        if retry, parameters.pattern == .collector, let proof = proofs[c.sequence], proof.digest == c.digest {
             // Already committed: a late share from a replica that missed the certificate.
             out.append(.send(.hybrid(.commitProof(proof)), to: sender))
             return
@@ -92,15 +92,13 @@ extension HybridInstance {
                 waiting.append(HybridCommit(view: view, sequence: seq, digest: p.payload.digest, certificate: p.certificate))
             }
         }
-        let ackWaiting = pendingDecision != nil && myAck != nil
-        guard !waiting.isEmpty || ackWaiting else { return }
+        guard !waiting.isEmpty else { return }
         collectorTurn += 1
         let c = collector(of: view, turn: collectorTurn)
         if c == me {
             for s in waiting { if let p = slots[s.sequence]?.prepare { addShare(p.certificate, seq: s.sequence, into: &out) } }
         } else {
-            for s in waiting.sorted(by: { $0.sequence < $1.sequence }) { out.append(.send(.hybrid(.commit(s)), to: c)) }
-            if ackWaiting, let ack = myAck { out.append(.send(.hybrid(.newViewAck(ack)), to: c)) }
+            for s in waiting.sorted(by: { $0.sequence < $1.sequence }) { out.append(.send(.hybrid(.commitRetry(s)), to: c)) }
         }
         armCollectorTimer(into: &out)
     }

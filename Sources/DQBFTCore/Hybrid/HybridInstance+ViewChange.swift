@@ -5,6 +5,12 @@ extension HybridInstance {
     /// (after which the trusted counter refuses anything for older views).
     mutating func startViewChange(to target: ViewNumber, into out: inout [InstanceEffect]) {
         guard target > view || (target == view && isViewActive) else { return }
+        if let l = leaving, crypto.counter.current(instance: id).phase == .ordering,
+           crypto.counter.current(instance: id).view > (l.chain.last?.value.view ?? .zero) {
+            // This replica acknowledged a NEW-VIEW since: its old evidence no longer
+            // describes where its counter is.
+            leaving = nil
+        }
         if leaving == nil {
             guard let e = currentEvidence() else {
                 // Acknowledged a NEW-VIEW whose commit certificate has not arrived:
@@ -59,6 +65,16 @@ extension HybridInstance {
     /// apart meet in one view; a Byzantine replica's certified counter cannot go
     /// back, so it can only pull replicas forward to a view it has left itself).
     mutating func viewChangeTimedOut(into out: inout [InstanceEffect]) {
+        if let p = pendingDecision, p.decision.view == view, let ack = myAck {
+            // Acknowledged but not yet committed: the counter is bound to this view,
+            // so push it to completion (re-send the NEW-VIEW and acknowledgements,
+            // ask for the commit certificate) rather than leave.
+            if let nv = acknowledgedNewView, nv.view == view { out.append(.broadcast(.hybrid(.newView(nv)))) }
+            sendAck(ack, into: &out)
+            out.append(.broadcast(.status(view: ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)))
+            out.append(.setTimer(.viewChange, afterNanos: base.viewChangeTimeoutNanos))
+            return
+        }
         failedViewChanges += 1
         let ahead = viewChanges.values.filter { $0.sender != me && $0.newView > view }.map(\.newView).min()
         startViewChange(to: ahead ?? view.next, into: &out)
@@ -112,7 +128,9 @@ extension HybridInstance {
 
     mutating func onNewView(_ nv: HybridNewView, from sender: ReplicaID, into out: inout [InstanceEffect]) {
         let v = nv.view
-        guard sender == primary(of: v), nv.certificate.signer == sender,
+        // Any replica may forward a NEW-VIEW: the primary's certificate and the
+        // recomputed decision make it self-proving.
+        guard nv.certificate.signer == primary(of: v),
               nv.certificate.value == value(v, .viewChange, SequenceNumber(1)),
               v > view || (v == view && !isViewActive && pendingDecision == nil) else { return }
         var senders = ReplicaSet()
@@ -138,16 +156,25 @@ extension HybridInstance {
         pendingDecision = (d, nv.certificate, nv.viewChanges.map(\.sender))
         let ack = HybridNewViewAck(view: d.view, decisionDigest: d.digest, certificate: cert)
         myAck = ack
-        switch parameters.pattern {
-        case .allToAll: out.append(.broadcast(.hybrid(.newViewAck(ack))))
-        case .collector:
-            let c = collector(of: view, turn: collectorTurn)
-            if c != me { out.append(.send(.hybrid(.newViewAck(ack)), to: c)) }
-            armCollectorTimer(into: &out)
-        }
+        acknowledgedNewView = nv
+        sendAck(ack, into: &out)
+        out.append(.setTimer(.viewChange, afterNanos: base.viewChangeTimeoutNanos))
         ackShares = ackShares.filter { $0.value.value == v }
         ackShares[me] = cert
         tryCombineAcks(into: &out)
+    }
+
+    /// Acknowledgements go to every one of the view's f+1 collectors (at least one is
+    /// correct), so a lying or silent collector cannot leave the view uncommitted.
+    mutating func sendAck(_ ack: HybridNewViewAck, into out: inout [InstanceEffect]) {
+        switch parameters.pattern {
+        case .allToAll: out.append(.broadcast(.hybrid(.newViewAck(ack))))
+        case .collector:
+            for turn in 0...config.f {
+                let c = collector(of: view, turn: turn)
+                if c != me { out.append(.send(.hybrid(.newViewAck(ack)), to: c)) }
+            }
+        }
     }
 
     mutating func onAck(_ a: HybridNewViewAck, from sender: ReplicaID, into out: inout [InstanceEffect]) {

@@ -49,6 +49,9 @@ public struct HybridInstance: Sendable {
     var leaving: (evidence: HybridEvidence, proof: [SignedCheckpoint], chain: [CounterCertificate])?
     var viewChanges: [ReplicaID: HybridViewChange] = [:]
     var sentNewView: ViewNumber?
+    /// The NEW-VIEW this replica acknowledged (re-sent by it until the view commits,
+    /// so a silent new primary cannot strand the replicas that acknowledged it).
+    var acknowledgedNewView: HybridNewView?
     var failedViewChanges = 0
     var progressTimerRunning = false
     var collectorTimerRunning = false
@@ -136,7 +139,8 @@ public struct HybridInstance: Sendable {
         case .hybrid(let h):
             switch h {
             case .prepare(let p): onPrepare(p, from: sender, into: &out)
-            case .commit(let c): onShare(c, from: sender, into: &out)
+            case .commit(let c): onShare(c, from: sender, retry: false, into: &out)
+            case .commitRetry(let c): onShare(c, from: sender, retry: true, into: &out)
             case .commitProof(let p): onCommitProof(p, into: &out)
             case .viewChange(let vc): onViewChange(vc, from: sender, into: &out)
             case .newView(let nv): onNewView(nv, from: sender, into: &out)

@@ -1,15 +1,16 @@
 // Canonical encoding of the hybrid messages (tags under `ConsensusMessage.hybrid`).
 
 extension HybridMessage {
-    enum Kind: UInt8 { case prepare = 1, commit, commitProof, viewChange, newView, newViewAck, newViewProof }
+    enum Kind: UInt8 { case prepare = 1, commit, commitProof, viewChange, newView, newViewAck, newViewProof, commitRetry }
 
     func encode(into w: inout WireWriter) {
         switch self {
         case .prepare(let m):
             w.write(Kind.prepare.rawValue); w.write(m.view); w.write(m.sequence); w.write(m.payload)
             m.certificate.encode(into: &w)
-        case .commit(let m):
-            w.write(Kind.commit.rawValue); w.write(m.view); w.write(m.sequence); w.write(m.digest)
+        case .commit(let m), .commitRetry(let m):
+            if case .commit = self { w.write(Kind.commit.rawValue) } else { w.write(Kind.commitRetry.rawValue) }
+            w.write(m.view); w.write(m.sequence); w.write(m.digest)
             m.certificate.encode(into: &w)
         case .commitProof(let m):
             w.write(Kind.commitProof.rawValue); w.write(m.view); w.write(m.sequence); w.write(m.digest)
@@ -35,9 +36,10 @@ extension HybridMessage {
         case .prepare:
             return .prepare(HybridPrepare(view: try r.readView(), sequence: try r.readSeq(), payload: try r.readPayload(),
                                           certificate: try CounterCertificate.decode(&r)))
-        case .commit:
-            return .commit(HybridCommit(view: try r.readView(), sequence: try r.readSeq(), digest: try r.readDigest(),
-                                        certificate: try CounterCertificate.decode(&r)))
+        case .commit, .commitRetry:
+            let c = HybridCommit(view: try r.readView(), sequence: try r.readSeq(), digest: try r.readDigest(),
+                                 certificate: try CounterCertificate.decode(&r))
+            return kind == .commit ? .commit(c) : .commitRetry(c)
         case .commitProof:
             return .commitProof(HybridCommitProof(view: try r.readView(), sequence: try r.readSeq(),
                                                   digest: try r.readDigest(), proof: try QuorumCertificate.decode(&r)))

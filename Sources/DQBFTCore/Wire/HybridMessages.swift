@@ -177,6 +177,9 @@ public enum HybridMessage: Hashable, Sendable {
     /// A commit share: broadcast (Hybster) or sent to a collector (Linear Hybster).
     case commit(HybridCommit)
     case commitProof(HybridCommitProof)
+    /// A commit share re-sent after a collector timeout: a collector that already
+    /// has the certificate answers it with the certificate.
+    case commitRetry(HybridCommit)
     case viewChange(HybridViewChange)
     case newView(HybridNewView)
     case newViewAck(HybridNewViewAck)
@@ -185,7 +188,7 @@ public enum HybridMessage: Hashable, Sendable {
     var encodedSize: Int {
         switch self {
         case .prepare(let m): return m.encodedSize
-        case .commit(let m): return m.encodedSize
+        case .commit(let m), .commitRetry(let m): return m.encodedSize
         case .commitProof(let m): return m.encodedSize
         case .viewChange(let m): return m.encodedSize
         case .newView(let m): return m.encodedSize

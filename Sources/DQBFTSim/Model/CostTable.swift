@@ -91,7 +91,7 @@ public struct CostTable: Codable, Hashable, Sendable {
         case .prepare(let p):
             let bytes = Double(p.payload.encodedSize) * sha256PerByteNanos
             return bytes * (kind == .trinx ? 2 : 1) + share
-        case .commit, .newViewAck: return 0  // combined (and verified) by the collector
+        case .commit, .commitRetry, .newViewAck: return 0  // combined (and verified) by the collector
         case .commitProof: return aggregate
         case .viewChange(let vc):
             return Double(vc.chain.count) * hmacNanos + Double(vc.evidence.prepares.count) * share

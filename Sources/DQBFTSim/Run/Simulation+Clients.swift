@@ -109,6 +109,9 @@ enum Equivocation {
         case (.badShares, .consensus(let from, let instance, .hybrid(.commit(var c)))):
             spoil(&c.certificate.proof)
             return .consensus(from: from, instance: instance, .hybrid(.commit(c)))
+        case (.badShares, .consensus(let from, let instance, .hybrid(.commitRetry(var c)))):
+            spoil(&c.certificate.proof)
+            return .consensus(from: from, instance: instance, .hybrid(.commitRetry(c)))
         case (.badShares, .consensus(let from, let instance, .hybrid(.newViewAck(var a)))):
             spoil(&a.certificate.proof)
             return .consensus(from: from, instance: instance, .hybrid(.newViewAck(a)))

@@ -31,6 +31,10 @@ public struct SimulationReport: Codable, Sendable {
     public var client_retransmissions: Int
     public var messages_sent_per_replica: Spread
     public var bytes_sent_per_replica: Spread
+    /// Share of a replica's simulated cores kept busy over the whole run (0–1),
+    /// and its uplink utilisation; mean and max over correct replicas, in percent.
+    public var cpu_busy_percent: Spread
+    public var uplink_busy_percent: Spread
     public var client_replies_per_request: Double
     public var safety: String
     public var safety_violations: [String]
@@ -38,6 +42,9 @@ public struct SimulationReport: Codable, Sendable {
     public var events: Int
     public var wall_s: Double
     public var timeline: [TimelinePoint]?
+    /// Cores per replica (for the summary line).
+    public var options_cores: Int { Int(cores_per_replica) }
+    public var cores_per_replica: Int
 
     /// Simulator speed; derived from `events` and `wall_s`, so it is not part of the
     /// JSON (which must be identical for equal seeds apart from `wall_s`).
@@ -56,6 +63,7 @@ public struct SimulationReport: Codable, Sendable {
         \(`protocol`) N=\(replicas) f=\(f) on \(topology), \(clients) clients, batch \(batch), \(payload)-byte commands, \(duration_s)s (warm-up \(warmup_s)s), seed \(seed)
           throughput   \(String(format: "%.0f", throughput_ops)) ops/s   (\(executed_ops) ops measured)
           latency ms   mean \(String(format: "%.1f", ms.mean))  p50 \(String(format: "%.1f", ms.p50))  p90 \(String(format: "%.1f", ms.p90))  p99 \(String(format: "%.1f", ms.p99))
+          cpu busy     \(String(format: "%.0f", cpu_busy_percent.mean))% of \(options_cores) cores (max \(cpu_busy_percent.max)%), uplink \(String(format: "%.0f", uplink_busy_percent.mean))% (max \(uplink_busy_percent.max)%)
           per replica  \(String(format: "%.0f", messages_sent_per_replica.mean)) msgs (max \(messages_sent_per_replica.max)), \(String(format: "%.1f", bytes_sent_per_replica.mean / 1e6)) MB sent (max \(String(format: "%.1f", Double(bytes_sent_per_replica.max) / 1e6)))
           view changes \(view_changes), state transfers \(state_transfers), client retransmissions \(client_retransmissions), replies/request \(String(format: "%.1f", client_replies_per_request))
           safety \(safety), liveness \(liveness)\(safety_violations.isEmpty ? "" : "\n  " + safety_violations.joined(separator: "\n  "))
@@ -75,6 +83,9 @@ extension Simulation {
         let mean = sorted.isEmpty ? 0 : Double(sorted.reduce(0, +)) / Double(sorted.count) / 1e6
         let measured = options.durationSeconds - options.warmup
         func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+        func spread(_ xs: [Double]) -> SimulationReport.Spread {
+            .init(mean: round3(xs.reduce(0, +) / Double(max(1, xs.count))), max: Int((xs.max() ?? 0).rounded()))
+        }
         let correct = (0..<n).filter { !safety.faulty.contains(ReplicaID($0)) }
         let msgs = correct.map { metrics.messagesSent[$0] }, bytes = correct.map { metrics.bytesSent[$0] }
         // Liveness: after the last fault healed, clients kept completing operations
@@ -97,9 +108,13 @@ extension Simulation {
             state_transfers: metrics.stateTransfers, client_retransmissions: metrics.retransmissions,
             messages_sent_per_replica: .init(mean: round3(Double(msgs.reduce(0, +)) / Double(max(1, msgs.count))), max: msgs.max() ?? 0),
             bytes_sent_per_replica: .init(mean: round3(Double(bytes.reduce(0, +)) / Double(max(1, bytes.count))), max: bytes.max() ?? 0),
+            cpu_busy_percent: spread(correct.map { 100 * Double(cpus[$0].busyNanos) / (Double(end) * Double(options.cores)) }),
+            uplink_busy_percent: spread(correct.map {
+                100 * Double(metrics.bytesSent[$0]) * 8 / (options.bandwidthMbps * 1e6 * Double(end) / 1e9)
+            }),
             client_replies_per_request: round3(Double(metrics.repliesReceived) / Double(max(1, metrics.measuredCompletions))),
             safety: safety.ok ? "ok" : "violation", safety_violations: safety.violations,
             liveness: live ? "ok" : "stalled", events: metrics.events,
-            wall_s: wallSeconds, timeline: timeline)
+            wall_s: wallSeconds, timeline: timeline, cores_per_replica: options.cores)
     }
 }
