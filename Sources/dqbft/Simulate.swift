@@ -1,5 +1,6 @@
 import ArgumentParser
 import DQBFTCore
+import DQBFTCrypto
 import DQBFTSim
 import Foundation
 
@@ -16,6 +17,7 @@ struct Simulate: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
     @Flag(help: "Print one JSON object instead of a summary.") var json = false
+    @Flag(help: "Hybrid protocols: real BLS12-381 threshold signatures and the software trusted subsystem instead of the modelled crypto (slow; CPU time is not charged to the model).") var realCrypto = false
     @Option(help: "Write one JSON line per completed client operation to FILE.") var history: String?
 
     func run() throws {
@@ -24,7 +26,14 @@ struct Simulate: ParsableCommand {
         options.showProgress = !json
         let report: SimulationReport
         let simulation: Simulation
-        do { simulation = try Simulation(options: options) } catch let e as SimulationError {
+        var crypto: [HybridCrypto]?
+        if realCrypto {
+            let config = ClusterConfiguration(replicas: options.replicas, faultModel: .hybrid)
+            crypto = try HybridCryptoCluster.make(replicas: options.replicas, f: config.f, seed: options.seed,
+                                                  kind: options.protocolName == "hybster" || options.protocolName == "dqhybster"
+                                                      ? .trinx : .threshSign)
+        }
+        do { simulation = try Simulation(options: options, realCrypto: crypto) } catch let e as SimulationError {
             throw ValidationError(e.description)
         }
         report = try simulation.run()
@@ -37,7 +46,7 @@ struct Simulate: ParsableCommand {
 
 /// Flags shared by `simulate` and `compare`.
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("protocol"), help: "Protocol: pbft, dqpbft or rcc.") var protocolName = "pbft"
+    @Option(name: .customLong("protocol"), help: "Protocol: pbft, dqpbft, rcc, hybster, linearhybster, dqhybster or destiny.") var protocolName = "pbft"
     @Option(help: "Number of replicas N.") var replicas = 4
     @Option(help: "Number of closed-loop clients.") var clients = 64
     @Option(help: "Requests per batch.") var batch = 50

@@ -46,7 +46,10 @@ public final class Simulation {
     var collusionNext: [ReplicaID: UInt64] = [:]
     let frameOverhead = 4 + 32  // length prefix + MAC
 
-    public init(options: SimulationOptions) throws {
+    /// `realCrypto`, for hybrid protocols: one real trusted subsystem and
+    /// threshold-signature provider per replica (e.g. `HybridCryptoCluster.make`)
+    /// instead of the modelled one. Their CPU time is not charged to the model.
+    public init(options: SimulationOptions, realCrypto: [HybridCrypto]? = nil) throws {
         try options.validate()
         self.options = options
         self.n = options.replicas
@@ -75,9 +78,12 @@ public final class Simulation {
         let hybridKind = Self.cryptoKind(of: kind)
         self.hybridKind = hybridKind
         let threshold = config.f + 1, costs = options.costs
+        if let realCrypto, realCrypto.count != n {
+            throw SimulationError.invalidArgument("real crypto for \(realCrypto.count) replicas, but N=\(n)")
+        }
         verifier = MessageVerifier(config: config, signatures: ModelSignatures(),
-                                   certificates: hybridKind.map { ModelCertificateScheme(threshold: threshold, kind: $0,
-                                                                                         costs: costs, meter: nil) })
+                                   certificates: realCrypto?.first?.scheme
+                                       ?? hybridKind.map { ModelCertificateScheme(threshold: threshold, kind: $0, costs: costs, meter: nil) })
         byzantine = (0..<n).map { options.faults.byzantine[ReplicaID($0)] }
         metrics = Metrics(replicas: n, timeline: options.timeline, warmupEnd: SimTime(options.warmup * 1e9))
         safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
@@ -96,7 +102,13 @@ public final class Simulation {
         self.kind = kind
         for i in 0..<n {
             var crypto: HybridCrypto?
-            if let hybridKind {
+            if let realCrypto, hybridKind != nil {
+                crypto = realCrypto[i]
+                meters.append(CryptoMeter())
+                // Equivocation attempts in real mode go to a model counter that mirrors nothing;
+                // the real subsystem's refusals are covered by DQBFTCryptoTests.
+                certifiers.append(ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind!, costs: options.costs, meter: CryptoMeter()))
+            } else if let hybridKind {
                 let meter = CryptoMeter()
                 let certifier = ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind, costs: options.costs, meter: meter)
                 meters.append(meter)
