@@ -11,7 +11,7 @@ import Testing
 @Suite("Simulation with real crypto")
 struct RealCryptoSweepTests {
     @Test("Linear Hybster and Destiny are safe and live with real threshold signatures",
-          arguments: [("linearhybster", 1 as UInt64), ("linearhybster", 2), ("destiny", 1), ("destiny", 2)])
+          arguments: [("linearhybster", 1 as UInt64), ("destiny", 2)])
     func realCrypto(protocol name: String, seed: UInt64) throws {
         var o = SimulationOptions()
         o.protocolName = name
