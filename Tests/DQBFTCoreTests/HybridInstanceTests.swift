@@ -195,6 +195,48 @@ struct HybridInstanceTests {
         for i in 1..<5 { #expect(c.delivered[i] == [payload(1)], "replica \(i)") }
     }
 
+    @Test("a PREPARE forwarded by a backup counts as the primary's; a second copy is redundant")
+    func forwardedPrepare() {
+        var c = Cluster(n: 5, pattern: .collector)
+        var held: ConsensusMessage?
+        // Replica 2 hears nothing while the others commit slot 1.
+        c.filter = { from, to, m in
+            guard to == ReplicaID(2) else { return m }
+            if from == ReplicaID(0), case .hybrid(.prepare) = m { held = m }
+            return nil
+        }
+        c.propose(payload(1)); c.run()
+        guard let prepare = held else { Issue.record("no PREPARE to replica 2"); return }
+        #expect(!c.nodes[2].isRedundant(prepare))
+        c.filter = { _, _, m in m }
+        c.queue.append((ReplicaID(1), ReplicaID(2), prepare))  // replica 1 floods it
+        c.run()
+        #expect(c.nodes[2].isRedundant(prepare))
+        // Its share reached a collector that had finished; the retry fetches the certificate.
+        c.fire(.collector)
+        #expect(c.delivered[2] == [payload(1)])
+    }
+
+    @Test("a collector that keeps certifying is not abandoned when its timer fires")
+    func busyCollectorKept() {
+        var c = Cluster(n: 5, pattern: .collector)
+        c.propose(payload(1)); c.run()  // arms the collector timers, watching slot 1
+        for i in 0..<5 { #expect(c.delivered[i] == [payload(1)]) }
+        // Slot 2 is pending when the timer fires: slot 1 was certified meanwhile,
+        // so replicas keep the collector and watch slot 2.
+        c.filter = { from, _, m in
+            if from == ReplicaID(0), case .hybrid(.commitProof) = m { return nil }
+            return m
+        }
+        c.propose(payload(2)); c.run()
+        c.fire(.collector)
+        #expect(c.delivered[1] == [payload(1)])
+        #expect(c.nodes[1].collectorTurn == 0)
+        // Slot 2 is still uncertified at the next expiry: now they move on.
+        c.fire(.collector)
+        for i in 1..<5 { #expect(c.delivered[i] == [payload(1), payload(2)], "replica \(i)") }
+    }
+
     @Test("an invalid commit share is named by optimistic aggregation's fallback")
     func invalidShareNamed() {
         var c = Cluster(n: 5, pattern: .collector)

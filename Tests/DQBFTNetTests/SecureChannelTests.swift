@@ -107,7 +107,8 @@ struct SecureChannelTests {
         let server = try await responder(1, group: group, collector: collector)
         let port = server.localAddress!.port!
         let garbage = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
-        try await garbage.writeAndFlush(garbage.allocator.buffer(bytes: [0, 0, 0, 5, 1, 2, 3, 4, 5]))
+        // The server may close before the write completes; only the close matters.
+        try? await garbage.writeAndFlush(garbage.allocator.buffer(bytes: [0, 0, 0, 5, 1, 2, 3, 4, 5]))
         try await garbage.closeFuture.get()
         let silent = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
         try await silent.closeFuture.get()  // handshake timeout (500 ms)

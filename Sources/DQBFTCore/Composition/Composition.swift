@@ -72,6 +72,9 @@ public protocol Composition: Sendable {
     func isCheckpoint(_ sequence: SequenceNumber) -> Bool
     /// Where instances stand (for status output and tests).
     var status: String { get }
+    /// True if the instance `message` is for would gain nothing from it (see
+    /// `ConsensusInstance.isRedundant`): the shell may drop it unverified.
+    func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool
 }
 
 extension CompositionOutput {

@@ -67,6 +67,11 @@ public protocol ConsensusInstance: Sendable {
     func isCheckpoint(_ sequence: SequenceNumber) -> Bool
     /// One line describing where the instance stands (status output, tests).
     var status: String { get }
+    /// True if `message` cannot tell this instance anything it does not already
+    /// hold (a second copy of a proposal, a certificate for a decided slot), so a
+    /// shell may drop it before paying to verify it. Looks only at cheap fields,
+    /// never changes state, and never says true of a message `receive` would use.
+    func isRedundant(_ message: ConsensusMessage) -> Bool
 
     /// Proposes `payload` at `nextProposal`. Precondition: `canPropose`.
     mutating func propose(_ payload: Payload, into out: inout [InstanceEffect])
@@ -97,6 +102,10 @@ public protocol ConsensusInstance: Sendable {
 public typealias InstanceFactory<Instance> = @Sendable (InstanceID, ReplicaID, Digest) -> Instance
 
 extension PBFTInstance: ConsensusInstance {
+    public func isRedundant(_ message: ConsensusMessage) -> Bool {
+        guard case .prePrepare(let pp) = message else { return false }
+        return pp.sequence <= lastDelivered || (pp.view == view && slots[pp.sequence]?.acceptedView == view)
+    }
     public static func proposal(in message: ConsensusMessage) -> InstanceProposal? {
         guard case .prePrepare(let pp) = message else { return nil }
         return InstanceProposal(view: pp.view, sequence: pp.sequence, payload: pp.payload)
@@ -107,6 +116,16 @@ extension PBFTInstance: ConsensusInstance {
 }
 
 extension HybridInstance: ConsensusInstance {
+    public func isRedundant(_ message: ConsensusMessage) -> Bool {
+        guard case .hybrid(let h) = message else { return false }
+        switch h {
+        case .prepare(let p):
+            return p.sequence <= lastDelivered || (p.view == view && slots[p.sequence]?.prepare != nil)
+        case .commitProof(let p):
+            return p.sequence <= lastDelivered || slots[p.sequence]?.committed != nil
+        default: return false
+        }
+    }
     public static func proposal(in message: ConsensusMessage) -> InstanceProposal? {
         guard case .hybrid(.prepare(let p)) = message else { return nil }
         return InstanceProposal(view: p.view, sequence: p.sequence, payload: p.payload)

@@ -165,6 +165,12 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
 
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
+    public func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool {
+        if instance == .main { return o.isRedundant(message) }
+        let i = Int(instance.rawValue)
+        return i < config.replicaCount && d[i].isRedundant(message)
+    }
+
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         if instance == .main {

@@ -71,6 +71,11 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     }
 
     @_specialize(where Instance == PBFTInstance)
+    public func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool {
+        let i = Int(instance.rawValue)
+        return i < config.replicaCount && instances[i].isRedundant(message)
+    }
+
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         let i = Int(instance.rawValue)

@@ -47,6 +47,10 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
 
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
+    public func isRedundant(_ message: ConsensusMessage, instance id: InstanceID) -> Bool {
+        id == .main && instance.isRedundant(message)
+    }
+
     public mutating func receive(_ message: ConsensusMessage, instance id: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         guard id == .main else { return }

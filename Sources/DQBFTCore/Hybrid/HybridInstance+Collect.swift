@@ -78,27 +78,37 @@ extension HybridInstance {
     mutating func armCollectorTimer(into out: inout [InstanceEffect]) {
         guard parameters.pattern == .collector, !collectorTimerRunning else { return }
         collectorTimerRunning = true
+        collectorWatch = waitingShares().first?.sequence ?? SequenceNumber(lastDelivered.rawValue + 1)
         out.append(.setTimer(.collector, afterNanos: parameters.collectorTimeoutNanos))
     }
 
-    /// The collector did not answer in time: turn to the next one and re-send the
-    /// shares it is still missing (commits and the NEW-VIEW acknowledgement).
-    mutating func collectorTimedOut(into out: inout [InstanceEffect]) {
+    /// This replica's shares (the primary's: its PREPARE certificates) for slots of
+    /// the current view that have no commit certificate yet, lowest slot first.
+    func waitingShares() -> [HybridCommit] {
         var waiting: [HybridCommit] = []
         for (seq, slot) in slots where seq > lastDelivered && slot.committed == nil {
             if let s = slot.ownShare, s.view == view { waiting.append(s) }
             else if let p = slot.prepare, p.view == view, p.certificate.signer == me {
-                // The primary's share is its PREPARE certificate.
                 waiting.append(HybridCommit(view: view, sequence: seq, digest: p.payload.digest, certificate: p.certificate))
             }
         }
-        guard !waiting.isEmpty else { return }
+        return waiting.sorted { $0.sequence < $1.sequence }
+    }
+
+    /// The collector timer fired. If the slot it watched has been certified since,
+    /// the collector is working (a busy pipeline always has fresh slots waiting), so
+    /// it only watches the oldest waiting slot anew. Otherwise the collector did not
+    /// answer in time: turn to the next one and re-send the shares it still misses.
+    mutating func collectorTimedOut(into out: inout [InstanceEffect]) {
+        let waiting = waitingShares()
+        guard let oldest = waiting.first else { return }
+        guard oldest.sequence <= collectorWatch else { return armCollectorTimer(into: &out) }
         collectorTurn += 1
         let c = collector(of: view, turn: collectorTurn)
         if c == me {
             for s in waiting { if let p = slots[s.sequence]?.prepare { addShare(p.certificate, seq: s.sequence, into: &out) } }
         } else {
-            for s in waiting.sorted(by: { $0.sequence < $1.sequence }) { out.append(.send(.hybrid(.commitRetry(s)), to: c)) }
+            for s in waiting { out.append(.send(.hybrid(.commitRetry(s)), to: c)) }
         }
         armCollectorTimer(into: &out)
     }

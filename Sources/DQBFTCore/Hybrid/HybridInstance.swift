@@ -55,6 +55,8 @@ public struct HybridInstance: Sendable {
     var failedViewChanges = 0
     var progressTimerRunning = false
     var collectorTimerRunning = false
+    /// The oldest slot waiting for a certificate when the collector timer was armed.
+    var collectorWatch = SequenceNumber.zero
     /// Which of the f+1 collectors of the current view shares go to.
     var collectorTurn = 0
     var fetching: [Digest: [ReplicaID]] = [:]
@@ -138,7 +140,7 @@ public struct HybridInstance: Sendable {
         switch message {
         case .hybrid(let h):
             switch h {
-            case .prepare(let p): onPrepare(p, from: sender, into: &out)
+            case .prepare(let p): onPrepare(p, into: &out)
             case .commit(let c): onShare(c, from: sender, retry: false, into: &out)
             case .commitRetry(let c): onShare(c, from: sender, retry: true, into: &out)
             case .commitProof(let p): onCommitProof(p, into: &out)
@@ -155,10 +157,12 @@ public struct HybridInstance: Sendable {
         }
     }
 
-    mutating func onPrepare(_ p: HybridPrepare, from sender: ReplicaID, into out: inout [InstanceEffect]) {
+    /// Accepts the primary's PREPARE from anyone: its counter certificate proves the
+    /// primary made it, so a copy forwarded by another replica (DQ flooding) counts.
+    mutating func onPrepare(_ p: HybridPrepare, into out: inout [InstanceEffect]) {
         let floor = installed?.decision.end ?? .zero
-        guard sender == primary, p.view == view, isViewActive, p.sequence > lowWatermark, p.sequence > floor,
-              p.sequence <= highWatermark, p.certificate.signer == sender,
+        guard p.certificate.signer == primary, p.view == view, isViewActive, p.sequence > lowWatermark, p.sequence > floor,
+              p.sequence <= highWatermark,
               p.certificate.value == value(view, .ordering, p.sequence),
               slots[p.sequence]?.prepare == nil, slots[p.sequence]?.committed == nil || slots[p.sequence]?.committed == p.payload.digest
         else { return }
@@ -191,6 +195,7 @@ public struct HybridInstance: Sendable {
     // MARK: - Delivery
 
     mutating func tryDeliver(into out: inout [InstanceEffect]) {
+        var delivered = false
         while let slot = slots[lastDelivered.advanced(by: 1)], let digest = slot.committed {
             let seq = lastDelivered.advanced(by: 1)
             guard let payload = slot.payload, payload.digest == digest else {
@@ -200,10 +205,14 @@ public struct HybridInstance: Sendable {
             }
             lastDelivered = seq
             out.append(.committed(seq, payload))
+            delivered = true
         }
-        if !hasPendingWork && progressTimerRunning {
+        // Progress restarts the primary's clock: only a primary that delivers
+        // nothing for a whole timeout while work is pending is suspected.
+        if delivered && progressTimerRunning {
             progressTimerRunning = false
             out.append(.cancelTimer(.progress))
+            armProgressTimer(into: &out)
         }
     }
 

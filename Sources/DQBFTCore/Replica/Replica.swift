@@ -29,6 +29,12 @@ public struct Replica: Sendable {
     var batchTimerRunning = false
     /// Requests forwarded elsewhere that this replica waits to see executed.
     var watched: [ClientID: ClientRequest] = [:]
+    /// The request-timer tick at which each watched request started being watched:
+    /// the timer ticks every half timeout, and only requests watched for two full
+    /// ticks (at least a whole timeout) raise suspicion, so a request that arrived
+    /// just before a tick does not.
+    var watchedSince: [ClientID: UInt64] = [:]
+    var requestTick: UInt64 = 0
     var requestTimerRunning = false
     /// Execution slots that arrived out of order or during a state transfer.
     var deferred: [SequenceNumber: [Batch]] = [:]
@@ -99,6 +105,17 @@ public struct Replica: Sendable {
     // MARK: - Inputs
 
     /// Handles one authenticated message.
+    /// True if `message` would change nothing here (a duplicate proposal or
+    /// certificate): shells drop such messages before verifying them, which keeps
+    /// flooded copies and repeated certificates from costing signature checks.
+    public func isRedundant(_ message: WireMessage) -> Bool {
+        switch message {
+        case .consensus(_, let instance, let m): return composition.isRedundant(m, instance: instance)
+        case .executionProof(_, let p): return execution?.isProven(p.sequence) ?? false
+        default: return false
+        }
+    }
+
     public mutating func handle(_ message: WireMessage, into out: inout [ReplicaEffect]) {
         switch message {
         case .request(let r): onRequest(r, into: &out)
@@ -121,11 +138,13 @@ public struct Replica: Sendable {
             proposeBatches(force: true, into: &out)
         case .request:
             requestTimerRunning = false
+            requestTick += 1
             watched = watched.filter { (clients[$0.key]?.timestamp ?? 0) < $0.value.timestamp }
+            watchedSince = watchedSince.filter { watched[$0.key] != nil }
             var o = CompositionOutput()
             var suspected = Set<ReplicaID>()
             for request in watched.values.sorted(by: { $0.client < $1.client })
-            where suspected.insert(request.assignedReplica).inserted {
+            where (watchedSince[request.client] ?? 0) + 2 <= requestTick && suspected.insert(request.assignedReplica).inserted {
                 composition.suspect(for: request, into: &o)
             }
             absorb(o, into: &out)
@@ -178,6 +197,7 @@ public struct Replica: Sendable {
             // Forward the request and watch that it executes in time.
             guard (watched[r.client]?.timestamp ?? 0) < r.timestamp else { return }
             watched[r.client] = r
+            watchedSince[r.client] = requestTick
             if let target = composition.forwardTarget(for: r), target != me { out.append(.send(.request(r), to: target)) }
             armRequestTimer(into: &out)
         }
@@ -186,7 +206,7 @@ public struct Replica: Sendable {
     mutating func armRequestTimer(into out: inout [ReplicaEffect]) {
         guard !requestTimerRunning, !watched.isEmpty else { return }
         requestTimerRunning = true
-        out.append(.setTimer(.request, afterNanos: parameters.requestTimeoutNanos))
+        out.append(.setTimer(.request, afterNanos: max(1, parameters.requestTimeoutNanos / 2)))
     }
 
     /// Cuts full batches (or, when `force`, a partial one) while the composition

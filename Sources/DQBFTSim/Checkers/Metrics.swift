@@ -12,6 +12,12 @@ struct Metrics {
     var views: Set<String> = []
     var messagesSent: [Int]
     var bytesSent: [Int]
+    /// Bytes sent by all replicas, per `TrafficClass`.
+    var bytesByClass = [Int](repeating: 0, count: TrafficClass.count)
+    var messagesByClass = [Int](repeating: 0, count: TrafficClass.count)
+    /// CPU nanoseconds all replicas spent on receiving each `TrafficClass` (verifying,
+    /// handling, and the sending and crypto that it caused).
+    var cpuByClass = [UInt64](repeating: 0, count: TrafficClass.count)
     let warmupEnd: SimTime
     /// Completions per virtual second (for the timeline and liveness).
     var perSecond: [Int] = []
@@ -23,11 +29,11 @@ struct Metrics {
         self.warmupEnd = warmupEnd
     }
 
-    @inline(__always) mutating func sent(by replica: Int, bytes: Int) {
-        if lastCompletion >= warmupEnd || true {
-            messagesSent[replica] += 1
-            bytesSent[replica] += bytes
-        }
+    @inline(__always) mutating func sent(by replica: Int, bytes: Int, traffic: Int) {
+        messagesSent[replica] += 1
+        bytesSent[replica] += bytes
+        bytesByClass[traffic] += bytes
+        messagesByClass[traffic] += 1
     }
 
     mutating func completed(latency: SimTime, at time: SimTime) {

@@ -107,14 +107,19 @@ final class Packet {
     let requests: [ClientRequest]
     /// Bytes on the wire (encoding plus framing and authentication).
     let size: Int
+    /// The `TrafficClass` index, for the per-kind byte counts.
+    let traffic: Int
 
     init(from: Int32, message: WireMessage, size: Int) {
         self.from = from; self.message = message; self.replies = []; self.requests = []; self.size = size
+        traffic = TrafficClass.of(message, sender: Int(from))
     }
     init(from: Int32, replies: [ClientReply], size: Int) {
         self.from = from; self.message = nil; self.replies = replies; self.requests = []; self.size = size
+        traffic = TrafficClass.reply
     }
     init(from: Int32, requests: [ClientRequest], size: Int) {
         self.from = from; self.message = nil; self.replies = []; self.requests = requests; self.size = size
+        traffic = TrafficClass.request
     }
 }

@@ -188,10 +188,12 @@ public final class Simulation {
                 let i = Int(node)
                 guard alive[i], timerGenerations[i][timer] == generation else { continue }
                 timerGenerations[i][timer] = generation &+ 1
+                let busy = cpus[i].busyNanos
                 let done = cpus[i].process(arrival: now, verify: 0, handle: UInt64(options.costs.messageReceiveNanos))
                 var out: [ReplicaEffect] = []
                 replicas[i].timerFired(timer, into: &out)
                 dispatch(from: i, out, at: afterCrypto(i, done))
+                metrics.cpuByClass[TrafficClass.timer] += cpus[i].busyNanos - busy
             case .clientSweep(let m): sweep(Int(m))
             case .fault(let index): apply(options.faults.events[Int(index)].fault)
             }
@@ -214,10 +216,16 @@ public final class Simulation {
 
     func replicaReceives(_ i: Int, _ packet: Packet) {
         guard alive[i] else { return }
+        let busy = cpus[i].busyNanos
+        defer { metrics.cpuByClass[packet.traffic] += cpus[i].busyNanos - busy }
         var out: [ReplicaEffect] = []
         if let message = packet.message {
             if i == traced {
                 FileHandle.standardError.write(Data("t=\(Double(now) / 1e9) R\(i) <- \(String(describing: message).prefix(200))\n".utf8))
+            }
+            if replicas[i].isRedundant(message) {
+                _ = cpus[i].process(arrival: now, verify: 0, handle: options.costs.handleCost(message))
+                return
             }
             if message.needsVerification, !verifier.verify(message, channelPeer: ReplicaID(Int(packet.from))) { return }
             let done = cpus[i].process(arrival: now, verify: options.costs.verifyCost(message, hybrid: hybridKind),
@@ -336,7 +344,7 @@ public final class Simulation {
 
     func transmit(_ packet: Packet, from i: Int, to j: Int, at t: SimTime) {
         if let groups = partition, i < n, j < n, groups[i] != groups[j] { return }
-        if i < n { metrics.sent(by: i, bytes: packet.size) }
+        if i < n { metrics.sent(by: i, bytes: packet.size, traffic: packet.traffic) }
         guard let arrival = network.transmit(from: i, to: j, size: packet.size, at: t) else { return }
         queue.schedule(at: arrival, .deliver(to: Int32(j), packet: packet))
     }

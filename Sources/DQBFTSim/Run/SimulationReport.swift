@@ -31,6 +31,14 @@ public struct SimulationReport: Codable, Sendable {
     public var client_retransmissions: Int
     public var messages_sent_per_replica: Spread
     public var bytes_sent_per_replica: Spread
+    /// Mean bytes each replica sent, by message kind (see `TrafficClass`); kinds
+    /// that were never sent are left out.
+    public var bytes_by_kind: [String: Double]
+    /// Mean messages each replica sent, by kind.
+    public var messages_by_kind: [String: Double]
+    /// Mean CPU milliseconds each replica spent on each kind of message it received
+    /// (verifying and handling it, and the sending and signing it caused).
+    public var cpu_ms_by_kind: [String: Double]
     /// Share of a replica's simulated cores kept busy over the whole run (0–1),
     /// and its uplink utilisation; mean and max over correct replicas, in percent.
     public var cpu_busy_percent: Spread
@@ -56,6 +64,13 @@ public struct SimulationReport: Codable, Sendable {
         return String(decoding: try! e.encode(self), as: UTF8.self)
     }
 
+    /// The five largest kinds, with their share of the total.
+    func topShares(_ kinds: [String: Double]) -> String {
+        let total = max(1e-9, kinds.values.reduce(0, +))
+        return kinds.sorted { $0.value > $1.value }.prefix(5)
+            .map { "\($0.key) \(String(format: "%.0f", 100 * $0.value / total))%" }.joined(separator: ", ")
+    }
+
     /// A few readable lines for people.
     public var summary: String {
         let ms = latency_ms
@@ -65,6 +80,8 @@ public struct SimulationReport: Codable, Sendable {
           latency ms   mean \(String(format: "%.1f", ms.mean))  p50 \(String(format: "%.1f", ms.p50))  p90 \(String(format: "%.1f", ms.p90))  p99 \(String(format: "%.1f", ms.p99))
           cpu busy     \(String(format: "%.0f", cpu_busy_percent.mean))% of \(options_cores) cores (max \(cpu_busy_percent.max)%), uplink \(String(format: "%.0f", uplink_busy_percent.mean))% (max \(uplink_busy_percent.max)%)
           per replica  \(String(format: "%.0f", messages_sent_per_replica.mean)) msgs (max \(messages_sent_per_replica.max)), \(String(format: "%.1f", bytes_sent_per_replica.mean / 1e6)) MB sent (max \(String(format: "%.1f", Double(bytes_sent_per_replica.max) / 1e6)))
+          traffic      \(topShares(bytes_by_kind))
+          cpu          \(topShares(cpu_ms_by_kind))
           view changes \(view_changes), state transfers \(state_transfers), client retransmissions \(client_retransmissions), replies/request \(String(format: "%.1f", client_replies_per_request))
           safety \(safety), liveness \(liveness)\(safety_violations.isEmpty ? "" : "\n  " + safety_violations.joined(separator: "\n  "))
           \(events) events in \(String(format: "%.2f", wall_s)) s wall (\(String(format: "%.0f", eventsPerWallSecond)) events/s)
@@ -108,6 +125,12 @@ extension Simulation {
             state_transfers: metrics.stateTransfers, client_retransmissions: metrics.retransmissions,
             messages_sent_per_replica: .init(mean: round3(Double(msgs.reduce(0, +)) / Double(max(1, msgs.count))), max: msgs.max() ?? 0),
             bytes_sent_per_replica: .init(mean: round3(Double(bytes.reduce(0, +)) / Double(max(1, bytes.count))), max: bytes.max() ?? 0),
+            bytes_by_kind: Dictionary(uniqueKeysWithValues: zip(TrafficClass.names, metrics.bytesByClass)
+                .filter { $0.1 > 0 }.map { ($0.0, round3(Double($0.1) / Double(n))) }),
+            messages_by_kind: Dictionary(uniqueKeysWithValues: zip(TrafficClass.names, metrics.messagesByClass)
+                .filter { $0.1 > 0 }.map { ($0.0, round3(Double($0.1) / Double(n))) }),
+            cpu_ms_by_kind: Dictionary(uniqueKeysWithValues: zip(TrafficClass.names, metrics.cpuByClass)
+                .filter { $0.1 > 0 }.map { ($0.0, round3(Double($0.1) / 1e6 / Double(n))) }),
             cpu_busy_percent: spread(correct.map { 100 * Double(cpus[$0].busyNanos) / (Double(end) * Double(options.cores)) }),
             uplink_busy_percent: spread(correct.map {
                 100 * Double(metrics.bytesSent[$0]) * 8 / (options.bandwidthMbps * 1e6 * Double(end) / 1e9)
