@@ -27,6 +27,22 @@ struct SteadyLoadTests {
         #expect(r.executed_ops > 1000)
     }
 
+    @Test("clients are assigned only to replicas that are up when the run starts", arguments: ["dqpbft", "destiny"])
+    func clientsAvoidReplicasDownAtStart(name: String) throws {
+        var o = SimulationOptions()
+        o.protocolName = name
+        o.replicas = 7
+        o.clients = 70
+        o.batchSize = 8
+        o.durationSeconds = 4
+        let f = name == "destiny" ? 3 : 2
+        o.faults.events = (1...f).map { (0, .crash(ReplicaID($0))) }
+        let r = try Simulation(options: o).run()
+        #expect(r.safety == "ok" && r.liveness == "ok")
+        #expect(r.client_retransmissions == 0)
+        #expect(r.executed_ops > 500)
+    }
+
     @Test("flooded copies of a proposal are dropped before verification: fewer verified bytes, same commits")
     func floodedCopiesAreRedundant() throws {
         var o = SimulationOptions()

@@ -27,6 +27,8 @@ public final class Simulation {
     var machineOfClient: [Int32] = [0]
     let workload: Workload
     var partition: [Int]?  // group of each replica while partitioned
+    /// Replicas up when the run starts: clients are only assigned to these.
+    let upAtStart: [Int]
     let verifier: MessageVerifier
     /// Hybrid protocols: the modelled certificate scheme, and per replica its
     /// trusted counter and the meter of crypto work done inside core calls.
@@ -53,6 +55,8 @@ public final class Simulation {
         try options.validate()
         self.options = options
         self.n = options.replicas
+        let down = Self.downAtStart(options)
+        self.upAtStart = (0..<options.replicas).filter { !down.contains($0) }
         guard let kind = ProtocolKind(rawValue: options.protocolName) else {
             throw SimulationError.invalidArgument("unknown protocol \(options.protocolName)")
         }
@@ -162,11 +166,13 @@ public final class Simulation {
     }
 
     /// PBFT clients start at the primary; multi-primary clients are assigned to a
-    /// replica in their own region, spread evenly.
+    /// replica in their own region, spread evenly, among the replicas that are up
+    /// when the run starts (replicas crashed at time 0 have no clients).
     func initialTarget(client c: Int, machine m: Int, regions: Int) -> ReplicaID {
         guard !kind.isSinglePrimary else { return ReplicaID(0) }
-        let local = (0..<n).filter { $0 % regions == m % regions }
-        let pool = local.isEmpty ? Array(0..<n) : local
+        let up = upAtStart
+        let local = up.filter { $0 % regions == m % regions }
+        let pool = local.isEmpty ? (up.isEmpty ? Array(0..<n) : up) : local
         return ReplicaID(pool[(c / max(1, regions)) % pool.count])
     }
 
@@ -399,6 +405,14 @@ extension Simulation {
         guard hybridKind != nil else { return done }
         let work = meters[i].drain()
         return work == 0 ? done : cpus[i].offload(work, after: done)
+    }
+
+    /// Replicas the fault schedule crashes at time 0.
+    static func downAtStart(_ options: SimulationOptions) -> Set<Int> {
+        Set(options.faults.events.compactMap { e -> Int? in
+            if e.time == 0, case .crash(let r) = e.fault { return r.index }
+            return nil
+        })
     }
 
     static func cryptoKind(of kind: ProtocolKind) -> HybridCryptoKind? {
