@@ -115,24 +115,6 @@ extension HybridInstance {
 
     // MARK: - Fetching payloads
 
-    mutating func startFetch(_ digest: Digest, into out: inout [InstanceEffect]) {
-        guard fetching[digest] == nil else { return }
-        var order: [ReplicaID] = [primary]
-        for r in config.replicas where !order.contains(r) { order.append(r) }
-        fetching[digest] = order.filter { $0 != me }
-        askNext(digest, into: &out)
-        out.append(.setTimer(.fetch, afterNanos: base.fetchRetryNanos))
-    }
-
-    mutating func askNext(_ digest: Digest, into out: inout [InstanceEffect]) {
-        guard var order = fetching[digest], !order.isEmpty else { return }
-        let ask = order.prefix(config.f + 1)
-        for r in ask { out.append(.send(.fetch(digest), to: r)) }
-        order.removeFirst(ask.count)
-        order.append(contentsOf: ask)
-        fetching[digest] = order
-    }
-
     mutating func onFetch(_ digest: Digest, from sender: ReplicaID, into out: inout [InstanceEffect]) {
         for (_, slot) in slots {
             if let p = slot.payload, p.digest == digest { out.append(.send(.payload(p), to: sender)); return }
@@ -142,7 +124,7 @@ extension HybridInstance {
 
     mutating func onPayload(_ payload: Payload, into out: inout [InstanceEffect]) {
         let digest = payload.digest
-        guard fetching.removeValue(forKey: digest) != nil else { return }
+        guard fetching.finish(digest) else { return }
         for (seq, slot) in slots where slot.committed == digest { slots[seq]!.payload = payload }
         tryDeliver(into: &out)
     }
@@ -167,33 +149,14 @@ extension HybridInstance {
         recordCheckpoint(c, into: &out)
     }
 
+    /// Makes a checkpoint stable once f+1 replicas signed it (they include a correct one).
     mutating func recordCheckpoint(_ c: SignedCheckpoint, into out: inout [InstanceEffect]) {
-        var list = checkpointVotes[c.sender] ?? []
-        guard !list.contains(where: { $0.sequence == c.sequence }) else { return }
-        list.append(c)
-        list.sort { $0.sequence < $1.sequence }
-        if list.count > 4 { list.removeFirst(list.count - 4) }
-        checkpointVotes[c.sender] = list
-        var matching: [SignedCheckpoint] = []
-        for (_, votes) in checkpointVotes {
-            if let m = votes.first(where: { $0.sequence == c.sequence && $0.stateDigest == c.stateDigest }) { matching.append(m) }
-        }
-        // f+1 matching signatures include a correct replica's.
-        guard matching.count >= config.f + 1 else { return }
-        matching.sort { $0.sender < $1.sender }
-        makeStable(CheckpointCertificate(sequence: c.sequence, digest: c.stateDigest,
-                                         proof: Array(matching.prefix(config.f + 1))), into: &out)
+        if let cert = checkpointVotes.record(c, quorum: config.f + 1) { makeStable(cert, into: &out) }
     }
 
     func isValid(_ cert: CheckpointCertificate) -> Bool {
-        if cert.sequence == .zero { return cert.proof.isEmpty && cert.digest == genesis }
-        guard isCheckpoint(cert.sequence) else { return false }
-        var signers = ReplicaSet()
-        for c in cert.proof {
-            guard c.sequence == cert.sequence, c.stateDigest == cert.digest, c.sender.index < config.replicaCount,
-                  signers.insert(c.sender) else { return false }
-        }
-        return signers.count >= config.f + 1
+        CheckpointVotes.isValid(cert, quorum: config.f + 1, genesis: genesis,
+                                interval: base.checkpointInterval, replicaCount: config.replicaCount)
     }
 
     mutating func makeStable(_ cert: CheckpointCertificate, into out: inout [InstanceEffect]) {
@@ -203,12 +166,8 @@ extension HybridInstance {
         stable = cert
         slots = slots.filter { $0.key > seq }
         proofs = proofs.filter { $0.key > seq }
-        checkpointVotes = checkpointVotes.compactMapValues { votes in
-            let kept = votes.filter { $0.sequence > seq }
-            return kept.isEmpty ? nil : kept
-        }
-        let wanted = Set(slots.values.compactMap(\.committed))
-        fetching = fetching.filter { wanted.contains($0.key) }
+        checkpointVotes.forget(through: seq)
+        fetching.keep(only: Set(slots.values.compactMap(\.committed)))
         if seq > lastDelivered {
             lastDelivered = seq
             out.append(.needsState(seq, cert.digest))

@@ -34,7 +34,7 @@ public struct HybridInstance: Sendable {
     /// Highest slot this replica certified a commit share for in the current view.
     var lastShared: SequenceNumber = .zero
     var slots: [SequenceNumber: HybridSlot] = [:]
-    var checkpointVotes: [ReplicaID: [SignedCheckpoint]] = [:]
+    var checkpointVotes = CheckpointVotes()
     /// The NEW-VIEW of the current view once it committed (nil in view 0).
     var installed: InstalledView?
     /// The decision of the current view's NEW-VIEW while it waits for f+1 acks.
@@ -59,7 +59,7 @@ public struct HybridInstance: Sendable {
     var collectorWatch = SequenceNumber.zero
     /// Which of the f+1 collectors of the current view shares go to.
     var collectorTurn = 0
-    var fetching: [Digest: [ReplicaID]] = [:]
+    var fetching: PayloadFetcher
     var helped: [ReplicaID: ViewNumber] = [:]
     /// Shares that failed verification, per culprit (reported in `status`).
     public internal(set) var invalidShareCount: [ReplicaID: Int] = [:]
@@ -80,6 +80,7 @@ public struct HybridInstance: Sendable {
         self.crypto = crypto
         self.genesis = genesisDigest
         self.stable = CheckpointCertificate(sequence: .zero, digest: genesisDigest, proof: [])
+        self.fetching = PayloadFetcher(me: me, config: config, retryNanos: parameters.base.fetchRetryNanos)
     }
 
     var base: PBFTParameters { parameters.base }
@@ -200,7 +201,7 @@ public struct HybridInstance: Sendable {
             let seq = lastDelivered.advanced(by: 1)
             guard let payload = slot.payload, payload.digest == digest else {
                 if digest == Payload.noop.digest { slots[seq]!.payload = .noop; continue }
-                startFetch(digest, into: &out)
+                fetching.fetch(digest, askingFirst: [primary], into: &out)
                 return
             }
             lastDelivered = seq
@@ -232,10 +233,7 @@ public struct HybridInstance: Sendable {
         case .viewChange:
             guard !isViewActive else { return }
             viewChangeTimedOut(into: &out)
-        case .fetch:
-            guard !fetching.isEmpty else { return }
-            for d in fetching.keys.sorted(by: { $0.precedes($1) }) { askNext(d, into: &out) }
-            out.append(.setTimer(.fetch, afterNanos: base.fetchRetryNanos))
+        case .fetch: fetching.retry(into: &out)
         case .collector:
             collectorTimerRunning = false
             collectorTimedOut(into: &out)

@@ -36,7 +36,7 @@ public struct PBFTInstance: Sendable {
     var slots: [SequenceNumber: PBFTSlot] = [:]
     public var slotCount: Int { slots.count }
     /// Recent signed checkpoints per replica above the low watermark (≤ 4 each).
-    var checkpointVotes: [ReplicaID: [SignedCheckpoint]] = [:]
+    var checkpointVotes = CheckpointVotes()
     /// The latest view change received from each replica.
     var viewChanges: [ReplicaID: ViewChangeMessage] = [:]
     /// The NEW-VIEW that installed the current view (re-sent to replicas left behind).
@@ -45,7 +45,7 @@ public struct PBFTInstance: Sendable {
     var failedViewChanges = 0
     var progressTimerRunning = false
     /// Payload digests this replica is fetching, with the replicas asked next.
-    var fetching: [Digest: [ReplicaID]] = [:]
+    var fetching: PayloadFetcher
     /// Replicas we sent a NEW-VIEW / checkpoint catch-up to, per view (rate limit).
     var helped: [ReplicaID: ViewNumber] = [:]
     /// Replicas we sent our status to, per view (rate limit).
@@ -63,6 +63,7 @@ public struct PBFTInstance: Sendable {
         self.signer = signer
         self.genesis = genesisDigest
         self.stable = CheckpointCertificate(sequence: .zero, digest: genesisDigest, proof: [])
+        self.fetching = PayloadFetcher(me: me, config: config, retryNanos: parameters.fetchRetryNanos)
     }
 
     public var primary: ReplicaID { config.primary(of: view, initial: initialPrimary) }
@@ -137,7 +138,7 @@ public struct PBFTInstance: Sendable {
         // Keep the payload whatever the view: a later commit quorum may need it.
         let digest = pp.payload.digest
         slots[pp.sequence, default: PBFTSlot()].payloads[digest] = pp.payload
-        if fetching[digest] != nil { fetching[digest] = nil; tryDeliver(into: &out) }
+        if fetching.finish(digest) { tryDeliver(into: &out) }
         guard pp.view == view, isViewActive, sender == primary else {
             if pp.view > view { noteAhead(sender, into: &out) }
             return
@@ -162,7 +163,7 @@ public struct PBFTInstance: Sendable {
         slot.prepares[key, default: ReplicaSet()].insert(me)
         slots[seq] = slot
         if !isPrimary { out.append(.broadcast(.prepare(Vote(view: view, sequence: seq, digest: digest)))) }
-        if slot.payload(for: digest) == nil { startFetch(digest, askingFirst: [primary], into: &out) }
+        if slot.payload(for: digest) == nil { fetching.fetch(digest, askingFirst: [primary], into: &out) }
         checkPrepared(seq, into: &out)
         armProgressTimer(into: &out)
     }
@@ -205,7 +206,7 @@ public struct PBFTInstance: Sendable {
         slots[seq]!.committedDigest = key.digest
         if slot.payload(for: key.digest) == nil {
             let voters = Array(slot.commits[key]!).filter { $0 != me }
-            startFetch(key.digest, askingFirst: voters, into: &out)
+            fetching.fetch(key.digest, askingFirst: voters, into: &out)
         }
         tryDeliver(into: &out)
     }
@@ -236,25 +237,6 @@ public struct PBFTInstance: Sendable {
 
     // MARK: - Fetching payloads
 
-    mutating func startFetch(_ digest: Digest, askingFirst candidates: [ReplicaID], into out: inout [InstanceEffect]) {
-        guard fetching[digest] == nil else { return }
-        var order = candidates.filter { $0 != me }
-        for r in config.replicas where r != me && !order.contains(r) { order.append(r) }
-        fetching[digest] = order
-        askNext(digest, into: &out)
-        out.append(.setTimer(.fetch, afterNanos: parameters.fetchRetryNanos))
-    }
-
-    /// Asks the next f+1 candidates (so at least one correct replica is asked).
-    mutating func askNext(_ digest: Digest, into out: inout [InstanceEffect]) {
-        guard var order = fetching[digest], !order.isEmpty else { return }
-        let ask = order.prefix(config.f + 1)
-        for r in ask { out.append(.send(.fetch(digest), to: r)) }
-        order.removeFirst(ask.count)
-        order.append(contentsOf: ask)
-        fetching[digest] = order
-    }
-
     mutating func onFetch(_ digest: Digest, from sender: ReplicaID, into out: inout [InstanceEffect]) {
         for (_, slot) in slots {
             if let p = slot.payloads[digest] { out.append(.send(.payload(p), to: sender)); return }
@@ -263,7 +245,7 @@ public struct PBFTInstance: Sendable {
 
     mutating func onPayload(_ payload: Payload, into out: inout [InstanceEffect]) {
         let digest = payload.digest
-        guard fetching.removeValue(forKey: digest) != nil else { return }
+        guard fetching.finish(digest) else { return }
         for (seq, slot) in slots where slot.committedDigest == digest || slot.acceptedDigest == digest {
             slots[seq]!.payloads[digest] = payload
         }
@@ -280,10 +262,7 @@ public struct PBFTInstance: Sendable {
         case .viewChange:
             guard !isViewActive else { return }
             viewChangeTimedOut(into: &out)
-        case .fetch:
-            guard !fetching.isEmpty else { return }
-            for d in fetching.keys.sorted(by: { ($0.w0, $0.w1) < ($1.w0, $1.w1) }) { askNext(d, into: &out) }
-            out.append(.setTimer(.fetch, afterNanos: parameters.fetchRetryNanos))
+        case .fetch: fetching.retry(into: &out)
         case .collector: return  // PBFT has no collectors
         }
     }
