@@ -101,10 +101,10 @@ struct ExecutionCertifier: Sendable {
         return reply
     }
 
-    /// A collector's combined proof (verified by the shell before it got here).
     /// True once this replica holds the proof of `sequence` (a second copy is useless).
     func isProven(_ sequence: SequenceNumber) -> Bool { proven[sequence] != nil }
 
+    /// A collector's combined proof (verified by the shell before it got here).
     mutating func onProof(_ proof: ExecutionProof) {
         guard let slot = slots[proof.sequence], slot.root == proof.root else { return }
         proven[proof.sequence] = proof

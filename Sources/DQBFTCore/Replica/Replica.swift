@@ -28,12 +28,10 @@ public struct Replica: Sendable {
     var pendingTimestamps: [ClientID: UInt64] = [:]
     var batchTimerRunning = false
     /// Requests forwarded elsewhere that this replica waits to see executed.
-    var watched: [ClientID: ClientRequest] = [:]
-    /// The request-timer tick at which each watched request started being watched:
-    /// the timer ticks every half timeout, and only requests watched for two full
-    /// ticks (at least a whole timeout) raise suspicion, so a request that arrived
-    /// just before a tick does not.
-    var watchedSince: [ClientID: UInt64] = [:]
+    /// Each with the request-timer tick at which watching began: the timer ticks
+    /// every half timeout, and only requests watched for two full ticks (at least a
+    /// whole timeout) raise suspicion, so one that arrived just before a tick does not.
+    var watched: [ClientID: (request: ClientRequest, since: UInt64)] = [:]
     var requestTick: UInt64 = 0
     var requestTimerRunning = false
     /// Execution slots that arrived out of order or during a state transfer.
@@ -104,7 +102,6 @@ public struct Replica: Sendable {
 
     // MARK: - Inputs
 
-    /// Handles one authenticated message.
     /// True if `message` would change nothing here (a duplicate proposal or
     /// certificate): shells drop such messages before verifying them, which keeps
     /// flooded copies and repeated certificates from costing signature checks.
@@ -116,6 +113,7 @@ public struct Replica: Sendable {
         }
     }
 
+    /// Handles one authenticated message.
     public mutating func handle(_ message: WireMessage, into out: inout [ReplicaEffect]) {
         switch message {
         case .request(let r): onRequest(r, into: &out)
@@ -139,12 +137,11 @@ public struct Replica: Sendable {
         case .request:
             requestTimerRunning = false
             requestTick += 1
-            watched = watched.filter { (clients[$0.key]?.timestamp ?? 0) < $0.value.timestamp }
-            watchedSince = watchedSince.filter { watched[$0.key] != nil }
+            watched = watched.filter { (clients[$0.key]?.timestamp ?? 0) < $0.value.request.timestamp }
             var o = CompositionOutput()
             var suspected = Set<ReplicaID>()
-            for request in watched.values.sorted(by: { $0.client < $1.client })
-            where (watchedSince[request.client] ?? 0) + 2 <= requestTick && suspected.insert(request.assignedReplica).inserted {
+            for (request, since) in watched.values.sorted(by: { $0.request.client < $1.request.client })
+            where since + 2 <= requestTick && suspected.insert(request.assignedReplica).inserted {
                 composition.suspect(for: request, into: &o)
             }
             absorb(o, into: &out)
@@ -195,9 +192,8 @@ public struct Replica: Sendable {
             proposeBatches(force: false, into: &out)
         } else {
             // Forward the request and watch that it executes in time.
-            guard (watched[r.client]?.timestamp ?? 0) < r.timestamp else { return }
-            watched[r.client] = r
-            watchedSince[r.client] = requestTick
+            guard (watched[r.client]?.request.timestamp ?? 0) < r.timestamp else { return }
+            watched[r.client] = (r, requestTick)
             if let target = composition.forwardTarget(for: r), target != me { out.append(.send(.request(r), to: target)) }
             armRequestTimer(into: &out)
         }
@@ -246,7 +242,7 @@ public struct Replica: Sendable {
         for (seq, batches) in o.executions { onExecution(seq, batches, into: &out) }
         if o.mayPropose {
             proposeBatches(force: false, into: &out)
-            for r in watched.values.sorted(by: { $0.client < $1.client }) where composition.proposes(r) {
+            for r in watched.values.map(\.request).sorted(by: { $0.client < $1.client }) where composition.proposes(r) {
                 // A view change made this replica responsible for a watched request.
                 watched[r.client] = nil
                 onRequest(r, into: &out)

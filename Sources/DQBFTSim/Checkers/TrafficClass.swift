@@ -13,25 +13,25 @@ enum TrafficClass {
         "O:view-change", "O:fetch", "O:other", "timer",
     ]
     static var count: Int { names.count }
-    static let request = 0, reply = 1, timer = 22
+    static let request = 0, reply = 1, timer = names.count - 1
+    /// Where the D- and O-instance kinds start in `names`.
+    private static let dissemination = 5, ordering = 14
 
     /// The class index of `message` when replica `sender` transmits it.
     static func of(_ message: WireMessage, sender: Int) -> Int {
         switch message {
-        case .request: return 0
-        case .reply: return 1
+        case .request: return request
+        case .reply: return reply
         case .stateRequest, .stateReply: return 2
         case .executionShare: return 3
         case .executionProof: return 4
         case .consensus(_, let instance, let m):
-            let base = instance == .main ? 14 : 5
             let local = consensusClass(m)
-            if instance != .main {
-                // Forwarders re-sign the envelope, so compare with the coordinator.
-                if local == 0 { return Int(instance.rawValue) == sender ? 5 : 6 }
-                return 6 + local
-            }
-            return base + local
+            if instance == .main { return ordering + local }
+            // D-kinds have one extra entry after "propose": copies sent by anyone but
+            // the instance's coordinator (forwarders re-sign the envelope).
+            if local == 0 { return Int(instance.rawValue) == sender ? dissemination : dissemination + 1 }
+            return dissemination + 1 + local
         }
     }
 
