@@ -29,8 +29,8 @@ public struct Replica: Sendable {
     var batchTimerRunning = false
     /// Requests forwarded elsewhere that this replica waits to see executed.
     /// Each with the request-timer tick at which watching began: the timer ticks
-    /// every half timeout, and only requests watched for two full ticks (at least a
-    /// whole timeout) raise suspicion, so one that arrived just before a tick does not.
+    /// every half timeout, and a request raises suspicion only once three ticks have
+    /// passed since (at least a whole timeout, as the first may come at once).
     var watched: [ClientID: (request: ClientRequest, since: UInt64)] = [:]
     var requestTick: UInt64 = 0
     var requestTimerRunning = false
@@ -141,7 +141,7 @@ public struct Replica: Sendable {
             var o = CompositionOutput()
             var suspected = Set<ReplicaID>()
             for (request, since) in watched.values.sorted(by: { $0.request.client < $1.request.client })
-            where since + 2 <= requestTick && suspected.insert(request.assignedReplica).inserted {
+            where since + 3 <= requestTick && suspected.insert(request.assignedReplica).inserted {
                 composition.suspect(for: request, into: &o)
             }
             absorb(o, into: &out)
