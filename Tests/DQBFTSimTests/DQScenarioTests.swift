@@ -93,6 +93,20 @@ struct DQScenarioTests {
         #expect((r.instance_view_changes["D2"] ?? 0) >= 1)
     }
 
+    @Test("RCC: with f primaries crashed from the start only their instances change view, n=7")
+    func rccCrashedPrimaries() throws {
+        let r = try run("rcc", replicas: 7) {
+            $0.faults.events = [(SimTime(0), .crash(ReplicaID(1))), (SimTime(0), .crash(ReplicaID(2)))]
+        }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+        #expect((r.instance_view_changes["D1"] ?? 0) >= 1 && (r.instance_view_changes["D2"] ?? 0) >= 1)
+        // A round blocked on a failed instance must not get the healthy ones suspected.
+        for healthy in [0, 3, 4, 5, 6] {
+            #expect(r.instance_view_changes["D\(healthy)"] == nil, "instance D\(healthy) changed view: \(r.instance_view_changes)")
+        }
+        #expect(r.executed_ops > 10_000)
+    }
+
     @Test("slow replica: safe and live", arguments: ["pbft", "dqpbft", "rcc"])
     func slowReplica(name: String) throws {
         let r = try run(name) { $0.faults.byzantine = [ReplicaID(3): .slow(delayNanos: 300_000_000)] }

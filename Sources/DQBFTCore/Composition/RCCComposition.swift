@@ -109,6 +109,11 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         guard i < config.replicaCount else { return }
         // Only an instance that stopped delivering is suspected (see DQComposition).
         if instances[i].lastDelivered > suspicionMarks[i] { suspicionMarks[i] = instances[i].lastDelivered; return }
+        // An instance that already delivered the slot execution needs from it next is
+        // not what holds the request back: the round waits on another instance (the
+        // round timer suspects that one). Without this check one failed primary makes
+        // every healthy instance stall at its watermark and be suspected in turn.
+        if instances[i].lastDelivered >= nextSlotToExecute(of: i) { return }
         var effects: [InstanceEffect] = []
         instances[i].suspectPrimary(into: &effects)
         absorb(i, effects, into: &out)
@@ -192,6 +197,12 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         guard blockedAt == nil, delivered.contains(where: { !$0.isEmpty }) else { return }
         blockedAt = nextExecution
         out.effects.append(.setTimer(.orderWatch, afterNanos: roundTimeoutNanos))
+    }
+
+    /// The slot of instance `i` that round-robin execution will take from it next.
+    func nextSlotToExecute(of i: Int) -> SequenceNumber {
+        let g = nextExecution.rawValue - 1
+        return SequenceNumber(g / n + (UInt64(i) < g % n ? 2 : 1))
     }
 
     /// Executes slots in the fixed round-robin order while they are delivered.
