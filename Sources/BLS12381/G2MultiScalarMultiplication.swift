@@ -78,7 +78,8 @@ enum G2MultiScalarMultiplication {
     /// Affine forms of the points (nil for the identity), with one shared inversion.
     static func normalize(_ points: [G2Point]) -> [Affine?] {
         let zs = points.map { $0.isIdentity || $0.z == .one ? Fp2.one : $0.z }
-        let inverses = batchInverse(zs)
+        // Decoded shares are already affine: then no inversion at all.
+        let inverses = zs.allSatisfy { $0 == .one } ? zs : batchInverse(zs)
         return zip(points, inverses).map { p, zi in
             if p.isIdentity { return nil }
             if p.z == .one { return Affine(x: p.x, y: p.y) }
