@@ -3,6 +3,7 @@
 # package) on this machine and prints both sets of medians side by side.
 #
 # Usage: Scripts/bls/compare-blst.sh [iterations] [shares]
+#        SKIP_BLST=1 Scripts/bls/compare-blst.sh ...   (reuse the last blst figures)
 # Requires: python3; installs pyblst with pip if it is missing. The Swift side
 # is measured by a temporary package that links Sources/BLS12381 and calls
 # BLSBenchmark.run(). Both sides report median thread CPU time in µs.
@@ -13,17 +14,23 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 
 python3 -c 'import pyblst' 2>/dev/null || python3 -m pip install --quiet pyblst
 
+# The temporary package lives in a kept folder (covered by .gitignore's `.build*`)
+# so repeated runs rebuild incrementally; BLSBENCH_DIR overrides its location.
+WORK="${BLSBENCH_DIR:-$ROOT/.build-blsbench}"
+mkdir -p "$WORK/Sources/blsbench"
+
 echo "== blst (pyblst) =="
-python3 "$ROOT/Scripts/bls/blst_bench.py" "$ITER" "$SHARES" | tee /tmp/blst-bench.txt
+if [ -n "${SKIP_BLST:-}" ] && [ -s "$WORK/blst-bench.txt" ]; then
+    cat "$WORK/blst-bench.txt"
+else
+    python3 "$ROOT/Scripts/bls/blst_bench.py" "$ITER" "$SHARES" | tee "$WORK/blst-bench.txt"
+fi
 
 echo "== Swift BLS12381 (release) =="
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-mkdir -p "$WORK/Sources/blsbench"
-ln -s "$ROOT/Sources/BLS12381" "$WORK/Sources/BLS12381"
+ln -sfn "$ROOT/Sources/BLS12381" "$WORK/Sources/BLS12381"
 CRYPTO="$(ls -d "$ROOT"/.build*/checkouts/swift-crypto 2>/dev/null | head -1 || true)"
 if [ -n "$CRYPTO" ]; then DEP=".package(path: \"$CRYPTO\")"; else DEP='.package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0")'; fi
-cat > "$WORK/Package.swift" <<PKG
+cat > "$WORK/Package.swift.new" <<PKG
 // swift-tools-version: 6.1
 import PackageDescription
 let package = Package(
@@ -36,17 +43,29 @@ let package = Package(
     ]
 )
 PKG
-cat > "$WORK/Sources/blsbench/main.swift" <<'SWIFT'
+cat > "$WORK/Sources/blsbench/main.swift.new" <<'SWIFT'
 import BLS12381
 let args = CommandLine.arguments
-let results = BLSBenchmark.run(iterations: Int(args[1])!, shares: Int(args[2])!)
-for r in results { print("\(r.name): \(r.medianCPUMicroseconds) µs") }
+if args.count > 3 {
+    // blsbench N SHARES NAME: run the case called NAME N times, untimed
+    // (for instruction counting under callgrind, see count-instructions.sh).
+    for c in BLSBenchmark.cases(shares: Int(args[2])!) where c.name == args[3] {
+        for _ in 0..<Int(args[1])! { c.body() }
+    }
+} else {
+    let results = BLSBenchmark.run(iterations: Int(args[1])!, shares: Int(args[2])!)
+    for r in results { print("\(r.name): \(r.medianCPUMicroseconds) µs") }
+}
 SWIFT
-(cd "$WORK" && swift build -c release --product blsbench >/dev/null && .build/release/blsbench "$ITER" "$SHARES") | tee /tmp/swift-bls-bench.txt
+# Replace the generated files only when they changed, so rebuilds stay incremental.
+for f in Package.swift Sources/blsbench/main.swift; do
+    if cmp -s "$WORK/$f.new" "$WORK/$f"; then rm "$WORK/$f.new"; else mv "$WORK/$f.new" "$WORK/$f"; fi
+done
+(cd "$WORK" && swift build -c release --product blsbench >/dev/null && .build/release/blsbench "$ITER" "$SHARES") | tee "$WORK/swift-bench.txt"
 
 echo "== ratio (Swift / blst) =="
-python3 - <<'PY'
-import re
+python3 - "$WORK/blst-bench.txt" "$WORK/swift-bench.txt" <<'PY'
+import re, sys
 def load(path):
     out = {}
     for line in open(path):
@@ -54,7 +73,7 @@ def load(path):
         if m:
             out[m.group(1)] = float(m.group(2))
     return out
-blst, swift = load("/tmp/blst-bench.txt"), load("/tmp/swift-bls-bench.txt")
+blst, swift = load(sys.argv[1]), load(sys.argv[2])
 pairs = [("pairing check (2 Miller loops + final exp)", "pairing check (2 Miller loops + final exp)"), ("Miller loop", "Miller loop"),
          ("hash-to-G2", "hash-to-G2"), ("sign", "sign"), ("verify", "verify"),
          ("public key decode (G1, with subgroup check)", "public key decode (G1, with subgroup check)"),

@@ -58,7 +58,14 @@ public enum BLSBenchmark {
     /// verify, decoding, and the 49-share paths (FastAggregateVerify over 49 keys,
     /// and threshold combination of 49 shares followed by one verification).
     public static func run(iterations: Int = 20, shares: Int = 49) -> [Result] {
-        var results = [Result]()
+        cases(shares: shares).map { measure($0.name, iterations: iterations, $0.body) }
+    }
+
+    /// The operations `run` measures, in order, with their fixed inputs already
+    /// prepared; useful for profilers that count instructions of one operation.
+    public static func cases(shares: Int = 49) -> [(name: String, body: () -> Void)] {
+        var cases = [(name: String, body: () -> Void)]()
+        func add(_ name: String, _ body: @escaping () -> Void) { cases.append((name, body)) }
         var rng = BLS12381.SeededGenerator(seed: Array("bls-benchmark".utf8))
         let message = Array("benchmark message".utf8)
         let sk = try! BLS12381.SecretKey.keyGen(ikm: [UInt8](repeating: 1, count: 32))
@@ -66,41 +73,41 @@ public enum BLSBenchmark {
         let sig = sk.sign(message)
 
         var x = Fp(0x1234567), y = Fp(0x89abcdef)
-        results.append(measure("Fp multiplication x1000", iterations: iterations) {
+        add("Fp multiplication x1000") {
             for _ in 0..<1000 { x = x * y; y = y + x }
-        })
+        }
         let p = G1Point.generator, q = G2Point.generator
-        results.append(measure("pairing", iterations: iterations) { _ = Pairing.pairing(p, q) })
-        results.append(measure("pairing check (2 Miller loops + final exp)", iterations: iterations) {
+        add("pairing") { _ = Pairing.pairing(p, q) }
+        add("pairing check (2 Miller loops + final exp)") {
             precondition(Pairing.multiPairing([(p, q), (-p, q)]).isOne)
-        })
-        results.append(measure("Miller loop", iterations: iterations) { _ = Pairing.millerLoop([(p, q)]) })
+        }
+        add("Miller loop") { _ = Pairing.millerLoop([(p, q)]) }
         let f = Pairing.millerLoop([(p, q)])
-        results.append(measure("final exponentiation", iterations: iterations) { _ = Pairing.finalExponentiation(f) })
-        results.append(measure("hash-to-G2", iterations: iterations) {
+        add("final exponentiation") { _ = Pairing.finalExponentiation(f) }
+        add("hash-to-G2") {
             _ = HashToCurve.hashToG2(message: message, dst: BLS12381.signatureDST)
-        })
-        results.append(measure("hash-to-G1", iterations: iterations) {
+        }
+        add("hash-to-G1") {
             _ = HashToCurve.hashToG1(message: message, dst: Array("QUUX-V01-CS02-with-BLS12381G1_XMD:SHA-256_SSWU_RO_".utf8))
-        })
-        results.append(measure("sign", iterations: iterations) { _ = sk.sign(message) })
-        results.append(measure("verify", iterations: iterations) {
+        }
+        add("sign") { _ = sk.sign(message) }
+        add("verify") {
             precondition(BLS12381.verify(publicKey: pk, message: message, signature: sig))
-        })
-        results.append(measure("public key decode (G1, with subgroup check)", iterations: iterations) {
+        }
+        add("public key decode (G1, with subgroup check)") {
             _ = try! BLS12381.PublicKey(compressed: pk.compressed)
-        })
-        results.append(measure("signature decode (G2, with subgroup check)", iterations: iterations) {
+        }
+        add("signature decode (G2, with subgroup check)") {
             _ = try! BLS12381.Signature(compressed: sig.compressed)
-        })
+        }
 
         let signers = (0..<shares).map { i in try! BLS12381.SecretKey.keyGen(ikm: [UInt8](repeating: UInt8(i & 0xff), count: 32) + [UInt8(i >> 8)]) }
         let keys = signers.map(\.publicKey)
         let sigs = signers.map { try! BLS12381.Signature(compressed: $0.sign(message).compressed) }
-        results.append(measure("aggregate \(shares) signatures + FastAggregateVerify", iterations: iterations) {
+        add("aggregate \(shares) signatures + FastAggregateVerify") {
             let agg = BLS12381.Signature.aggregate(sigs)!
             precondition(BLS12381.fastAggregateVerify(publicKeys: keys, message: message, signature: agg))
-        })
+        }
 
         let (keySet, keyShares) = try! BLS12381.ThresholdDealer.deal(threshold: shares, participants: shares + shares / 2, using: &rng)
         // Shares as a combiner receives them: decoded from the wire (affine points).
@@ -109,12 +116,12 @@ public enum BLSBenchmark {
             return try! BLS12381.SignatureShare(index: share.index, compressed: share.signature.compressed)
         }
         let combiner = BLS12381.ThresholdCombiner(keySet: keySet)
-        results.append(measure("threshold combine \(shares) shares", iterations: iterations) {
+        add("threshold combine \(shares) shares") {
             _ = try! combiner.combine(sigShares)
-        })
-        results.append(measure("threshold combine \(shares) shares + verify (optimistic)", iterations: iterations) {
+        }
+        add("threshold combine \(shares) shares + verify (optimistic)") {
             guard case .combined = try! combiner.combineOptimistically(sigShares, message: message) else { fatalError() }
-        })
-        return results
+        }
+        return cases
     }
 }

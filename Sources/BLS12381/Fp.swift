@@ -107,102 +107,267 @@ struct Fp: Sendable, Equatable {
     @inline(__always)
     func doubled() -> Fp { self + self }
 
-    /// Montgomery product `a * b * R^-1 mod m` (CIOS, operands fully reduced).
+    /// Montgomery product `a * b * R^-1 mod p` (CIOS, row by row: each row first forms the
+    /// seven-word product of a limb with a whole operand in two carry chains, then adds it).
+    /// Operands may be loose (below 2p); the result is fully reduced because 4p < R.
     /// Deliberately out of line: one hot copy keeps the instruction cache small.
     @inline(never)
     static func montgomeryProduct(_ a: Fp, _ b: Fp) -> Fp {
-        var t0: UInt64 = 0; var t1: UInt64 = 0; var t2: UInt64 = 0; var t3: UInt64 = 0; var t4: UInt64 = 0; var t5: UInt64 = 0
-        var carryA: UInt64 = 0, carryC: UInt64 = 0, m: UInt64 = 0
-        // word 0
-        (carryA, t0) = a.l0.multipliedFullWidth(by: b.l0)
-        m = t0 &* 0x89f3fffcfffcfffd
-        carryC = macHigh(t0, m, 0xb9feffffffffaaab)
-        (carryA, t1) = mac(0, a.l1, b.l0, carryA)
-        (carryC, t0) = mac(t1, m, 0x1eabfffeb153ffff, carryC)
-        (carryA, t2) = mac(0, a.l2, b.l0, carryA)
-        (carryC, t1) = mac(t2, m, 0x6730d2a0f6b0f624, carryC)
-        (carryA, t3) = mac(0, a.l3, b.l0, carryA)
-        (carryC, t2) = mac(t3, m, 0x64774b84f38512bf, carryC)
-        (carryA, t4) = mac(0, a.l4, b.l0, carryA)
-        (carryC, t3) = mac(t4, m, 0x4b1ba7b6434bacd7, carryC)
-        (carryA, t5) = mac(0, a.l5, b.l0, carryA)
-        (carryC, t4) = mac(t5, m, 0x1a0111ea397fe69a, carryC)
-        t5 = carryC &+ carryA
-        // word 1
-        (carryA, t0) = mac(t0, a.l0, b.l1, 0)
-        m = t0 &* 0x89f3fffcfffcfffd
-        carryC = macHigh(t0, m, 0xb9feffffffffaaab)
-        (carryA, t1) = mac(t1, a.l1, b.l1, carryA)
-        (carryC, t0) = mac(t1, m, 0x1eabfffeb153ffff, carryC)
-        (carryA, t2) = mac(t2, a.l2, b.l1, carryA)
-        (carryC, t1) = mac(t2, m, 0x6730d2a0f6b0f624, carryC)
-        (carryA, t3) = mac(t3, a.l3, b.l1, carryA)
-        (carryC, t2) = mac(t3, m, 0x64774b84f38512bf, carryC)
-        (carryA, t4) = mac(t4, a.l4, b.l1, carryA)
-        (carryC, t3) = mac(t4, m, 0x4b1ba7b6434bacd7, carryC)
-        (carryA, t5) = mac(t5, a.l5, b.l1, carryA)
-        (carryC, t4) = mac(t5, m, 0x1a0111ea397fe69a, carryC)
-        t5 = carryC &+ carryA
-        // word 2
-        (carryA, t0) = mac(t0, a.l0, b.l2, 0)
-        m = t0 &* 0x89f3fffcfffcfffd
-        carryC = macHigh(t0, m, 0xb9feffffffffaaab)
-        (carryA, t1) = mac(t1, a.l1, b.l2, carryA)
-        (carryC, t0) = mac(t1, m, 0x1eabfffeb153ffff, carryC)
-        (carryA, t2) = mac(t2, a.l2, b.l2, carryA)
-        (carryC, t1) = mac(t2, m, 0x6730d2a0f6b0f624, carryC)
-        (carryA, t3) = mac(t3, a.l3, b.l2, carryA)
-        (carryC, t2) = mac(t3, m, 0x64774b84f38512bf, carryC)
-        (carryA, t4) = mac(t4, a.l4, b.l2, carryA)
-        (carryC, t3) = mac(t4, m, 0x4b1ba7b6434bacd7, carryC)
-        (carryA, t5) = mac(t5, a.l5, b.l2, carryA)
-        (carryC, t4) = mac(t5, m, 0x1a0111ea397fe69a, carryC)
-        t5 = carryC &+ carryA
-        // word 3
-        (carryA, t0) = mac(t0, a.l0, b.l3, 0)
-        m = t0 &* 0x89f3fffcfffcfffd
-        carryC = macHigh(t0, m, 0xb9feffffffffaaab)
-        (carryA, t1) = mac(t1, a.l1, b.l3, carryA)
-        (carryC, t0) = mac(t1, m, 0x1eabfffeb153ffff, carryC)
-        (carryA, t2) = mac(t2, a.l2, b.l3, carryA)
-        (carryC, t1) = mac(t2, m, 0x6730d2a0f6b0f624, carryC)
-        (carryA, t3) = mac(t3, a.l3, b.l3, carryA)
-        (carryC, t2) = mac(t3, m, 0x64774b84f38512bf, carryC)
-        (carryA, t4) = mac(t4, a.l4, b.l3, carryA)
-        (carryC, t3) = mac(t4, m, 0x4b1ba7b6434bacd7, carryC)
-        (carryA, t5) = mac(t5, a.l5, b.l3, carryA)
-        (carryC, t4) = mac(t5, m, 0x1a0111ea397fe69a, carryC)
-        t5 = carryC &+ carryA
-        // word 4
-        (carryA, t0) = mac(t0, a.l0, b.l4, 0)
-        m = t0 &* 0x89f3fffcfffcfffd
-        carryC = macHigh(t0, m, 0xb9feffffffffaaab)
-        (carryA, t1) = mac(t1, a.l1, b.l4, carryA)
-        (carryC, t0) = mac(t1, m, 0x1eabfffeb153ffff, carryC)
-        (carryA, t2) = mac(t2, a.l2, b.l4, carryA)
-        (carryC, t1) = mac(t2, m, 0x6730d2a0f6b0f624, carryC)
-        (carryA, t3) = mac(t3, a.l3, b.l4, carryA)
-        (carryC, t2) = mac(t3, m, 0x64774b84f38512bf, carryC)
-        (carryA, t4) = mac(t4, a.l4, b.l4, carryA)
-        (carryC, t3) = mac(t4, m, 0x4b1ba7b6434bacd7, carryC)
-        (carryA, t5) = mac(t5, a.l5, b.l4, carryA)
-        (carryC, t4) = mac(t5, m, 0x1a0111ea397fe69a, carryC)
-        t5 = carryC &+ carryA
-        // word 5
-        (carryA, t0) = mac(t0, a.l0, b.l5, 0)
-        m = t0 &* 0x89f3fffcfffcfffd
-        carryC = macHigh(t0, m, 0xb9feffffffffaaab)
-        (carryA, t1) = mac(t1, a.l1, b.l5, carryA)
-        (carryC, t0) = mac(t1, m, 0x1eabfffeb153ffff, carryC)
-        (carryA, t2) = mac(t2, a.l2, b.l5, carryA)
-        (carryC, t1) = mac(t2, m, 0x6730d2a0f6b0f624, carryC)
-        (carryA, t3) = mac(t3, a.l3, b.l5, carryA)
-        (carryC, t2) = mac(t3, m, 0x64774b84f38512bf, carryC)
-        (carryA, t4) = mac(t4, a.l4, b.l5, carryA)
-        (carryC, t3) = mac(t4, m, 0x4b1ba7b6434bacd7, carryC)
-        (carryA, t5) = mac(t5, a.l5, b.l5, carryA)
-        (carryC, t4) = mac(t5, m, 0x1a0111ea397fe69a, carryC)
-        t5 = carryC &+ carryA
+        var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0, t4: UInt64 = 0, t5: UInt64 = 0, t6: UInt64 = 0
+        var c: UInt64 = 0, m: UInt64 = 0, low: UInt64 = 0
+        // word 0: t += a·b0, then t = (t + m·p) / 2^64
+        do {
+            let (h0, l0) = a.l0.multipliedFullWidth(by: b.l0)
+            let (h1, l1) = a.l1.multipliedFullWidth(by: b.l0)
+            let (h2, l2) = a.l2.multipliedFullWidth(by: b.l0)
+            let (h3, l3) = a.l3.multipliedFullWidth(by: b.l0)
+            let (h4, l4) = a.l4.multipliedFullWidth(by: b.l0)
+            let (h5, l5) = a.l5.multipliedFullWidth(by: b.l0)
+            (t0, c) = addWithCarry(t0, l0, 0)
+            (t1, c) = addWithCarry(t1, l1, c)
+            (t2, c) = addWithCarry(t2, l2, c)
+            (t3, c) = addWithCarry(t3, l3, c)
+            (t4, c) = addWithCarry(t4, l4, c)
+            (t5, c) = addWithCarry(t5, l5, c)
+            t6 = c
+            (t1, c) = addWithCarry(t1, h0, 0)
+            (t2, c) = addWithCarry(t2, h1, c)
+            (t3, c) = addWithCarry(t3, h2, c)
+            (t4, c) = addWithCarry(t4, h3, c)
+            (t5, c) = addWithCarry(t5, h4, c)
+            t6 = t6 &+ h5 &+ c
+            m = t0 &* 0x89f3fffcfffcfffd
+            let (g0, k0) = m.multipliedFullWidth(by: 0xb9feffffffffaaab)
+            let (g1, k1) = m.multipliedFullWidth(by: 0x1eabfffeb153ffff)
+            let (g2, k2) = m.multipliedFullWidth(by: 0x6730d2a0f6b0f624)
+            let (g3, k3) = m.multipliedFullWidth(by: 0x64774b84f38512bf)
+            let (g4, k4) = m.multipliedFullWidth(by: 0x4b1ba7b6434bacd7)
+            let (g5, k5) = m.multipliedFullWidth(by: 0x1a0111ea397fe69a)
+            (low, c) = addWithCarry(t0, k0, 0)
+            (t1, c) = addWithCarry(t1, k1, c)
+            (t2, c) = addWithCarry(t2, k2, c)
+            (t3, c) = addWithCarry(t3, k3, c)
+            (t4, c) = addWithCarry(t4, k4, c)
+            (t5, c) = addWithCarry(t5, k5, c)
+            t6 = t6 &+ c
+            (t0, c) = addWithCarry(t1, g0, 0)
+            (t1, c) = addWithCarry(t2, g1, c)
+            (t2, c) = addWithCarry(t3, g2, c)
+            (t3, c) = addWithCarry(t4, g3, c)
+            (t4, c) = addWithCarry(t5, g4, c)
+            t5 = t6 &+ g5 &+ c
+        }
+        // word 1: t += a·b1, then t = (t + m·p) / 2^64
+        do {
+            let (h0, l0) = a.l0.multipliedFullWidth(by: b.l1)
+            let (h1, l1) = a.l1.multipliedFullWidth(by: b.l1)
+            let (h2, l2) = a.l2.multipliedFullWidth(by: b.l1)
+            let (h3, l3) = a.l3.multipliedFullWidth(by: b.l1)
+            let (h4, l4) = a.l4.multipliedFullWidth(by: b.l1)
+            let (h5, l5) = a.l5.multipliedFullWidth(by: b.l1)
+            (t0, c) = addWithCarry(t0, l0, 0)
+            (t1, c) = addWithCarry(t1, l1, c)
+            (t2, c) = addWithCarry(t2, l2, c)
+            (t3, c) = addWithCarry(t3, l3, c)
+            (t4, c) = addWithCarry(t4, l4, c)
+            (t5, c) = addWithCarry(t5, l5, c)
+            t6 = c
+            (t1, c) = addWithCarry(t1, h0, 0)
+            (t2, c) = addWithCarry(t2, h1, c)
+            (t3, c) = addWithCarry(t3, h2, c)
+            (t4, c) = addWithCarry(t4, h3, c)
+            (t5, c) = addWithCarry(t5, h4, c)
+            t6 = t6 &+ h5 &+ c
+            m = t0 &* 0x89f3fffcfffcfffd
+            let (g0, k0) = m.multipliedFullWidth(by: 0xb9feffffffffaaab)
+            let (g1, k1) = m.multipliedFullWidth(by: 0x1eabfffeb153ffff)
+            let (g2, k2) = m.multipliedFullWidth(by: 0x6730d2a0f6b0f624)
+            let (g3, k3) = m.multipliedFullWidth(by: 0x64774b84f38512bf)
+            let (g4, k4) = m.multipliedFullWidth(by: 0x4b1ba7b6434bacd7)
+            let (g5, k5) = m.multipliedFullWidth(by: 0x1a0111ea397fe69a)
+            (low, c) = addWithCarry(t0, k0, 0)
+            (t1, c) = addWithCarry(t1, k1, c)
+            (t2, c) = addWithCarry(t2, k2, c)
+            (t3, c) = addWithCarry(t3, k3, c)
+            (t4, c) = addWithCarry(t4, k4, c)
+            (t5, c) = addWithCarry(t5, k5, c)
+            t6 = t6 &+ c
+            (t0, c) = addWithCarry(t1, g0, 0)
+            (t1, c) = addWithCarry(t2, g1, c)
+            (t2, c) = addWithCarry(t3, g2, c)
+            (t3, c) = addWithCarry(t4, g3, c)
+            (t4, c) = addWithCarry(t5, g4, c)
+            t5 = t6 &+ g5 &+ c
+        }
+        // word 2: t += a·b2, then t = (t + m·p) / 2^64
+        do {
+            let (h0, l0) = a.l0.multipliedFullWidth(by: b.l2)
+            let (h1, l1) = a.l1.multipliedFullWidth(by: b.l2)
+            let (h2, l2) = a.l2.multipliedFullWidth(by: b.l2)
+            let (h3, l3) = a.l3.multipliedFullWidth(by: b.l2)
+            let (h4, l4) = a.l4.multipliedFullWidth(by: b.l2)
+            let (h5, l5) = a.l5.multipliedFullWidth(by: b.l2)
+            (t0, c) = addWithCarry(t0, l0, 0)
+            (t1, c) = addWithCarry(t1, l1, c)
+            (t2, c) = addWithCarry(t2, l2, c)
+            (t3, c) = addWithCarry(t3, l3, c)
+            (t4, c) = addWithCarry(t4, l4, c)
+            (t5, c) = addWithCarry(t5, l5, c)
+            t6 = c
+            (t1, c) = addWithCarry(t1, h0, 0)
+            (t2, c) = addWithCarry(t2, h1, c)
+            (t3, c) = addWithCarry(t3, h2, c)
+            (t4, c) = addWithCarry(t4, h3, c)
+            (t5, c) = addWithCarry(t5, h4, c)
+            t6 = t6 &+ h5 &+ c
+            m = t0 &* 0x89f3fffcfffcfffd
+            let (g0, k0) = m.multipliedFullWidth(by: 0xb9feffffffffaaab)
+            let (g1, k1) = m.multipliedFullWidth(by: 0x1eabfffeb153ffff)
+            let (g2, k2) = m.multipliedFullWidth(by: 0x6730d2a0f6b0f624)
+            let (g3, k3) = m.multipliedFullWidth(by: 0x64774b84f38512bf)
+            let (g4, k4) = m.multipliedFullWidth(by: 0x4b1ba7b6434bacd7)
+            let (g5, k5) = m.multipliedFullWidth(by: 0x1a0111ea397fe69a)
+            (low, c) = addWithCarry(t0, k0, 0)
+            (t1, c) = addWithCarry(t1, k1, c)
+            (t2, c) = addWithCarry(t2, k2, c)
+            (t3, c) = addWithCarry(t3, k3, c)
+            (t4, c) = addWithCarry(t4, k4, c)
+            (t5, c) = addWithCarry(t5, k5, c)
+            t6 = t6 &+ c
+            (t0, c) = addWithCarry(t1, g0, 0)
+            (t1, c) = addWithCarry(t2, g1, c)
+            (t2, c) = addWithCarry(t3, g2, c)
+            (t3, c) = addWithCarry(t4, g3, c)
+            (t4, c) = addWithCarry(t5, g4, c)
+            t5 = t6 &+ g5 &+ c
+        }
+        // word 3: t += a·b3, then t = (t + m·p) / 2^64
+        do {
+            let (h0, l0) = a.l0.multipliedFullWidth(by: b.l3)
+            let (h1, l1) = a.l1.multipliedFullWidth(by: b.l3)
+            let (h2, l2) = a.l2.multipliedFullWidth(by: b.l3)
+            let (h3, l3) = a.l3.multipliedFullWidth(by: b.l3)
+            let (h4, l4) = a.l4.multipliedFullWidth(by: b.l3)
+            let (h5, l5) = a.l5.multipliedFullWidth(by: b.l3)
+            (t0, c) = addWithCarry(t0, l0, 0)
+            (t1, c) = addWithCarry(t1, l1, c)
+            (t2, c) = addWithCarry(t2, l2, c)
+            (t3, c) = addWithCarry(t3, l3, c)
+            (t4, c) = addWithCarry(t4, l4, c)
+            (t5, c) = addWithCarry(t5, l5, c)
+            t6 = c
+            (t1, c) = addWithCarry(t1, h0, 0)
+            (t2, c) = addWithCarry(t2, h1, c)
+            (t3, c) = addWithCarry(t3, h2, c)
+            (t4, c) = addWithCarry(t4, h3, c)
+            (t5, c) = addWithCarry(t5, h4, c)
+            t6 = t6 &+ h5 &+ c
+            m = t0 &* 0x89f3fffcfffcfffd
+            let (g0, k0) = m.multipliedFullWidth(by: 0xb9feffffffffaaab)
+            let (g1, k1) = m.multipliedFullWidth(by: 0x1eabfffeb153ffff)
+            let (g2, k2) = m.multipliedFullWidth(by: 0x6730d2a0f6b0f624)
+            let (g3, k3) = m.multipliedFullWidth(by: 0x64774b84f38512bf)
+            let (g4, k4) = m.multipliedFullWidth(by: 0x4b1ba7b6434bacd7)
+            let (g5, k5) = m.multipliedFullWidth(by: 0x1a0111ea397fe69a)
+            (low, c) = addWithCarry(t0, k0, 0)
+            (t1, c) = addWithCarry(t1, k1, c)
+            (t2, c) = addWithCarry(t2, k2, c)
+            (t3, c) = addWithCarry(t3, k3, c)
+            (t4, c) = addWithCarry(t4, k4, c)
+            (t5, c) = addWithCarry(t5, k5, c)
+            t6 = t6 &+ c
+            (t0, c) = addWithCarry(t1, g0, 0)
+            (t1, c) = addWithCarry(t2, g1, c)
+            (t2, c) = addWithCarry(t3, g2, c)
+            (t3, c) = addWithCarry(t4, g3, c)
+            (t4, c) = addWithCarry(t5, g4, c)
+            t5 = t6 &+ g5 &+ c
+        }
+        // word 4: t += a·b4, then t = (t + m·p) / 2^64
+        do {
+            let (h0, l0) = a.l0.multipliedFullWidth(by: b.l4)
+            let (h1, l1) = a.l1.multipliedFullWidth(by: b.l4)
+            let (h2, l2) = a.l2.multipliedFullWidth(by: b.l4)
+            let (h3, l3) = a.l3.multipliedFullWidth(by: b.l4)
+            let (h4, l4) = a.l4.multipliedFullWidth(by: b.l4)
+            let (h5, l5) = a.l5.multipliedFullWidth(by: b.l4)
+            (t0, c) = addWithCarry(t0, l0, 0)
+            (t1, c) = addWithCarry(t1, l1, c)
+            (t2, c) = addWithCarry(t2, l2, c)
+            (t3, c) = addWithCarry(t3, l3, c)
+            (t4, c) = addWithCarry(t4, l4, c)
+            (t5, c) = addWithCarry(t5, l5, c)
+            t6 = c
+            (t1, c) = addWithCarry(t1, h0, 0)
+            (t2, c) = addWithCarry(t2, h1, c)
+            (t3, c) = addWithCarry(t3, h2, c)
+            (t4, c) = addWithCarry(t4, h3, c)
+            (t5, c) = addWithCarry(t5, h4, c)
+            t6 = t6 &+ h5 &+ c
+            m = t0 &* 0x89f3fffcfffcfffd
+            let (g0, k0) = m.multipliedFullWidth(by: 0xb9feffffffffaaab)
+            let (g1, k1) = m.multipliedFullWidth(by: 0x1eabfffeb153ffff)
+            let (g2, k2) = m.multipliedFullWidth(by: 0x6730d2a0f6b0f624)
+            let (g3, k3) = m.multipliedFullWidth(by: 0x64774b84f38512bf)
+            let (g4, k4) = m.multipliedFullWidth(by: 0x4b1ba7b6434bacd7)
+            let (g5, k5) = m.multipliedFullWidth(by: 0x1a0111ea397fe69a)
+            (low, c) = addWithCarry(t0, k0, 0)
+            (t1, c) = addWithCarry(t1, k1, c)
+            (t2, c) = addWithCarry(t2, k2, c)
+            (t3, c) = addWithCarry(t3, k3, c)
+            (t4, c) = addWithCarry(t4, k4, c)
+            (t5, c) = addWithCarry(t5, k5, c)
+            t6 = t6 &+ c
+            (t0, c) = addWithCarry(t1, g0, 0)
+            (t1, c) = addWithCarry(t2, g1, c)
+            (t2, c) = addWithCarry(t3, g2, c)
+            (t3, c) = addWithCarry(t4, g3, c)
+            (t4, c) = addWithCarry(t5, g4, c)
+            t5 = t6 &+ g5 &+ c
+        }
+        // word 5: t += a·b5, then t = (t + m·p) / 2^64
+        do {
+            let (h0, l0) = a.l0.multipliedFullWidth(by: b.l5)
+            let (h1, l1) = a.l1.multipliedFullWidth(by: b.l5)
+            let (h2, l2) = a.l2.multipliedFullWidth(by: b.l5)
+            let (h3, l3) = a.l3.multipliedFullWidth(by: b.l5)
+            let (h4, l4) = a.l4.multipliedFullWidth(by: b.l5)
+            let (h5, l5) = a.l5.multipliedFullWidth(by: b.l5)
+            (t0, c) = addWithCarry(t0, l0, 0)
+            (t1, c) = addWithCarry(t1, l1, c)
+            (t2, c) = addWithCarry(t2, l2, c)
+            (t3, c) = addWithCarry(t3, l3, c)
+            (t4, c) = addWithCarry(t4, l4, c)
+            (t5, c) = addWithCarry(t5, l5, c)
+            t6 = c
+            (t1, c) = addWithCarry(t1, h0, 0)
+            (t2, c) = addWithCarry(t2, h1, c)
+            (t3, c) = addWithCarry(t3, h2, c)
+            (t4, c) = addWithCarry(t4, h3, c)
+            (t5, c) = addWithCarry(t5, h4, c)
+            t6 = t6 &+ h5 &+ c
+            m = t0 &* 0x89f3fffcfffcfffd
+            let (g0, k0) = m.multipliedFullWidth(by: 0xb9feffffffffaaab)
+            let (g1, k1) = m.multipliedFullWidth(by: 0x1eabfffeb153ffff)
+            let (g2, k2) = m.multipliedFullWidth(by: 0x6730d2a0f6b0f624)
+            let (g3, k3) = m.multipliedFullWidth(by: 0x64774b84f38512bf)
+            let (g4, k4) = m.multipliedFullWidth(by: 0x4b1ba7b6434bacd7)
+            let (g5, k5) = m.multipliedFullWidth(by: 0x1a0111ea397fe69a)
+            (low, c) = addWithCarry(t0, k0, 0)
+            (t1, c) = addWithCarry(t1, k1, c)
+            (t2, c) = addWithCarry(t2, k2, c)
+            (t3, c) = addWithCarry(t3, k3, c)
+            (t4, c) = addWithCarry(t4, k4, c)
+            (t5, c) = addWithCarry(t5, k5, c)
+            t6 = t6 &+ c
+            (t0, c) = addWithCarry(t1, g0, 0)
+            (t1, c) = addWithCarry(t2, g1, c)
+            (t2, c) = addWithCarry(t3, g2, c)
+            (t3, c) = addWithCarry(t4, g3, c)
+            (t4, c) = addWithCarry(t5, g4, c)
+            t5 = t6 &+ g5 &+ c
+        }
+        _ = low  // zero by the choice of m
         return Fp(t0, t1, t2, t3, t4, t5).subtractingModulusIfNeeded()
     }
 

@@ -27,9 +27,20 @@ struct Fp2: Sendable, Equatable {
     @inline(__always)
     static func *= (a: inout Fp2, b: Fp2) { a = a * b }
 
-    /// Karatsuba: three base-field multiplications.
-    @inline(__always)
+    /// Karatsuba with lazy reduction: three unreduced 768-bit products and two
+    /// Montgomery reductions. c0 = a0b0 − a1b1 (wrapped into [0, pR) by adding p·R),
+    /// c1 = (a0 + a1)(b0 + b1) − a0b0 − a1b1 = a0b1 + a1b0 < 2p² < pR.
+    @inline(never)
     static func * (a: Fp2, b: Fp2) -> Fp2 {
+        let t0 = FpWide.product(FpLoose(a.c0), FpLoose(b.c0))
+        let t1 = FpWide.product(FpLoose(a.c1), FpLoose(b.c1))
+        let t2 = FpWide.product(.sum(a.c0, a.c1), .sum(b.c0, b.c1))
+        return Fp2(t0.subtractingWrappingAroundPR(t1).montgomeryReduced(), (t2 - t0 - t1).montgomeryReduced())
+    }
+
+    /// The textbook Karatsuba product with three reduced base-field products
+    /// (reference for tests of the lazy version).
+    static func schoolbookKaratsubaProduct(_ a: Fp2, _ b: Fp2) -> Fp2 {
         let t0 = a.c0 * b.c0
         let t1 = a.c1 * b.c1
         let t2 = (a.c0 + a.c1) * (b.c0 + b.c1)
@@ -40,9 +51,18 @@ struct Fp2: Sendable, Equatable {
     @inline(__always)
     static func * (a: Fp2, b: Fp) -> Fp2 { Fp2(a.c0 * b, a.c1 * b) }
 
-    /// (c0 + c1 u)² = (c0 + c1)(c0 - c1) + 2 c0 c1 u.
+    /// (c0 + c1 u)² = (c0 + c1)(c0 − c1) + 2 c0 c1 u, with loose (unreduced) factors:
+    /// c0 + c1 and c0 − c1 + p are below 2p, which the Montgomery product accepts.
     @inline(__always)
     func squared() -> Fp2 {
+        let a = FpLoose.sum(c0, c1)
+        let b = FpLoose.difference(c0, c1)
+        let d = FpLoose.sum(c0, c0)
+        return Fp2(Fp.montgomeryProduct(a.raw, b.raw), Fp.montgomeryProduct(d.raw, c1))
+    }
+
+    /// The textbook squaring with reduced factors (reference for tests).
+    func schoolbookSquared() -> Fp2 {
         let a = c0 + c1
         let b = c0 - c1
         let c = c0 * c1

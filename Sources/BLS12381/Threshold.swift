@@ -159,7 +159,7 @@ extension BLS12381 {
             }
             let xs = chosen.map { Fr(UInt64($0.index)) }
             let lambdas = Self.lagrangeAtZero(xs)
-            let point = G2Point.multiScalarMultiply(chosen.map(\.signature.point), lambdas)
+            let point = G2MultiScalarMultiplication.multiply(chosen.map(\.signature.point), lambdas)
             return Signature(point: point)
         }
 
