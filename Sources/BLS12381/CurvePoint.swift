@@ -1,6 +1,6 @@
 /// The arithmetic a short-Weierstrass base field must provide for
 /// `ProjectivePoint`. Implemented by `Fp` (G1) and `Fp2` (G2).
-protocol CurveField: Sendable, Equatable {
+protocol CurveField: InvertibleField, Sendable {
     static var zero: Self { get }
     static var one: Self { get }
     static func + (a: Self, b: Self) -> Self

@@ -219,22 +219,4 @@ extension Fr {
         }
         return Fr(reducingBigEndian: bytes)
     }
-
-    /// Inverts every element with one field inversion (Montgomery's trick). Inputs must be non-zero.
-    static func batchInverse(_ values: [Fr]) -> [Fr] {
-        guard !values.isEmpty else { return [] }
-        var prefix = [Fr](repeating: .one, count: values.count)
-        var acc = Fr.one
-        for i in 0..<values.count {
-            prefix[i] = acc
-            acc = acc * values[i]
-        }
-        var inv = acc.inverse()
-        var out = [Fr](repeating: .zero, count: values.count)
-        for i in stride(from: values.count - 1, through: 0, by: -1) {
-            out[i] = inv * prefix[i]
-            inv = inv * values[i]
-        }
-        return out
-    }
 }

@@ -79,31 +79,12 @@ enum G2MultiScalarMultiplication {
     static func normalize(_ points: [G2Point]) -> [Affine?] {
         let zs = points.map { $0.isIdentity || $0.z == .one ? Fp2.one : $0.z }
         // Decoded shares are already affine: then no inversion at all.
-        let inverses = zs.allSatisfy { $0 == .one } ? zs : batchInverse(zs)
+        let inverses = zs.allSatisfy { $0 == .one } ? zs : batchInverted(zs)
         return zip(points, inverses).map { p, zi in
             if p.isIdentity { return nil }
             if p.z == .one { return Affine(x: p.x, y: p.y) }
             return Affine(x: p.x * zi, y: p.y * zi)
         }
-    }
-
-    /// Inverses of non-zero elements with a single inversion (Montgomery's trick).
-    static func batchInverse(_ values: [Fp2]) -> [Fp2] {
-        if values.isEmpty { return [] }
-        var prefix = [Fp2]()
-        prefix.reserveCapacity(values.count)
-        var acc = Fp2.one
-        for v in values {
-            prefix.append(acc)
-            acc = acc * v
-        }
-        var inv = acc.inverse()
-        var out = [Fp2](repeating: .zero, count: values.count)
-        for i in stride(from: values.count - 1, through: 0, by: -1) {
-            out[i] = inv * prefix[i]
-            inv = inv * values[i]
-        }
-        return out
     }
 
     /// Signed c-bit digits of a 64-bit value, least significant first, each in
@@ -206,7 +187,7 @@ enum G2MultiScalarMultiplication {
                     kinds.append(2)
                 }
             }
-            let inverses = batchInverse(denominators)
+            let inverses = batchInverted(denominators)
             var j = 0
             for (k, pair) in pairs.enumerated() {
                 let (list, a, b) = pair

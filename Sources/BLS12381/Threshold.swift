@@ -177,7 +177,7 @@ extension BLS12381 {
                 numerators.append(num)
                 denominators.append(den)
             }
-            let inv = Fr.batchInverse(denominators)
+            let inv = batchInverted(denominators)
             return zip(numerators, inv).map { $0 * $1 }
         }
 

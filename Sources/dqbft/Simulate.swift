@@ -70,7 +70,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Seconds a backup waits for progress before it suspects the primary.") var progressTimeout = 1.0
     @Option(help: "Seconds a replica waits for a new view before trying the next.") var viewChangeTimeout = 2.0
     @Option(help: "Seconds a client waits before retransmitting to every replica.") var clientTimeout = 2.0
-    @Option(help: "Cost table: 'measured' (the committed table measured by crypto-bench) or a JSON file written by 'dqbft crypto-bench --write-costs'. Default: built-in nominal costs.") var costs: String?
+    @Option(help: "Cost table: 'measured' (the committed table measured by crypto-bench on the development machine), 'nominal' (round built-in figures) or a JSON file written by 'dqbft crypto-bench --write-costs'.") var costs = "measured"
     @Flag(help: "Add a per-second throughput timeline to the JSON.") var timeline = false
     @Option(help: "Uneven load: T:FACTOR[:EXCEPT_REGION] multiplies the clients of every region but one at T seconds.")
     var loadChange: String?
@@ -107,7 +107,7 @@ struct RunOptions: ParsableArguments {
             }
             o.loadChange = (t, factor, parts.count == 3 ? parts[2] : nil)
         }
-        if let costs { o.costs = try CostTable.load(path: costs) }
+        o.costs = try CostTable.load(path: costs)
         guard (0..<1).contains(loss) else { throw ValidationError("--loss must be in [0, 1)") }
         o.faults.lossProbability = loss
         o.faults.jitterNanos = UInt64(max(0, jitterMs) * 1e6)

@@ -22,7 +22,7 @@ struct RealCryptoSweepTests {
         o.durationSeconds = 5
         o.warmupSeconds = 0
         o.seed = seed
-        var replay = "dqbft simulate --protocol \(name) --replicas 3 --clients 12 --batch 4 --topology azure10 --duration 5 --warmup 0 --seed \(seed) --real-crypto"
+        var replay = "dqbft simulate --protocol \(name) --replicas 3 --clients 12 --batch 4 --topology azure10 --duration 5 --warmup 0 --seed \(seed) --costs nominal --real-crypto"
         if seed == 2 {
             o.faults.byzantine[ReplicaID(2)] = .badShares
             replay += " --byzantine 2:bad-shares"

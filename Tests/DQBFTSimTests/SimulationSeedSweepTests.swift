@@ -91,7 +91,7 @@ struct SimulationSeedSweepTests {
 
     static func replayLine(_ o: SimulationOptions, _ flags: [String]) -> String {
         "dqbft simulate --protocol \(o.protocolName) --replicas \(o.replicas) --clients \(o.clients) --batch \(o.batchSize) "
-            + "--topology azure10 --duration \(o.durationSeconds) --warmup 0 --seed \(o.seed) "
+            + "--topology azure10 --duration \(o.durationSeconds) --warmup 0 --seed \(o.seed) --costs nominal "
             + "--checkpoint-interval \(o.checkpointInterval) --progress-timeout 2 --view-change-timeout 3 --client-timeout 3 "
             + flags.joined(separator: " ")
     }

@@ -44,13 +44,21 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
 
     var n: UInt64 { UInt64(config.replicaCount) }
     public var replyView: ViewNumber { instances[me.index].view }
-    public func proposes(_ request: ClientRequest) -> Bool { request.assignedReplica == me }
-    public func forwardTarget(for request: ClientRequest) -> ReplicaID? {
-        request.assignedReplica.index < config.replicaCount ? request.assignedReplica : nil
+    /// A request is proposed in the instance of the replica it is assigned to, by
+    /// that instance's current primary: after a view change the new primary serves
+    /// the failed primary's clients (RCC's per-instance recovery).
+    public func proposes(_ request: ClientRequest) -> Bool {
+        let i = request.assignedReplica.index
+        return i < config.replicaCount && instances[i].primary == me
     }
+    public func forwardTarget(for request: ClientRequest) -> ReplicaID? {
+        let i = request.assignedReplica.index
+        return i < config.replicaCount ? instances[i].primary : nil
+    }
+    /// Every instance this replica leads has room (a batch may hold requests for any).
     public var canPropose: Bool {
         @_specialize(where Instance == PBFTInstance)
-        get { instances[me.index].canPropose }
+        get { instances.allSatisfy { !$0.isPrimary || $0.canPropose } }
     }
 
     public func executionFrontier(at sequence: SequenceNumber) -> [UInt8] { [] }
@@ -65,9 +73,22 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
 
     @_specialize(where Instance == PBFTInstance)
     public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
+        // Each request goes to the instance of its assigned replica (execution drops
+        // requests found in any other instance); usually that is the whole batch.
+        guard let first = batch.requests.first?.assignedReplica else { return }
+        if batch.requests.allSatisfy({ $0.assignedReplica == first }) {
+            proposeRequests(batch, in: first.index, into: &out)
+            return
+        }
+        let byInstance = Dictionary(grouping: batch.requests, by: \.assignedReplica.index)
+        for i in byInstance.keys.sorted() { proposeRequests(Batch(requests: byInstance[i]!), in: i, into: &out) }
+    }
+
+    mutating func proposeRequests(_ batch: Batch, in i: Int, into out: inout CompositionOutput) {
+        guard i < config.replicaCount, instances[i].isPrimary else { return }
         var effects: [InstanceEffect] = []
-        instances[me.index].propose(.requests(batch), into: &effects)
-        absorb(me.index, effects, into: &out)
+        instances[i].propose(.requests(batch), into: &effects)
+        absorb(i, effects, into: &out)
     }
 
     @_specialize(where Instance == PBFTInstance)
@@ -218,7 +239,8 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     }
 
     public var status: String {
-        "next=\(nextExecution.rawValue) views=\(instances.map(\.view.rawValue)) delivered=\(instances.map(\.lastDelivered.rawValue))"
+        "next=\(nextExecution.rawValue) views=\(instances.map { "\($0.view.rawValue)\($0.isViewActive ? "" : "?")" }) "
+            + "delivered=\(instances.map(\.lastDelivered.rawValue))"
     }
 }
 

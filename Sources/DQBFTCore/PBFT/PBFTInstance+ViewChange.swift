@@ -55,7 +55,7 @@ extension PBFTInstance {
                                              proof: message.checkpointProof), into: &out)
         }
         if vc.newView <= view && (isViewActive || vc.newView < view) {
-            help(sender, into: &out)
+            help(sender, above: vc.stableSequence, into: &out)
             return
         }
         if let old = viewChanges[sender], old.signed.viewChange.newView >= vc.newView { return }
@@ -137,12 +137,28 @@ extension PBFTInstance {
         armProgressTimer(into: &out)
     }
 
-    /// A peer is behind (older view or checkpoint): send it what lets it catch up.
-    mutating func help(_ peer: ReplicaID, into out: inout [InstanceEffect]) {
-        guard helped[peer] != view || !isViewActive else { return }
-        helped[peer] = view
-        if isViewActive, let nv = lastNewView, nv.view == view { out.append(.send(.newView(nv), to: peer)) }
-        for c in stable.proof { out.append(.send(.checkpoint(c), to: peer)) }
+    /// A peer is behind (older view or checkpoint): send it what lets it catch up —
+    /// the NEW-VIEW of this view, the stable checkpoint's proof, and this replica's
+    /// own COMMITs for the slots it delivered above the peer's checkpoint `above`
+    /// (a restarted replica dropped those while they lay beyond its window; with
+    /// f+1 or more helpers it gathers a commit quorum and fetches the payloads).
+    mutating func help(_ peer: ReplicaID, above: SequenceNumber, into out: inout [InstanceEffect]) {
+        if helped[peer] != view || !isViewActive {
+            helped[peer] = view
+            if isViewActive, let nv = lastNewView, nv.view == view { out.append(.send(.newView(nv), to: peer)) }
+            for c in stable.proof { out.append(.send(.checkpoint(c), to: peer)) }
+        }
+        let mark = ResendMark(view: view, above: above)
+        guard above < lastDelivered, resentCommits[peer] != mark else { return }
+        resentCommits[peer] = mark
+        var seq = max(above, lowWatermark).advanced(by: 1)
+        while seq <= lastDelivered {
+            if let slot = slots[seq], let digest = slot.committedDigest,
+               let key = slot.commits.keys.filter({ $0.digest == digest && slot.commits[$0]!.contains(me) }).max(by: { $0.view < $1.view }) {
+                out.append(.send(.commit(Vote(view: key.view, sequence: seq, digest: digest)), to: peer))
+            }
+            seq = seq.advanced(by: 1)
+        }
     }
 
     /// Someone is ahead of us: tell it where we are, so it sends what we missed.
@@ -154,6 +170,8 @@ extension PBFTInstance {
 
     mutating func onStatus(view peerView: ViewNumber, stable peerStable: SequenceNumber, from sender: ReplicaID,
                            into out: inout [InstanceEffect]) {
-        if (isViewActive && peerView < view) || peerStable < lowWatermark { help(sender, into: &out) }
+        if (isViewActive && peerView < view) || peerStable < lowWatermark || peerStable < lastDelivered {
+            help(sender, above: peerStable, into: &out)
+        }
     }
 }

@@ -48,6 +48,10 @@ public struct PBFTInstance: Sendable {
     var fetching: PayloadFetcher
     /// Replicas we sent a NEW-VIEW / checkpoint catch-up to, per view (rate limit).
     var helped: [ReplicaID: ViewNumber] = [:]
+    /// Per replica, the view and checkpoint it reported when we last re-sent it our
+    /// COMMITs (rate limit: once per view and reported checkpoint).
+    var resentCommits: [ReplicaID: ResendMark] = [:]
+    struct ResendMark: Hashable, Sendable { var view: ViewNumber; var above: SequenceNumber }
     /// Replicas we sent our status to, per view (rate limit).
     var askedAhead: [ReplicaID: ViewNumber] = [:]
 
@@ -278,6 +282,7 @@ public struct PBFTInstance: Sendable {
     public mutating func recover(into out: inout [InstanceEffect]) {
         progressTimerRunning = false
         helped = [:]
+        resentCommits = [:]
         askedAhead = [:]
         out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue - 1), stableSequence: lowWatermark)))
         if isViewActive { armProgressTimer(into: &out) } else {
