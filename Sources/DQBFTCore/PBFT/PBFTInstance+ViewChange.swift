@@ -153,9 +153,11 @@ extension PBFTInstance {
         resentCommits[peer] = mark
         var seq = max(above, lowWatermark).advanced(by: 1)
         while seq <= lastDelivered {
-            if let slot = slots[seq], let digest = slot.committedDigest,
-               let key = slot.commits.keys.filter({ $0.digest == digest && slot.commits[$0]!.contains(me) }).max(by: { $0.view < $1.view }) {
-                out.append(.send(.commit(Vote(view: key.view, sequence: seq, digest: digest)), to: peer))
+            // A replica COMMITs exactly when it prepares, so its last COMMIT for the
+            // slot is the one of its prepared view.
+            if let slot = slots[seq], let digest = slot.committedDigest, let v = slot.preparedView,
+               slot.preparedDigest == digest {
+                out.append(.send(.commit(Vote(view: v, sequence: seq, digest: digest)), to: peer))
             }
             seq = seq.advanced(by: 1)
         }
@@ -170,7 +172,8 @@ extension PBFTInstance {
 
     mutating func onStatus(view peerView: ViewNumber, stable peerStable: SequenceNumber, from sender: ReplicaID,
                            into out: inout [InstanceEffect]) {
-        if (isViewActive && peerView < view) || peerStable < lowWatermark || peerStable < lastDelivered {
+        // lowWatermark ≤ lastDelivered, so this also covers a peer behind our checkpoint.
+        if (isViewActive && peerView < view) || peerStable < lastDelivered {
             help(sender, above: peerStable, into: &out)
         }
     }
