@@ -11,7 +11,7 @@ struct Simulate: ParsableCommand {
         discussion: """
         Without flags it runs PBFT with 4 replicas and 64 clients on a LAN for 10 virtual seconds.
         The same flags and --seed always give the same result (except wall_s).
-        Faults: --crash 0@3 crashes replica 0 at 3 s; --restart 0@6 brings it back;
+        Faults: --crash 0@3 crashes replica 0 at 3 s; --restart 0@6 brings it back (--restart-from-log 0@6: with nothing but its log, like a real process);
         --byzantine 1:silent,2:equivocate; --partition 2-5:0/1|2/3 splits the replicas from 2 s to 5 s.
         """)
 
@@ -59,6 +59,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Seed of every random choice.") var seed: UInt64 = 1
     @Option(help: "Crashes: ID@SECONDS[,...].") var crash: String?
     @Option(help: "Restarts: ID@SECONDS[,...].") var restart: String?
+    @Option(help: "Restarts from the replica's log of sent messages only, as the real runtime does (its state comes by state transfer): ID@SECONDS[,...].")
+    var restartFromLog: String?
     @Option(help: "Restarts from a rolled-back trusted-counter state (hybrid protocols): ID@SECONDS[,...].") var restartRolledBack: String?
     @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, bad-shares, lying-collector, withhold-proofs.") var byzantine: String?
     @Option(help: "Partitions: START-END:A/B|C/D[,...] (seconds; replica ids by group).") var partition: String?
@@ -113,6 +115,9 @@ struct RunOptions: ParsableArguments {
         o.faults.jitterNanos = UInt64(max(0, jitterMs) * 1e6)
         for (id, t) in try Self.parseAt(crash, flag: "--crash") { o.faults.events.append((t, .crash(id))) }
         for (id, t) in try Self.parseAt(restart, flag: "--restart") { o.faults.events.append((t, .restart(id))) }
+        for (id, t) in try Self.parseAt(restartFromLog, flag: "--restart-from-log") {
+            o.faults.events.append((t, .restartFromLog(id)))
+        }
         for (id, t) in try Self.parseAt(restartRolledBack, flag: "--restart-rolled-back") {
             o.faults.events.append((t, .restartRolledBack(id)))
         }

@@ -52,7 +52,7 @@ struct ClusterTests {
         await cluster.shutdown()
     }
 
-    @Test("a replica stopped and restarted with fresh state catches up by state transfer")
+    @Test("a replica stopped and restarted replays its log and catches up by state transfer")
     func restartCatchesUp() async throws {
         let cluster = TestCluster()
         try await cluster.startAll()
@@ -71,6 +71,7 @@ struct ClusterTests {
         let final = await cluster.statuses()
         #expect(caughtUp, "statuses: \(final)")
         #expect((final[3]?.stateTransfers ?? 0) >= 1, "the restarted replica installed a snapshot")
+        #expect((final[3]?.restoredMessages ?? 0) >= 10, "the restarted replica replayed the votes it logged")
         await client.close()
         await cluster.shutdown()
     }

@@ -48,15 +48,25 @@ struct SimulationSeedSweepTests {
             byz.append("\(r):\(b)")
         }
         if !byz.isEmpty { flags.append("--byzantine \(byz.joined(separator: ","))") }
-        // Crash-restarts of correct replicas (transient: they come back).
-        var crashes: [String] = [], restarts: [String] = []
+        // Crash-restarts of correct replicas (transient: they come back). Under the
+        // Byzantine fault model half of them come back with nothing but their log
+        // of sent messages, as a real process does (its own stream, so the rest of
+        // the schedule is the same either way).
+        var amnesia = SimRandom(seed: seed ^ 0xA3E5)
+        var crashes: [String] = [], restarts: [String] = [], fromLog: [String] = []
         for _ in 0..<Int(rng.next() % 3) {
             let r = Int(rng.next() % UInt64(replicas))
             let at = 1 + Double(rng.next() % 30) / 10
             let back = at + 0.5 + Double(rng.next() % 20) / 10
             o.faults.events.append((SimTime(at * 1e9), .crash(ReplicaID(r))))
-            o.faults.events.append((SimTime(back * 1e9), .restart(ReplicaID(r))))
-            crashes.append("\(r)@\(at)"); restarts.append("\(r)@\(back)")
+            crashes.append("\(r)@\(at)")
+            if kind.faultModel == .byzantine && amnesia.next() % 2 == 0 {
+                o.faults.events.append((SimTime(back * 1e9), .restartFromLog(ReplicaID(r))))
+                fromLog.append("\(r)@\(back)")
+            } else {
+                o.faults.events.append((SimTime(back * 1e9), .restart(ReplicaID(r))))
+                restarts.append("\(r)@\(back)")
+            }
         }
         // Hybrid protocols: sometimes a replica comes back with a rolled-back trusted
         // counter; it is refused and counts against f.
@@ -72,6 +82,7 @@ struct SimulationSeedSweepTests {
         }
         if !crashes.isEmpty { flags.append("--crash \(crashes.joined(separator: ","))") }
         if !restarts.isEmpty { flags.append("--restart \(restarts.joined(separator: ","))") }
+        if !fromLog.isEmpty { flags.append("--restart-from-log \(fromLog.joined(separator: ","))") }
         if rng.next() % 2 == 0 {
             let cut = 1 + Int(rng.next() % UInt64(replicas - 1))
             let ids = (0..<replicas).map { ReplicaID($0) }

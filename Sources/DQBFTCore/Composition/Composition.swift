@@ -63,6 +63,9 @@ public protocol Composition: Sendable {
     mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput)
     /// Restart after a crash: re-arm timers, announce where this replica is.
     mutating func recover(into out: inout CompositionOutput)
+    /// Before `recover`: re-learns a message this replica sent under `instance`
+    /// before it restarted (see `ConsensusInstance.restore(sent:)`).
+    mutating func restore(sent message: ConsensusMessage, instance: InstanceID)
     /// Composition state that is part of the replicated state at checkpoint
     /// `sequence` (DQ: which D-slots had executed), encoded deterministically.
     func executionFrontier(at sequence: SequenceNumber) -> [UInt8]

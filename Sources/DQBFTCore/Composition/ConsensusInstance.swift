@@ -89,6 +89,11 @@ public protocol ConsensusInstance: Sendable {
     mutating func requestView(_ target: ViewNumber, into out: inout [InstanceEffect])
     /// After a restart: re-arm timers and tell peers where this replica stands.
     mutating func recover(into out: inout [InstanceEffect])
+    /// Before `recover`, on a replica rebuilt from nothing: re-learns one message
+    /// this replica sent before it restarted (from its durable log, oldest first),
+    /// so it never contradicts what it said (same view, same votes, same slots).
+    /// Emits nothing.
+    mutating func restore(sent message: ConsensusMessage)
 
     /// The proposal carried by `message`, if it is this instance type's proposal
     /// message (PBFT's PRE-PREPARE, a hybrid PREPARE). A pure function of the

@@ -277,6 +277,12 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         armWatch(into: &out)
     }
 
+    public mutating func restore(sent message: ConsensusMessage, instance: InstanceID) {
+        if instance == .main { o.restore(sent: message); return }
+        let r = Int(instance.rawValue)
+        if r < config.replicaCount { d[r].restore(sent: message) }
+    }
+
     public var status: String {
         "o.view=\(o.view.rawValue) o.active=\(o.isViewActive) o.delivered=\(o.lastDelivered.rawValue) next=\(nextExecution.rawValue) "
             + "own.view=\(own.view.rawValue) own.next=\(own.nextProposal.rawValue) gated=\(gated.count) toOrder=\(toOrder.count) "

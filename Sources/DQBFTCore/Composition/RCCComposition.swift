@@ -170,6 +170,11 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         }
     }
 
+    public mutating func restore(sent message: ConsensusMessage, instance: InstanceID) {
+        let i = Int(instance.rawValue)
+        if instance != .main, i < config.replicaCount { instances[i].restore(sent: message) }
+    }
+
     /// Every instance this replica leads that lags behind the others proposes
     /// no-ops up to the highest known slot (idle primaries, taken-over instances).
     mutating func fillNoops(into out: inout CompositionOutput) {

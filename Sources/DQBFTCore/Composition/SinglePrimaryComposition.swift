@@ -98,6 +98,10 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
         absorb(effects, into: &out)
     }
 
+    public mutating func restore(sent message: ConsensusMessage, instance id: InstanceID) {
+        if id == .main { instance.restore(sent: message) }
+    }
+
     mutating func absorb(_ effects: [InstanceEffect], into out: inout CompositionOutput) {
         let (delivered, needs) = out.add(effects, from: .main, me: me)
         if let needs { out.needsState = needs }

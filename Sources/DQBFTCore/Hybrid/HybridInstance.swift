@@ -263,6 +263,13 @@ public struct HybridInstance: Sendable {
         armCollectorTimer(into: &out)
     }
 
+    /// Nothing to re-learn: the trusted counter, which outlives the process, is
+    /// this instance's durable memory. It refuses to certify anything for a view
+    /// or slot below the last value it certified, so a replica that restarts with
+    /// an empty state cannot contradict a message it sent before; it waits until
+    /// its peers bring it to the counter's view (status → NEW-VIEW, state transfer).
+    public mutating func restore(sent message: ConsensusMessage) {}
+
     /// One line describing where the instance stands.
     public var status: String {
         "view=\(view.rawValue) active=\(isViewActive) low=\(lowWatermark.rawValue) delivered=\(lastDelivered.rawValue) "

@@ -167,6 +167,27 @@ public struct Replica: Sendable {
         proposeBatches(force: false, into: &out)
     }
 
+    /// Whether forgetting that this replica sent `message` could make it contradict
+    /// itself after a restart (a proposal, vote, checkpoint or view change). A shell
+    /// that restarts replicas logs these durably before they leave and hands them
+    /// back to `restore(sent:)`.
+    public static func mustPersist(_ message: WireMessage) -> Bool {
+        guard case .consensus(_, _, let m) = message else { return false }
+        switch m {
+        case .prePrepare, .prepare, .commit, .checkpoint, .viewChange, .newView: return true
+        case .fetch, .payload, .status, .hybrid: return false
+        }
+    }
+
+    /// On a replica built from nothing after a restart, before `recover`: re-learns
+    /// one message this replica sent before it (logged by `mustPersist`, replayed
+    /// oldest first), so it keeps its views, votes and proposal slots. Messages
+    /// signed by other replicas are ignored.
+    public mutating func restore(sent message: WireMessage) {
+        guard case .consensus(let from, let instance, let m) = message, from == me else { return }
+        composition.restore(sent: m, instance: instance)
+    }
+
     /// Where this replica stands, for humans.
     public var status: String {
         "executed=\(lastExecuted.rawValue) pending=\(pending.count) awaiting=\(awaitingState.map { "\($0.sequence.rawValue)" } ?? "-") "

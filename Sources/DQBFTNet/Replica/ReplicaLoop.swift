@@ -12,6 +12,8 @@ public struct ReplicaStatus: Sendable, Equatable {
     public var awaitingState: Bool
     /// State snapshots installed since this service started.
     public var stateTransfers: Int
+    /// Messages replayed from the write-ahead log when this service started.
+    public var restoredMessages: Int
     /// The composition's own description of where its instances stand.
     public var detail: String
 }
@@ -50,6 +52,7 @@ final class ReplicaLoop: @unchecked Sendable {
     var effects: [ReplicaEffect] = []
     var stopped = false
     var stateTransfers = 0
+    var restoredMessages = 0
 
     init(replica: Replica, loop: EventLoop, outbox: DurableOutbox, metrics: ReplicaMetrics, logger: Logger) {
         self.replica = replica
@@ -131,6 +134,7 @@ final class ReplicaLoop: @unchecked Sendable {
             ReplicaStatus(lastExecuted: self.replica.lastExecuted, stateDigest: self.replica.stateDigest,
                           view: self.replica.composition.replyView,
                           awaitingState: self.replica.awaitingState != nil, stateTransfers: self.stateTransfers,
+                          restoredMessages: self.restoredMessages,
                           detail: self.replica.composition.status)
         }
     }
@@ -152,16 +156,6 @@ final class ReplicaLoop: @unchecked Sendable {
         process()
     }
 
-    /// Whether losing the memory of having sent `message` could make this replica
-    /// equivocate after a restart: such messages are logged before they leave.
-    static func mustPersist(_ message: WireMessage) -> Bool {
-        guard case .consensus(_, _, let m) = message else { return false }
-        switch m {
-        case .prePrepare, .prepare, .commit, .checkpoint, .viewChange, .newView: return true
-        default: return false
-        }
-    }
-
     /// Log record of a sent message: kind 1, destination (0xFFFF = all), message bytes.
     static func sentRecord(_ bytes: [UInt8], to: ReplicaID?) -> [UInt8] {
         let dest = to?.rawValue ?? 0xFFFF
@@ -178,12 +172,12 @@ final class ReplicaLoop: @unchecked Sendable {
             case .send(let m, let to):
                 guard to.index < n, to != me else { continue }
                 let bytes = m.encode()
-                if Self.mustPersist(m) { outbox.record(Self.sentRecord(bytes, to: to)) }
+                if Replica.mustPersist(m) { outbox.record(Self.sentRecord(bytes, to: to)) }
                 toPeers[to.index].append(allocator.buffer(bytes: bytes))
                 bytesOut += bytes.count
             case .broadcast(let m):
                 let bytes = m.encode()
-                if Self.mustPersist(m) { outbox.record(Self.sentRecord(bytes, to: nil)) }
+                if Replica.mustPersist(m) { outbox.record(Self.sentRecord(bytes, to: nil)) }
                 let buffer = allocator.buffer(bytes: bytes)
                 for i in 0..<n where i != me.index { toPeers[i].append(buffer) }
                 bytesOut += bytes.count * (n - 1)

@@ -37,9 +37,9 @@ public enum ReplicaServiceError: Error, CustomStringConvertible {
 /// time; every vote, proposal, checkpoint and view change it sends is fsynced to
 /// `<dataDirectory>/wal` before it leaves (when a data directory is given); all
 /// queues, frames and connection counts are bounded (see `Options`).
-/// Durability is NOT yet recovery: on restart the log is scanned (torn tail
-/// repaired) but not fed back to the core, which rejoins by `recover()` + state
-/// transfer — see the module README.
+/// On restart the log is replayed into a fresh core (`Replica.restore(sent:)`):
+/// the replica keeps the views it entered and the votes and proposals it sent,
+/// then rejoins by `recover()` and state transfer for the executed state.
 public final class ReplicaService: Service, @unchecked Sendable {
     public struct Options: Sendable {
         /// Directory of the write-ahead log; nil runs without durability.
@@ -123,6 +123,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
 
         var wal: WriteAheadLog?
         var lockFD: Int32 = -1
+        var restored = 0
+        var replica = Replica(me: id, config: config, parameters: cluster.parameters, protocol: cluster.protocolKind,
+                              app: KeyValueStore(), signer: signer, seed: UInt64.random(in: 0...UInt64.max))
         if let dir = options.dataDirectory {
             try WriteAheadLog.makeDirectory(dir)
             lockFD = open(dir + "/LOCK", O_RDWR | O_CREAT, 0o600)
@@ -131,14 +134,15 @@ public final class ReplicaService: Service, @unchecked Sendable {
                 throw ReplicaServiceError.dataDirectoryLocked(dir)
             }
             let recovery = try WriteAheadLog.recover(directory: dir + "/wal")
-            logger.info("write-ahead log scanned", metadata: [
-                "records": "\(recovery.records.count)", "segments": "\(recovery.segments)",
+            restored = Self.restore(&replica, from: recovery.records)
+            logger.info("write-ahead log replayed", metadata: [
+                "records": "\(recovery.records.count)", "restored": "\(restored)", "segments": "\(recovery.segments)",
                 "tornTail": "\(recovery.tornTail)", "corrupt": "\(recovery.corruptSegment ?? "none")",
-                "note": "records are not yet replayed into the core; rejoining by state transfer"])
-            let log = try WriteAheadLog(directory: dir + "/wal", segmentBytesMax: options.walSegmentBytesMax,
-                                        segmentsKept: options.walSegmentsKept, syncMode: options.walSyncMode)
-            try log.rotate()
-            wal = log
+                "state": "\(replica.composition.status)"])
+            // Appends continue in the newest segment: a restart must not push the
+            // records it just replayed out of the kept segments.
+            wal = try WriteAheadLog(directory: dir + "/wal", segmentBytesMax: options.walSegmentBytesMax,
+                                    segmentsKept: options.walSegmentsKept, syncMode: options.walSyncMode)
         }
 
         let verificationPool = NIOThreadPool(numberOfThreads: options.verificationThreads)
@@ -152,9 +156,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
                                        metrics.walRecords.increment(by: Int64(records))
                                        metrics.walSyncLatency.recordNanoseconds(nanos)
                                    })
-        let replica = Replica(me: id, config: config, parameters: cluster.parameters, protocol: cluster.protocolKind,
-                              app: KeyValueStore(), signer: signer, seed: UInt64.random(in: 0...UInt64.max))
         let loop = ReplicaLoop(replica: replica, loop: protocolLoop, outbox: outbox, metrics: metrics, logger: logger)
+        loop.restoredMessages = restored
 
         var links: [PeerLink?] = Array(repeating: nil, count: cluster.n)
         for peer in cluster.replicas where peer.id != id.index {
@@ -229,6 +232,20 @@ public final class ReplicaService: Service, @unchecked Sendable {
         logger.info("replica started", metadata: ["listen": "\(listener.localAddress.map { "\($0)" } ?? "?")",
                                                   "metrics": "\(metricsServer.map { "\($0.port)" } ?? "off")",
                                                   "protocol": "\(cluster.protocol)", "n": "\(cluster.n)", "f": "\(cluster.f)"])
+    }
+
+    /// Hands the replica the messages it logged before a restart (records of kind 1,
+    /// see `ReplicaLoop.sentRecord`), oldest first; returns how many it took.
+    /// Records that do not decode are skipped: the log's checksums already
+    /// rejected torn writes, so such a record comes from an incompatible version.
+    static func restore(_ replica: inout Replica, from records: [[UInt8]]) -> Int {
+        var restored = 0
+        for record in records where record.count > 3 && record[0] == 1 {
+            guard let message = try? WireMessage.decode(Array(record[3...])) else { continue }
+            replica.restore(sent: message)
+            restored += 1
+        }
+        return restored
     }
 
     /// Where the replica is (after `start`).

@@ -86,6 +86,10 @@ public enum Fault: Hashable, Sendable {
     /// Restarts a crashed replica from a rolled-back copy of its trusted-counter
     /// state; the trusted subsystem detects it and refuses to certify anything.
     case restartRolledBack(ReplicaID)
+    /// Restarts a crashed replica from nothing but its durable log, as the runtime
+    /// does: a core built from genesis re-learns the messages it sent
+    /// (`Replica.restore(sent:)`) and fetches the executed state from its peers.
+    case restartFromLog(ReplicaID)
 }
 
 /// Everything that goes wrong in a run, fixed before it starts.
@@ -114,7 +118,7 @@ public struct FaultSchedule: Hashable, Sendable {
             switch fault {
             case .crash(let r): down.insert(r)
             case .restart(let r): down.remove(r); t = max(t, time)
-            case .restartRolledBack(let r): down.remove(r); t = max(t, time)
+            case .restartRolledBack(let r), .restartFromLog(let r): down.remove(r); t = max(t, time)
             case .heal: t = max(t, time)
             case .partition, .slowCPU: t = max(t, time)
             }
@@ -129,6 +133,7 @@ public struct FaultSchedule: Hashable, Sendable {
         for (_, fault) in events.sorted(by: { $0.time < $1.time }) {
             if case .crash(let r) = fault { down.insert(r) }
             if case .restart(let r) = fault { down.remove(r) }
+            if case .restartFromLog(let r) = fault { down.remove(r) }
             if case .restartRolledBack(let r) = fault { down.insert(r) }  // it can no longer act
         }
         return down.union(byzantine.keys)

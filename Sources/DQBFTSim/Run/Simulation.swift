@@ -18,6 +18,12 @@ public final class Simulation {
     let end: SimTime
     let warmupEnd: SimTime
     var replicas: [Replica] = []
+    let replicaParameters: ReplicaParameters
+    /// Per replica, its trusted subsystem (hybrid protocols): it outlives restarts.
+    var hybridCryptos: [HybridCrypto?] = []
+    /// Per replica that will restart from its log, the messages it must not
+    /// forget having sent (`Replica.mustPersist`), oldest first: its durable log.
+    var sentLogs: [Int: [WireMessage]] = [:]
     var alive: [Bool]
     var cpus: [CPUModel]
     var timerGenerations: [[ReplicaTimer: UInt32]]
@@ -122,9 +128,11 @@ public final class Simulation {
                                                                      meter: meter),
                                       execution: ModelExecutionSigner(me: ReplicaID(i), costs: options.costs, meter: meter))
             }
-            replicas.append(Replica(me: ReplicaID(i), config: config, parameters: parameters, protocol: kind,
-                                    signer: ModelSigner(me: ReplicaID(i)), hybrid: crypto, seed: options.seed &+ UInt64(i)))
+            hybridCryptos.append(crypto)
         }
+        self.replicaParameters = parameters
+        replicas = (0..<n).map(freshReplica)
+        for case (_, .restartFromLog(let r)) in options.faults.events where r.index < n { sentLogs[r.index] = [] }
         // Clients spread round-robin over the machines (one per region).
         for m in 0..<machineCount {
             machines.append(ClientMachine(index: m, node: Int32(n + m), rng: rng.fork()))
@@ -249,8 +257,22 @@ public final class Simulation {
 
     /// Carries out a replica's effects, after the Byzantine wrapper (if any) has
     /// rewritten them; sends leave when the CPU has finished producing them.
+    /// Replica `i` as built at the start of a run (genesis state, no memory).
+    func freshReplica(_ i: Int) -> Replica {
+        Replica(me: ReplicaID(i), config: config, parameters: replicaParameters, protocol: kind,
+                signer: ModelSigner(me: ReplicaID(i)), hybrid: hybridCryptos[i], seed: options.seed &+ UInt64(i))
+    }
+
     func dispatch(from i: Int, _ effects: [ReplicaEffect], at start: SimTime) {
         let behaviour = byzantine[i]
+        if sentLogs[i] != nil {
+            for effect in effects {
+                switch effect {
+                case .send(let m, _), .broadcast(let m): if Replica.mustPersist(m) { sentLogs[i]!.append(m) }
+                default: break
+                }
+            }
+        }
         if i == traced {
             for e in effects {
                 if case .reply = e { continue }
@@ -365,6 +387,12 @@ public final class Simulation {
         case .restartRolledBack(let r):
             guard !alive[r.index] else { return }
             if hybridKind != nil { certifiers[r.index].rolledBack = true }
+            apply(.restart(r))
+        case .restartFromLog(let r):
+            guard !alive[r.index] else { return }
+            var fresh = freshReplica(r.index)
+            for m in sentLogs[r.index] ?? [] { fresh.restore(sent: m) }
+            replicas[r.index] = fresh
             apply(.restart(r))
         case .restart(let r):
             guard !alive[r.index] else { return }

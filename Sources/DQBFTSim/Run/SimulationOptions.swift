@@ -65,7 +65,7 @@ public struct SimulationOptions: Sendable {
         for (t, f) in faults.events {
             guard Double(t) / 1e9 <= durationSeconds else { try fail("fault \(f) at \(Double(t) / 1e9)s is after the end of the run") }
             switch f {
-            case .crash(let r), .restart(let r), .slowCPU(let r, _), .restartRolledBack(let r):
+            case .crash(let r), .restart(let r), .slowCPU(let r, _), .restartRolledBack(let r), .restartFromLog(let r):
                 guard r.index < replicas else { try fail("fault names replica \(r.rawValue) but there are \(replicas)") }
             case .partition(let groups):
                 guard groups.joined().allSatisfy({ $0.index < replicas }) else { try fail("partition names an unknown replica") }
