@@ -13,6 +13,9 @@ extension DQComposition {
             out.needsState = needs
             while let first = oSlots.first, first.sequence <= needs.0 { oSlots.removeFirst() }
         }
+        if effects.contains(where: { if case .checkpointStable = $0 { return true } else { return false } }) {
+            voteCoveredDCheckpoints(into: &out)
+        }
         for (seq, payload) in delivered {
             var refs: [DSlotRef] = []
             if case .order(let b) = payload { refs = b.refs }
@@ -68,8 +71,8 @@ extension DQComposition {
                 markExecuted(ref, into: &out)
             }
             if o.isCheckpoint(slot.sequence) {
-                frontiers.append((slot.sequence, encodeFrontier()))
-                if frontiers.count > 4 { frontiers.removeFirst() }
+                recordFrontier(at: slot.sequence)
+                voteCoveredDCheckpoints(into: &out)
             }
         }
     }
@@ -95,12 +98,32 @@ extension DQComposition {
         }
     }
 
-    /// The D-instance may forget a slot once it executed: checkpoint it.
     mutating func advanceExecuted(_ i: Int, to s: SequenceNumber, into out: inout CompositionOutput) {
         dExecuted[i] = s
-        guard d[i].isCheckpoint(s) else { return }
-        var effects: [InstanceEffect] = []
-        d[i].checkpoint(at: s, stateDigest: dCheckpointDigest(ReplicaID(i), s), into: &effects)
-        absorbD(ReplicaID(i), effects, into: &out)
+    }
+
+    /// Votes the D-instance checkpoints that a stable O-checkpoint covers.
+    ///
+    /// A D-instance forgets the slots below its stable checkpoint, so it may take one
+    /// only where a certified application state already contains those slots: then
+    /// a replica that lags (or restarted with nothing) and needs them fetches that
+    /// state instead. Voting at execution is not enough: a replica that voted and
+    /// then lost its state could be the vote that let the others forget a D-slot
+    /// that no stable application state yet holds. The frontier at a stable
+    /// O-checkpoint is replicated state, so every correct replica votes the same
+    /// D-checkpoints.
+    mutating func voteCoveredDCheckpoints(into out: inout CompositionOutput) {
+        let stable = o.stableCheckpoint.sequence
+        guard let frontier = frontiers.last(where: { $0.sequence <= stable }),
+              let (executed, _) = try? Self.decodeFrontier(frontier.bytes, replicas: config.replicaCount) else { return }
+        for i in 0..<config.replicaCount where executed[i] > dVoted[i] {
+            var s = executed[i]
+            while s > dVoted[i] && !d[i].isCheckpoint(s) { s = SequenceNumber(s.rawValue - 1) }
+            guard s > dVoted[i] else { continue }
+            dVoted[i] = s
+            var effects: [InstanceEffect] = []
+            d[i].checkpoint(at: s, stateDigest: dCheckpointDigest(ReplicaID(i), s), into: &effects)
+            absorbD(ReplicaID(i), effects, into: &out)
+        }
     }
 }

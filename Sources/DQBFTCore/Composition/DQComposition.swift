@@ -70,6 +70,9 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     var restarted = false
     /// The execution frontier captured right after each recent checkpoint slot.
     var frontiers: [(sequence: SequenceNumber, bytes: [UInt8])] = []
+    /// Per D-instance, the highest checkpoint this replica voted for (see
+    /// `voteCoveredDCheckpoints`).
+    var dVoted: [SequenceNumber]
 
     public init(kind: ProtocolKind, config: ClusterConfiguration, me: ReplicaID, dq: DQParameters, genesis: Digest,
                 seed: UInt64, makeInstance: InstanceFactory<Instance>) {
@@ -95,6 +98,7 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         queued = Array(repeating: .zero, count: n)
         seenAhead = Array(repeating: [], count: n)
         suspicionMarks = Array(repeating: .zero, count: n)
+        dVoted = Array(repeating: .zero, count: n)
     }
 
     public var replyView: ViewNumber { o.view }
@@ -130,11 +134,12 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         return w.bytes
     }
 
-    public mutating func installFrontier(_ bytes: [UInt8]) throws(WireError) {
+    static func decodeFrontier(_ bytes: [UInt8], replicas: Int) throws(WireError)
+        -> (executed: [SequenceNumber], above: [Set<SequenceNumber>]) {
         var r = try WireReader(bytes)
         var executed: [SequenceNumber] = []
         var above: [Set<SequenceNumber>] = []
-        for _ in 0..<config.replicaCount {
+        for _ in 0..<replicas {
             executed.append(try r.readSeq())
             let n = try r.readCount("executedAbove", limit: 1 << 20, minElementSize: 8)
             var set = Set<SequenceNumber>()
@@ -142,6 +147,18 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
             above.append(set)
         }
         try r.expectEnd()
+        return (executed, above)
+    }
+
+    /// Keeps the frontier right after checkpoint slot `sequence` (the last few).
+    mutating func recordFrontier(at sequence: SequenceNumber) {
+        frontiers.removeAll { $0.sequence >= sequence }
+        frontiers.append((sequence, encodeFrontier()))
+        if frontiers.count > 4 { frontiers.removeFirst() }
+    }
+
+    public mutating func installFrontier(_ bytes: [UInt8]) throws(WireError) {
+        let (executed, above) = try Self.decodeFrontier(bytes, replicas: config.replicaCount)
         dExecuted = executed
         dExecutedAbove = above
         for i in 0..<config.replicaCount {
@@ -256,6 +273,8 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     public mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput) {
         nextExecution = sequence.advanced(by: 1)
         while let first = oSlots.first, first.sequence <= sequence { oSlots.removeFirst() }
+        recordFrontier(at: sequence)
+        voteCoveredDCheckpoints(into: &out)
         executeReady(into: &out)
     }
 
@@ -286,7 +305,7 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     public var status: String {
         "o.view=\(o.view.rawValue) o.active=\(o.isViewActive) o.delivered=\(o.lastDelivered.rawValue) next=\(nextExecution.rawValue) "
             + "own.view=\(own.view.rawValue) own.next=\(own.nextProposal.rawValue) gated=\(gated.count) toOrder=\(toOrder.count) "
-            + "dExec=\(dExecuted.map(\.rawValue)) dViews=\(d.map(\.view.rawValue))"
+            + "dExec=\(dExecuted.map(\.rawValue)) dDel=\(d.map(\.lastDelivered.rawValue)) dLow=\(d.map(\.lowWatermark.rawValue)) dViews=\(d.map(\.view.rawValue))"
     }
 }
 
