@@ -24,6 +24,8 @@ final class DurableOutbox: @unchecked Sendable {
     var appended: UInt64 = 0
     var durable: UInt64 = 0
     var rotateRequested = false
+    /// Records re-appended at the start of the next segment (see `requestRotate`).
+    var carried: [[UInt8]] = []
     var flushing = false
     var failed = false
     var gated = CircularBuffer<(epoch: UInt64, action: () -> Void)>()
@@ -42,8 +44,13 @@ final class DurableOutbox: @unchecked Sendable {
     }
 
     /// Starts a new log segment after the next flush (old segments beyond the kept
-    /// count are deleted).
-    func requestRotate() { if wal != nil { rotateRequested = true } }
+    /// count are deleted) and writes `carrying` at its start, so records that
+    /// must outlive the deleted segments (the latest view change) stay in the log.
+    func requestRotate(carrying: [[UInt8]] = []) {
+        guard wal != nil else { return }
+        rotateRequested = true
+        carried = carrying
+    }
 
     /// Runs `action` once everything recorded so far is durable.
     func release(_ action: @escaping () -> Void) {
@@ -69,7 +76,7 @@ final class DurableOutbox: @unchecked Sendable {
         do {
             for r in pending { try wal.append(r) }
             try wal.sync()
-            if rotateRequested { try wal.rotate() }
+            if rotateRequested { try Self.rotate(wal, carrying: carried) }
         } catch {
             failed = true
             logger.critical("write-ahead log failed; this replica stops sending", metadata: ["error": "\(error)"])
@@ -79,22 +86,31 @@ final class DurableOutbox: @unchecked Sendable {
         onSynced(pending.count, (NIODeadline.now() - started).nanoseconds)
         pending.removeAll(keepingCapacity: true)
         rotateRequested = false
+        carried = []
         durable = appended
+    }
+
+    static func rotate(_ wal: WriteAheadLog, carrying records: [[UInt8]]) throws(StorageError) {
+        try wal.rotate()
+        guard !records.isEmpty else { return }
+        for r in records { try wal.append(r) }
+        try wal.sync()
     }
 
     func startFlush() {
         guard !flushing, !failed, let wal, !pending.isEmpty || rotateRequested else { return }
         flushing = true
-        let batch = pending, epoch = appended, rotate = rotateRequested
+        let batch = pending, epoch = appended, rotate = rotateRequested, carry = carried
         pending = []
         rotateRequested = false
+        carried = []
         let started = NIODeadline.now()
         final class Box: @unchecked Sendable { let records: [[UInt8]]; init(_ r: [[UInt8]]) { records = r } }
         let box = Box(batch)
         io.runIfActive(eventLoop: loop) {
             for r in box.records { try wal.append(r) }
             try wal.sync()
-            if rotate { try wal.rotate() }
+            if rotate { try Self.rotate(wal, carrying: carry) }
         }.hop(to: loop).whenComplete { result in
             self.flushing = false
             switch result {

@@ -52,6 +52,10 @@ final class ReplicaLoop: @unchecked Sendable {
     var effects: [ReplicaEffect] = []
     var stopped = false
     var stateTransfers = 0
+    /// Per instance, the log record of the last VIEW-CHANGE or NEW-VIEW this
+    /// replica sent: carried into each new log segment, so the view it left is
+    /// never lost to segment deletion.
+    var viewRecords: [InstanceID: [UInt8]] = [:]
     var restoredMessages = 0
 
     init(replica: Replica, loop: EventLoop, outbox: DurableOutbox, metrics: ReplicaMetrics, logger: Logger) {
@@ -162,6 +166,16 @@ final class ReplicaLoop: @unchecked Sendable {
         return [1, UInt8(dest >> 8), UInt8(truncatingIfNeeded: dest)] + bytes
     }
 
+    func persist(_ message: WireMessage, _ record: [UInt8]) {
+        outbox.record(record)
+        if case .consensus(_, let instance, let m) = message {
+            switch m {
+            case .viewChange, .newView: viewRecords[instance] = record
+            default: break
+            }
+        }
+    }
+
     func process() {
         guard !effects.isEmpty else { return }
         var toPeers = [[ByteBuffer]](repeating: [], count: n)
@@ -172,12 +186,12 @@ final class ReplicaLoop: @unchecked Sendable {
             case .send(let m, let to):
                 guard to.index < n, to != me else { continue }
                 let bytes = m.encode()
-                if Replica.mustPersist(m) { outbox.record(Self.sentRecord(bytes, to: to)) }
+                if Replica.mustPersist(m) { persist(m, Self.sentRecord(bytes, to: to)) }
                 toPeers[to.index].append(allocator.buffer(bytes: bytes))
                 bytesOut += bytes.count
             case .broadcast(let m):
                 let bytes = m.encode()
-                if Replica.mustPersist(m) { outbox.record(Self.sentRecord(bytes, to: nil)) }
+                if Replica.mustPersist(m) { persist(m, Self.sentRecord(bytes, to: nil)) }
                 let buffer = allocator.buffer(bytes: bytes)
                 for i in 0..<n where i != me.index { toPeers[i].append(buffer) }
                 bytesOut += bytes.count * (n - 1)
@@ -204,7 +218,9 @@ final class ReplicaLoop: @unchecked Sendable {
                 metrics.batchesExecuted.increment()
                 metrics.requestsExecuted.increment(by: Int64(requests))
                 metrics.lastExecuted.set(Double(seq.rawValue))
-                if replica.composition.isCheckpoint(seq) { outbox.requestRotate() }
+                if replica.composition.isCheckpoint(seq) {
+                    outbox.requestRotate(carrying: viewRecords.keys.sorted().map { viewRecords[$0]! })
+                }
             case .stateInstalled(let seq):
                 metrics.stateTransfers.increment()
                 stateTransfers += 1

@@ -124,6 +124,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         var wal: WriteAheadLog?
         var lockFD: Int32 = -1
         var restored = 0
+        var viewRecords: [InstanceID: [UInt8]] = [:]
         var replica = Replica(me: id, config: config, parameters: cluster.parameters, protocol: cluster.protocolKind,
                               app: KeyValueStore(), signer: signer, seed: UInt64.random(in: 0...UInt64.max))
         if let dir = options.dataDirectory {
@@ -134,7 +135,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                 throw ReplicaServiceError.dataDirectoryLocked(dir)
             }
             let recovery = try WriteAheadLog.recover(directory: dir + "/wal")
-            restored = Self.restore(&replica, from: recovery.records)
+            (restored, viewRecords) = Self.restore(&replica, from: recovery.records)
             logger.info("write-ahead log replayed", metadata: [
                 "records": "\(recovery.records.count)", "restored": "\(restored)", "segments": "\(recovery.segments)",
                 "tornTail": "\(recovery.tornTail)", "corrupt": "\(recovery.corruptSegment ?? "none")",
@@ -158,6 +159,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                                    })
         let loop = ReplicaLoop(replica: replica, loop: protocolLoop, outbox: outbox, metrics: metrics, logger: logger)
         loop.restoredMessages = restored
+        loop.viewRecords = viewRecords
 
         var links: [PeerLink?] = Array(repeating: nil, count: cluster.n)
         for peer in cluster.replicas where peer.id != id.index {
@@ -235,17 +237,26 @@ public final class ReplicaService: Service, @unchecked Sendable {
     }
 
     /// Hands the replica the messages it logged before a restart (records of kind 1,
-    /// see `ReplicaLoop.sentRecord`), oldest first; returns how many it took.
+    /// see `ReplicaLoop.sentRecord`), oldest first; returns how many it took and,
+    /// per instance, the record of the last view change or new view among them.
     /// Records that do not decode are skipped: the log's checksums already
     /// rejected torn writes, so such a record comes from an incompatible version.
-    static func restore(_ replica: inout Replica, from records: [[UInt8]]) -> Int {
+    static func restore(_ replica: inout Replica, from records: [[UInt8]])
+        -> (restored: Int, viewRecords: [InstanceID: [UInt8]]) {
         var restored = 0
+        var viewRecords: [InstanceID: [UInt8]] = [:]
         for record in records where record.count > 3 && record[0] == 1 {
             guard let message = try? WireMessage.decode(Array(record[3...])) else { continue }
             replica.restore(sent: message)
             restored += 1
+            if case .consensus(_, let instance, let m) = message {
+                switch m {
+                case .viewChange, .newView: viewRecords[instance] = record
+                default: break
+                }
+            }
         }
-        return restored
+        return (restored, viewRecords)
     }
 
     /// Where the replica is (after `start`).

@@ -255,14 +255,14 @@ public final class Simulation {
         }
     }
 
-    /// Carries out a replica's effects, after the Byzantine wrapper (if any) has
-    /// rewritten them; sends leave when the CPU has finished producing them.
     /// Replica `i` as built at the start of a run (genesis state, no memory).
     func freshReplica(_ i: Int) -> Replica {
         Replica(me: ReplicaID(i), config: config, parameters: replicaParameters, protocol: kind,
                 signer: ModelSigner(me: ReplicaID(i)), hybrid: hybridCryptos[i], seed: options.seed &+ UInt64(i))
     }
 
+    /// Carries out a replica's effects, after the Byzantine wrapper (if any) has
+    /// rewritten them; sends leave when the CPU has finished producing them.
     func dispatch(from i: Int, _ effects: [ReplicaEffect], at start: SimTime) {
         let behaviour = byzantine[i]
         if sentLogs[i] != nil {
