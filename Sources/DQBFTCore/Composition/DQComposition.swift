@@ -111,7 +111,7 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     public var canPropose: Bool {
         @_specialize(where Instance == PBFTInstance)
         @_specialize(where Instance == HybridInstance)
-        get { own.canPropose }
+        get { d.withUnsafeBufferPointer { $0[me.index].canPropose } }
     }
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
@@ -173,7 +173,7 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
     public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
-        let slot = own.nextProposal
+        let slot = d[me.index].nextProposal
         var effects: [InstanceEffect] = []
         d[me.index].propose(.requests(batch), into: &effects)
         absorbD(me, effects, into: &out)
@@ -185,7 +185,9 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     public func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool {
         if instance == .main { return o.isRedundant(message) }
         let i = Int(instance.rawValue)
-        return i < config.replicaCount && d[i].isRedundant(message)
+        guard i < config.replicaCount else { return false }
+        // Borrowed in place: `d[i]` would copy the whole instance (every message pays this).
+        return d.withUnsafeBufferPointer { $0[i].isRedundant(message) }
     }
 
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,

@@ -94,7 +94,8 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     @_specialize(where Instance == PBFTInstance)
     public func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool {
         let i = Int(instance.rawValue)
-        return i < config.replicaCount && instances[i].isRedundant(message)
+        guard i < config.replicaCount else { return false }
+        return instances[i].isRedundant(message)
     }
 
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,

@@ -48,7 +48,8 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
     public func isRedundant(_ message: ConsensusMessage, instance id: InstanceID) -> Bool {
-        id == .main && instance.isRedundant(message)
+        guard id == .main else { return false }
+        return instance.isRedundant(message)
     }
 
     public mutating func receive(_ message: ConsensusMessage, instance id: InstanceID, from: ReplicaID,

@@ -157,17 +157,11 @@ public struct PBFTInstance: Sendable {
     }
 
     mutating func acceptDigest(_ digest: Digest, at seq: SequenceNumber, payload: Payload?, into out: inout [InstanceEffect]) {
-        var slot = slots[seq, default: PBFTSlot()]
-        slot.acceptedView = view
-        slot.acceptedDigest = digest
-        slot.sentCommit = false
-        if let payload { slot.payloads[digest] = payload }
-        let key = PBFTSlot.VoteKey(view: view, digest: digest)
-        slot.prepares[key, default: ReplicaSet()].insert(primary)
-        slot.prepares[key, default: ReplicaSet()].insert(me)
-        slots[seq] = slot
+        // Mutated in place: a copy of the slot would make its vote sets copy on write.
+        let view = self.view, primary = self.primary, me = self.me
+        slots[seq, default: PBFTSlot()].accept(digest, view: view, primary: primary, me: me, payload: payload)
         if !isPrimary { out.append(.broadcast(.prepare(Vote(view: view, sequence: seq, digest: digest)))) }
-        if slot.payload(for: digest) == nil { fetching.fetch(digest, askingFirst: [primary], into: &out) }
+        if slots[seq]?.payload(for: digest) == nil { fetching.fetch(digest, askingFirst: [primary], into: &out) }
         checkPrepared(seq, into: &out)
         armProgressTimer(into: &out)
     }
@@ -189,27 +183,19 @@ public struct PBFTInstance: Sendable {
 
     /// Prepared: the accepted proposal plus a quorum of matching PREPAREs in this view.
     mutating func checkPrepared(_ seq: SequenceNumber, into out: inout [InstanceEffect]) {
-        guard isViewActive, var slot = slots[seq], slot.acceptedView == view, let digest = slot.acceptedDigest,
-              !slot.sentCommit else { return }
-        let key = PBFTSlot.VoteKey(view: view, digest: digest)
-        guard (slot.prepares[key]?.count ?? 0) >= config.quorum else { return }
-        slot.preparedView = view
-        slot.preparedDigest = digest
-        slot.sentCommit = true
-        slot.commits[key, default: ReplicaSet()].insert(me)
-        slots[seq] = slot
+        let view = self.view, quorum = config.quorum, me = self.me
+        guard isViewActive, let digest = slots[seq]?.prepareIfReady(view: view, quorum: quorum, me: me) else { return }
         out.append(.broadcast(.commit(Vote(view: view, sequence: seq, digest: digest))))
-        checkCommitted(seq, key: key, into: &out)
+        checkCommitted(seq, key: PBFTSlot.VoteKey(view: view, digest: digest), into: &out)
     }
 
     /// Committed: a quorum of matching COMMITs in one view. A quorum of COMMITs
     /// contains f+1 correct replicas that prepared, so the value is decided.
     mutating func checkCommitted(_ seq: SequenceNumber, key: PBFTSlot.VoteKey, into out: inout [InstanceEffect]) {
-        guard let slot = slots[seq], slot.committedDigest == nil,
-              (slot.commits[key]?.count ?? 0) >= config.quorum else { return }
-        slots[seq]!.committedDigest = key.digest
-        if slot.payload(for: key.digest) == nil {
-            let voters = Array(slot.commits[key]!).filter { $0 != me }
+        let quorum = config.quorum
+        guard slots[seq]?.commitIfReady(key, quorum: quorum) == true else { return }
+        if slots[seq]?.payload(for: key.digest) == nil {
+            let voters = Array(slots[seq]!.commits[key]!).filter { $0 != me }
             fetching.fetch(key.digest, askingFirst: voters, into: &out)
         }
         tryDeliver(into: &out)
@@ -220,8 +206,7 @@ public struct PBFTInstance: Sendable {
         var delivered = false
         while true {
             let next = lastDelivered.advanced(by: 1)
-            guard let slot = slots[next], let digest = slot.committedDigest,
-                  let payload = slot.payload(for: digest) else { break }
+            guard let digest = slots[next]?.committedDigest, let payload = slots[next]?.payload(for: digest) else { break }
             lastDelivered = next
             out.append(.committed(next, payload))
             delivered = true

@@ -20,6 +20,39 @@ struct PBFTSlot {
     /// Whether this replica sent COMMIT in `acceptedView`.
     var sentCommit = false
 
+    /// Accepts `digest` as view `view`'s proposal (led by `primary`) and counts the
+    /// primary's and this replica's PREPAREs.
+    mutating func accept(_ digest: Digest, view: ViewNumber, primary: ReplicaID, me: ReplicaID, payload: Payload?) {
+        acceptedView = view
+        acceptedDigest = digest
+        sentCommit = false
+        if let payload { payloads[digest] = payload }
+        let key = VoteKey(view: view, digest: digest)
+        prepares[key, default: ReplicaSet()].insert(primary)
+        prepares[key, default: ReplicaSet()].insert(me)
+    }
+
+    /// If the proposal accepted in `view` has a quorum of PREPAREs and this replica
+    /// has not yet committed to it: marks it prepared, counts this replica's
+    /// COMMIT and returns the digest to COMMIT.
+    mutating func prepareIfReady(view: ViewNumber, quorum: Int, me: ReplicaID) -> Digest? {
+        guard acceptedView == view, let digest = acceptedDigest, !sentCommit else { return nil }
+        let key = VoteKey(view: view, digest: digest)
+        guard (prepares[key]?.count ?? 0) >= quorum else { return nil }
+        preparedView = view
+        preparedDigest = digest
+        sentCommit = true
+        commits[key, default: ReplicaSet()].insert(me)
+        return digest
+    }
+
+    /// Marks the slot decided if `key` has a quorum of COMMITs; true if it just was.
+    mutating func commitIfReady(_ key: VoteKey, quorum: Int) -> Bool {
+        guard committedDigest == nil, (commits[key]?.count ?? 0) >= quorum else { return false }
+        committedDigest = key.digest
+        return true
+    }
+
     func payload(for digest: Digest) -> Payload? {
         if digest == Payload.noop.digest { return .noop }
         return payloads[digest]
