@@ -109,6 +109,7 @@ struct PBFTRestoreTests {
         backup.receive(.prepare(Vote(view: .zero, sequence: SequenceNumber(1), digest: pp.payload.digest)),
                        from: ReplicaID(2), into: &out)
         #expect(Self.sent(out).contains { if case .commit = $0 { return true } else { return false } })
+        let out0 = out
         var restored = Self.restored(1, from: Self.sent(out))
         out = []
         restored.suspectPrimary(into: &out)
@@ -116,5 +117,13 @@ struct PBFTRestoreTests {
             if case .viewChange(let vc) = m { return vc.signed.viewChange.prepared } else { return nil }
         }
         #expect(claims == [[SlotClaim(sequence: SequenceNumber(1), view: .zero, digest: pp.payload.digest)]])
+
+        // The COMMIT alone (its PREPARE's log segment deleted) still binds the slot in view 0.
+        let commitOnly = Self.sent(out0).filter { if case .commit = $0 { return true } else { return false } }
+        var fromCommit = Self.restored(1, from: commitOnly)
+        out = []
+        fromCommit.receive(.prePrepare(PrePrepare(view: .zero, sequence: SequenceNumber(1), payload: Self.payload(2))),
+                           from: ReplicaID(0), into: &out)
+        #expect(Self.prepares(out).isEmpty)
     }
 }

@@ -22,6 +22,9 @@ extension PBFTInstance {
             restoreAccepted(v.digest, at: v.sequence, view: v.view, payload: nil)
         case .commit(let v):
             enterRestored(v.view)
+            // A COMMIT follows accepting the proposal in its view, even if the log
+            // segment holding that PREPARE was deleted since.
+            restoreAccepted(v.digest, at: v.sequence, view: v.view, payload: nil)
             var slot = slots[v.sequence, default: PBFTSlot()]
             if (slot.preparedView ?? .zero) <= v.view {
                 slot.preparedView = v.view
