@@ -65,15 +65,11 @@ extension PBFTInstance {
     }
 
     mutating func restoreAccepted(_ digest: Digest, at seq: SequenceNumber, view v: ViewNumber, payload: Payload?) {
-        var slot = slots[seq, default: PBFTSlot()]
-        guard (slot.acceptedView ?? .zero) <= v else { return }
-        if slot.acceptedView != v || slot.acceptedDigest != digest { slot.sentCommit = false }
-        slot.acceptedView = v
-        slot.acceptedDigest = digest
-        if let payload { slot.payloads[digest] = payload }
-        let key = PBFTSlot.VoteKey(view: v, digest: digest)
-        slot.prepares[key, default: ReplicaSet()].insert(config.primary(of: v, initial: initialPrimary))
-        slot.prepares[key, default: ReplicaSet()].insert(me)
-        slots[seq] = slot
+        guard (slots[seq]?.acceptedView ?? .zero) <= v else { return }
+        // `accept` clears `sentCommit`; a COMMIT restored for this same proposal keeps it.
+        let keepsCommit = slots[seq].map { $0.acceptedView == v && $0.acceptedDigest == digest && $0.sentCommit } ?? false
+        let primary = config.primary(of: v, initial: initialPrimary), me = self.me
+        slots[seq, default: PBFTSlot()].accept(digest, view: v, primary: primary, me: me, payload: payload)
+        slots[seq]!.sentCommit = keepsCommit
     }
 }

@@ -168,11 +168,16 @@ final class ReplicaLoop: @unchecked Sendable {
 
     func persist(_ message: WireMessage, _ record: [UInt8]) {
         outbox.record(record)
-        if case .consensus(_, let instance, let m) = message {
-            switch m {
-            case .viewChange, .newView: viewRecords[instance] = record
-            default: break
-            }
+        if let instance = Self.viewInstance(of: message) { viewRecords[instance] = record }
+    }
+
+    /// The instance whose view `message` records, if it is a VIEW-CHANGE or NEW-VIEW
+    /// (the records carried across log rotation).
+    static func viewInstance(of message: WireMessage) -> InstanceID? {
+        guard case .consensus(_, let instance, let m) = message else { return nil }
+        switch m {
+        case .viewChange, .newView: return instance
+        default: return nil
         }
     }
 

@@ -249,12 +249,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
             guard let message = try? WireMessage.decode(Array(record[3...])) else { continue }
             replica.restore(sent: message)
             restored += 1
-            if case .consensus(_, let instance, let m) = message {
-                switch m {
-                case .viewChange, .newView: viewRecords[instance] = record
-                default: break
-                }
-            }
+            if let instance = ReplicaLoop.viewInstance(of: message) { viewRecords[instance] = record }
         }
         return (restored, viewRecords)
     }
