@@ -21,7 +21,12 @@ struct Compare: ParsableCommand {
             options.protocolName = name
             do { try options.validate() } catch let e as SimulationError { throw ValidationError(e.description) }
             if !json { FileHandle.standardError.write(Data("running \(name)…\n".utf8)) }
-            reports.append(try Simulation(options: options).run())
+            let r = try Simulation(options: options).run()
+            // Each result as soon as it exists: a later protocol may run out of memory or time.
+            let line = "\(name): \(String(format: "%.0f ops/s, p50 %.1f ms, p99 %.1f ms", r.throughput_ops, r.latency_ms.p50, r.latency_ms.p99)), "
+                + "safety \(r.safety), liveness \(r.liveness)\n"
+            FileHandle.standardError.write(Data(line.utf8))
+            reports.append(r)
         }
         let base = reports[0]
         if json {

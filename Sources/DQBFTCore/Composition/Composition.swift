@@ -73,6 +73,10 @@ public protocol Composition: Sendable {
     mutating func installFrontier(_ bytes: [UInt8]) throws(WireError)
     /// Whether execution slot `sequence` ends at a checkpoint.
     func isCheckpoint(_ sequence: SequenceNumber) -> Bool
+    /// The newest execution slot whose application state a quorum certified, and
+    /// that state's digest. A replica waiting for an older snapshot switches to this
+    /// one: its peers keep only their last few checkpoints.
+    var stableState: (sequence: SequenceNumber, digest: Digest) { get }
     /// Where instances stand (for status output and tests).
     var status: String { get }
     /// True if the instance `message` is for would gain nothing from it (see

@@ -304,6 +304,9 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         if r < config.replicaCount { d[r].restore(sent: message) }
     }
 
+    /// The O-instance's stable checkpoint: it certifies the state after that O-slot.
+    public var stableState: (sequence: SequenceNumber, digest: Digest) { o.stableCheckpoint }
+
     public var status: String {
         "o.view=\(o.view.rawValue) o.active=\(o.isViewActive) o.delivered=\(o.lastDelivered.rawValue) next=\(nextExecution.rawValue) "
             + "own.view=\(own.view.rawValue) own.next=\(own.nextProposal.rawValue) gated=\(gated.count) toOrder=\(toOrder.count) "

@@ -244,6 +244,13 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         }
     }
 
+    /// Every instance checkpoints round r with the state after global slot r·N, so
+    /// the most advanced instance's stable checkpoint certifies the newest state.
+    public var stableState: (sequence: SequenceNumber, digest: Digest) {
+        let best = instances.map(\.stableCheckpoint).max { $0.sequence < $1.sequence } ?? (.zero, .zero)
+        return (SequenceNumber(best.sequence.rawValue * n), best.digest)
+    }
+
     public var status: String {
         "next=\(nextExecution.rawValue) views=\(instances.map { "\($0.view.rawValue)\($0.isViewActive ? "" : "?")" }) "
             + "delivered=\(instances.map(\.lastDelivered.rawValue))"

@@ -111,5 +111,7 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
         }
     }
 
+    public var stableState: (sequence: SequenceNumber, digest: Digest) { instance.stableCheckpoint }
+
     public var status: String { instance.status }
 }

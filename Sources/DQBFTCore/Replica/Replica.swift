@@ -147,7 +147,15 @@ public struct Replica: Sendable {
             absorb(o, into: &out)
             armRequestTimer(into: &out)
         case .stateTransfer:
-            if awaitingState != nil { requestState(into: &out) }
+            guard let want = awaitingState else { break }
+            // Peers keep only their last few checkpoints: if a newer state is
+            // certified by now, ask for that one instead.
+            let stable = composition.stableState
+            if stable.sequence > want.sequence, stable.sequence > lastExecuted {
+                awaitingState = stable
+                deferred = deferred.filter { $0.key > stable.sequence }
+            }
+            requestState(into: &out)
         case .instance, .orderGate, .orderWatch:
             var o = CompositionOutput()
             composition.timerFired(timer, into: &o)
