@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// Operations of the replicated key-value store, with their canonical encoding.
 ///
 /// Guarantees: `decode(encode(op)) == op`; any other bytes decode to nil and are
@@ -49,7 +51,9 @@ public enum KeyValueResult {
 /// set of (key, value) entries. Writes only mark their key dirty; the digest folds
 /// dirty entries in when asked (at checkpoints), so a key written many times
 /// between checkpoints is hashed once. The snapshot lists entries sorted by key, so
-/// equal states give equal snapshots.
+/// equal states give equal snapshots. Copies share structure (a hash trie): the
+/// copy a replica keeps at each checkpoint costs only the paths written since,
+/// not the whole store.
 public struct KeyValueStore: StateMachine {
     struct Entry: Sendable {
         var value: ArraySlice<UInt8>
@@ -61,7 +65,7 @@ public struct KeyValueStore: StateMachine {
         let bytes: [UInt8]
         func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
     }
-    var entries: [Key: Entry] = [:]
+    var entries = TreeDictionary<Key, Entry>()
     var digestSum = MultisetHash()
     /// Keys written since the digest was last brought up to date.
     var dirty: [Key] = []

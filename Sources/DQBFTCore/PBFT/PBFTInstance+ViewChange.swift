@@ -54,10 +54,11 @@ extension PBFTInstance {
             makeStable(CheckpointCertificate(sequence: vc.stableSequence, digest: vc.stableDigest,
                                              proof: message.checkpointProof), into: &out)
         }
-        if vc.newView <= view && (isViewActive || vc.newView < view) {
-            help(sender, above: vc.stableSequence, into: &out)
-            return
-        }
+        // A sender in an older view, or one that missed slots we delivered (it may
+        // have timed out waiting for them while the cluster went idle), gets help.
+        let older = vc.newView <= view && (isViewActive || vc.newView < view)
+        if older || vc.stableSequence < lastDelivered { help(sender, above: vc.stableSequence, into: &out) }
+        if older { return }
         if let old = viewChanges[sender], old.signed.viewChange.newView >= vc.newView { return }
         viewChanges[sender] = message
         // Join rule (P4): f+1 replicas want a view above ours, so one correct does.
@@ -146,6 +147,9 @@ extension PBFTInstance {
         if helped[peer] != view || !isViewActive {
             helped[peer] = view
             if isViewActive, let nv = lastNewView, nv.view == view { out.append(.send(.newView(nv), to: peer)) }
+        }
+        if above < lowWatermark, provedStable[peer] != lowWatermark {
+            provedStable[peer] = lowWatermark
             for c in stable.proof { out.append(.send(.checkpoint(c), to: peer)) }
         }
         let mark = ResendMark(view: view, above: above)
@@ -167,6 +171,17 @@ extension PBFTInstance {
     mutating func noteAhead(_ peer: ReplicaID, into out: inout [InstanceEffect]) {
         guard askedAhead[peer] != view else { return }
         askedAhead[peer] = view
+        out.append(.send(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark), to: peer))
+    }
+
+    /// A peer sent a message for a slot beyond our window: it has passed checkpoints
+    /// we have not seen (we were down, or its messages were lost). Tell it where we
+    /// are, once per peer and stable checkpoint of ours, so that it sends the proof
+    /// of its stable checkpoint and its COMMITs above ours — an idle cluster sends
+    /// nothing else that would let us catch up.
+    mutating func noteBeyondWindow(_ seq: SequenceNumber, from peer: ReplicaID, into out: inout [InstanceEffect]) {
+        guard seq > highWatermark, askedBeyond[peer] != lowWatermark else { return }
+        askedBeyond[peer] = lowWatermark
         out.append(.send(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark), to: peer))
     }
 

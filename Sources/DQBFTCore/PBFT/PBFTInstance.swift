@@ -54,6 +54,11 @@ public struct PBFTInstance: Sendable {
     struct ResendMark: Hashable, Sendable { var view: ViewNumber; var above: SequenceNumber }
     /// Replicas we sent our status to, per view (rate limit).
     var askedAhead: [ReplicaID: ViewNumber] = [:]
+    /// Replicas we sent our status to because they sent messages beyond our window,
+    /// with our stable checkpoint then (rate limit: once per peer and checkpoint).
+    var askedBeyond: [ReplicaID: SequenceNumber] = [:]
+    /// Replicas we sent our stable checkpoint's proof to, with its sequence (rate limit).
+    var provedStable: [ReplicaID: SequenceNumber] = [:]
 
     public init(id: InstanceID, config: ClusterConfiguration, me: ReplicaID, initialPrimary: ReplicaID = ReplicaID(0),
                 parameters: PBFTParameters = PBFTParameters(), genesisDigest: Digest, signer: any ReplicaSigner) {
@@ -138,7 +143,7 @@ public struct PBFTInstance: Sendable {
     func inWindow(_ seq: SequenceNumber) -> Bool { seq > lowWatermark && seq <= highWatermark }
 
     mutating func onPrePrepare(_ pp: PrePrepare, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard inWindow(pp.sequence) else { return }
+        guard inWindow(pp.sequence) else { return noteBeyondWindow(pp.sequence, from: sender, into: &out) }
         // Keep the payload whatever the view: a later commit quorum may need it.
         let digest = pp.payload.digest
         slots[pp.sequence, default: PBFTSlot()].payloads[digest] = pp.payload
@@ -167,14 +172,15 @@ public struct PBFTInstance: Sendable {
     }
 
     mutating func onPrepare(_ v: Vote, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard inWindow(v.sequence), v.view >= view else { return }
+        guard inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
+        guard v.view >= view else { return }
         let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
         guard slots[v.sequence, default: PBFTSlot()].prepares[key, default: ReplicaSet()].insert(sender) else { return }
         if v.view == view { checkPrepared(v.sequence, into: &out) } else { noteAhead(sender, into: &out) }
     }
 
     mutating func onCommit(_ v: Vote, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard inWindow(v.sequence) else { return }
+        guard inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
         let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
         guard slots[v.sequence, default: PBFTSlot()].commits[key, default: ReplicaSet()].insert(sender) else { return }
         checkCommitted(v.sequence, key: key, into: &out)
@@ -269,6 +275,8 @@ public struct PBFTInstance: Sendable {
         helped = [:]
         resentCommits = [:]
         askedAhead = [:]
+        askedBeyond = [:]
+        provedStable = [:]
         out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue - 1), stableSequence: lowWatermark)))
         if isViewActive { armProgressTimer(into: &out) } else {
             out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos))

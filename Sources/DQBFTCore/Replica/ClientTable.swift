@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// The last executed timestamp and reply of every client: deduplication and reply
 /// retransmission. Part of the replicated state (its digest enters checkpoints).
 ///
@@ -5,6 +7,8 @@
 /// executed again; holds at most `capacity` clients (requests from new clients
 /// beyond it are refused, never silently evicting another client's entry).
 /// Recording only marks the client dirty; `digest` folds dirty entries in lazily.
+/// Copies share structure (a hash trie), so keeping one per checkpoint costs only
+/// the clients that executed since.
 public struct ClientTable: Sendable {
     public struct Entry: Hashable, Sendable {
         public var timestamp: UInt64
@@ -14,7 +18,7 @@ public struct ClientTable: Sendable {
     }
 
     public let capacity: Int
-    private(set) var entries: [ClientID: Entry] = [:]
+    private(set) var entries = TreeDictionary<ClientID, Entry>()
     var digestSum = MultisetHash()
     var dirty: [ClientID] = []
 

@@ -39,7 +39,8 @@ public struct Replica: Sendable {
     /// The certified checkpoint this replica is fetching, if any.
     public internal(set) var awaitingState: (sequence: SequenceNumber, digest: Digest)?
     var stateSource = 0
-    /// States at the most recent checkpoints (copy-on-write values), for peers' state transfer.
+    /// States at the stable checkpoint and every later one (copy-on-write values
+    /// that share structure), for peers' state transfer.
     var checkpointStates: [(sequence: SequenceNumber, app: any StateMachine, clients: ClientTable, frontier: [UInt8])] = []
     /// Linear Hybster / Destiny: proven replies through an execution collector.
     var execution: ExecutionCertifier?
@@ -318,7 +319,7 @@ public struct Replica: Sendable {
         if composition.isCheckpoint(seq) {
             digest = stateDigest  // folds pending changes in before the copy is kept
             checkpointStates.append((seq, app, clients, composition.executionFrontier(at: seq)))
-            if checkpointStates.count > 3 { checkpointStates.removeFirst() }
+            pruneCheckpointStates()
         }
         var o = CompositionOutput()
         composition.executed(seq, stateDigest: digest, into: &o)
@@ -326,6 +327,20 @@ public struct Replica: Sendable {
     }
 
     // MARK: - State transfer
+
+    /// Most checkpoint states kept. Instances deliver only within their window above
+    /// the stable checkpoint, so a correct replica holds a few; this only bounds the
+    /// pathological case.
+    static let maxCheckpointStates = 32
+
+    /// Forgets states below the stable checkpoint. The stable one stays: it is the
+    /// only state a lagging peer can be sure to get a certificate for, and newer
+    /// checkpoints cannot become stable while such a peer waits for it.
+    mutating func pruneCheckpointStates() {
+        let stable = composition.stableState.sequence
+        while checkpointStates.count > 1, checkpointStates[1].sequence <= stable { checkpointStates.removeFirst() }
+        if checkpointStates.count > Self.maxCheckpointStates { checkpointStates.removeFirst(checkpointStates.count - Self.maxCheckpointStates) }
+    }
 
     mutating func requestState(into out: inout [ReplicaEffect]) {
         guard let want = awaitingState else { return }
@@ -364,7 +379,7 @@ public struct Replica: Sendable {
         lastExecuted = want.sequence
         awaitingState = nil
         checkpointStates.append((want.sequence, app, clients, frontier))
-        if checkpointStates.count > 3 { checkpointStates.removeFirst() }
+        pruneCheckpointStates()
         out.append(.cancelTimer(.stateTransfer))
         out.append(.stateInstalled(want.sequence))
         var o = CompositionOutput()
