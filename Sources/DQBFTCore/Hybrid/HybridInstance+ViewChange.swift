@@ -96,6 +96,7 @@ extension HybridInstance {
             helpPeer(sender, into: &out)
             return
         }
+        if isViewActive { resendProofs(to: sender, above: vc.evidence.stableSequence, asking: vc.newView, into: &out) }
         guard vc.newView >= view, (viewChanges[sender]?.newView ?? .zero) < vc.newView || viewChanges[sender] == nil,
               isUsable(vc) else { return }
         viewChanges[sender] = vc
@@ -259,6 +260,19 @@ extension HybridInstance {
         out.append(.viewChanged(view, primary: primary))
         tryDeliver(into: &out)
         armProgressTimer(into: &out)
+    }
+
+    /// A peer asks for a view above our active one while its checkpoint lies below
+    /// what we delivered: it may have left our view because it missed those slots,
+    /// and alone it cannot change views. Commit certificates hold in every view, so
+    /// ours let it deliver the slots (and execute) whichever view it waits in.
+    mutating func resendProofs(to peer: ReplicaID, above stableSequence: SequenceNumber, asking newView: ViewNumber,
+                               into out: inout [InstanceEffect]) {
+        guard stableSequence < lastDelivered, resentProofs[peer] != newView else { return }
+        resentProofs[peer] = newView
+        for seq in proofs.keys.sorted() where seq > stableSequence {
+            out.append(.send(.hybrid(.commitProof(proofs[seq]!)), to: peer))
+        }
     }
 
     /// A peer is behind: send it the proof of the current view and our checkpoint.

@@ -61,6 +61,9 @@ public struct HybridInstance: Sendable {
     var collectorTurn = 0
     var fetching: PayloadFetcher
     var helped: [ReplicaID: ViewNumber] = [:]
+    /// Replicas we re-sent our commit certificates to, with the view their
+    /// VIEW-CHANGE asked for (rate limit: once per such view).
+    var resentProofs: [ReplicaID: ViewNumber] = [:]
     /// Shares that failed verification, per culprit (reported in `status`).
     public internal(set) var invalidShareCount: [ReplicaID: Int] = [:]
     /// Certifications the trusted subsystem refused (a correct replica sees none).
