@@ -12,7 +12,7 @@ struct Cluster: AsyncParsableCommand {
         terminal: dqbft kv --config DIR/cluster.json put k v; dqbft bench --config DIR/cluster.json.
         """)
 
-    @Option(name: .customLong("protocol"), help: "Protocol: pbft.") var protocolName = "pbft"
+    @Option(name: .customLong("protocol"), help: "Protocol: \(ClusterFile.supportedProtocols.sorted().joined(separator: ", ")).") var protocolName = "pbft"
     @Option(help: "Number of replicas N.") var replicas = 4
     @Option(help: "Directory for keys, configuration, logs and data.") var dir = "dqbft-cluster"
     @Option(help: "Port of replica 0 (consecutive ports follow).") var basePort = 7000
