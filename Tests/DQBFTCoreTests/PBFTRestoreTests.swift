@@ -5,16 +5,11 @@ import Testing
 /// must not contradict them (the runtime's write-ahead log replay).
 @Suite("PBFT restore from the log of sent messages")
 struct PBFTRestoreTests {
-    struct Signer: ReplicaSigner {
-        let me: ReplicaID
-        func sign(_ message: [UInt8]) -> [UInt8] { [UInt8(me.rawValue)] + Digest.of(message).bytes }
-    }
-
     static let config = ClusterConfiguration(replicas: 4, faultModel: .byzantine)
 
     static func instance(_ me: Int) -> PBFTInstance {
         PBFTInstance(id: .main, config: config, me: ReplicaID(UInt16(me)), genesisDigest: Digest.of([0]),
-                     signer: Signer(me: ReplicaID(UInt16(me))))
+                     signer: DigestSigner(me: ReplicaID(UInt16(me))))
     }
 
     static func payload(_ tag: UInt8) -> Payload {

@@ -7,11 +7,6 @@ import Testing
 /// staged exactly.
 @Suite("State transfer")
 struct StateTransferTests {
-    struct Signer: ReplicaSigner {
-        let me: ReplicaID
-        func sign(_ message: [UInt8]) -> [UInt8] { [UInt8(me.rawValue)] + Digest.of(message).bytes }
-    }
-
     /// Delivers messages among replicas synchronously; timers are fired by the test.
     struct Bus {
         static let config = ClusterConfiguration(replicas: 4, faultModel: .byzantine)
@@ -30,7 +25,7 @@ struct StateTransferTests {
 
         static func fresh(_ i: Int, _ kind: ProtocolKind) -> Replica {
             Replica(me: ReplicaID(UInt16(i)), config: config, parameters: parameters, protocol: kind,
-                    signer: Signer(me: ReplicaID(UInt16(i))))
+                    signer: DigestSigner(me: ReplicaID(UInt16(i))))
         }
 
         mutating func post(_ effects: [ReplicaEffect], from i: Int) {

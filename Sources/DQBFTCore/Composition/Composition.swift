@@ -75,7 +75,7 @@ public protocol Composition: Sendable {
     func isCheckpoint(_ sequence: SequenceNumber) -> Bool
     /// The newest execution slot whose application state a quorum certified, and
     /// that state's digest. A replica waiting for an older snapshot switches to this
-    /// one: its peers keep only their last few checkpoints.
+    /// one: peers forget the states below their own stable checkpoint.
     var stableState: (sequence: SequenceNumber, digest: Digest) { get }
     /// Where instances stand (for status output and tests).
     var status: String { get }

@@ -167,11 +167,17 @@ extension PBFTInstance {
         }
     }
 
+    /// Where this replica stands: the last view it was active in and its stable
+    /// checkpoint (a peer ahead answers with what it missed).
+    var statusReport: ConsensusMessage {
+        .status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)
+    }
+
     /// Someone is ahead of us: tell it where we are, so it sends what we missed.
     mutating func noteAhead(_ peer: ReplicaID, into out: inout [InstanceEffect]) {
         guard askedAhead[peer] != view else { return }
         askedAhead[peer] = view
-        out.append(.send(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark), to: peer))
+        out.append(.send(statusReport, to: peer))
     }
 
     /// A peer sent a message for a slot beyond our window: it has passed checkpoints
@@ -182,7 +188,7 @@ extension PBFTInstance {
     mutating func noteBeyondWindow(_ seq: SequenceNumber, from peer: ReplicaID, into out: inout [InstanceEffect]) {
         guard seq > highWatermark, askedBeyond[peer] != lowWatermark else { return }
         askedBeyond[peer] = lowWatermark
-        out.append(.send(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark), to: peer))
+        out.append(.send(statusReport, to: peer))
     }
 
     mutating func onStatus(view peerView: ViewNumber, stable peerStable: SequenceNumber, from sender: ReplicaID,

@@ -277,7 +277,7 @@ public struct PBFTInstance: Sendable {
         askedAhead = [:]
         askedBeyond = [:]
         provedStable = [:]
-        out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue - 1), stableSequence: lowWatermark)))
+        out.append(.broadcast(statusReport))
         if isViewActive { armProgressTimer(into: &out) } else {
             out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos))
         }

@@ -149,8 +149,8 @@ public struct Replica: Sendable {
             armRequestTimer(into: &out)
         case .stateTransfer:
             guard let want = awaitingState else { break }
-            // Peers keep only their last few checkpoints: if a newer state is
-            // certified by now, ask for that one instead.
+            // Peers forget states below their stable checkpoint: if a newer state
+            // is certified by now, ask for that one instead.
             let stable = composition.stableState
             if stable.sequence > want.sequence, stable.sequence > lastExecuted {
                 awaitingState = stable
