@@ -269,4 +269,30 @@ struct HybridInstanceTests {
         let prepare2 = PrepareClaim(sequence: SequenceNumber(2), digest: .zero, certificate: TestScheme.make(ReplicaID(0), .zero, .main, v02, nil))
         #expect(HybridRules.isValid(vc([prepare1, prepare2]), config: config, primaryOf: primaryOf))
     }
+
+    @Test("retransmissions of a slot's requests broadcast the execution share once per round; a proven slot answers each")
+    func retransmissionStormIsDamped() {
+        let config = ClusterConfiguration(replicas: 3, faultModel: .hybrid)
+        let me = ReplicaID(1)
+        var certifier = ExecutionCertifier(me: me, config: config, crypto: HybridCrypto(
+            counter: TestCounter(me: me), scheme: TestScheme(threshold: 2), execution: TestExec(me: me)))
+        let replies = (1...3).map { ClientReply(client: ClientID(UInt64($0)), timestamp: 1, view: .zero, replica: me, result: [UInt8($0)]) }
+        var out: [ReplicaEffect] = []
+        certifier.executed(SequenceNumber(1), replies: replies, collector: ReplicaID(0), into: &out)
+        #expect(out.count == 1)  // the share, to the collector
+        out.removeAll()
+        // The collector is silent: each of the slot's three clients retransmits, twice.
+        for c in [1, 2, 3, 1, 2, 3] { certifier.retransmission(of: ClientID(UInt64(c)), into: &out) }
+        let broadcasts = out.filter { if case .broadcast(.executionShare) = $0 { true } else { false } }
+        #expect(broadcasts.count == 2 && out.count == 2)
+        // Another replica's share arrives: the slot is proven and each retransmission gets its reply.
+        out.removeAll()
+        let share = ExecutionShare(sequence: SequenceNumber(1), root: certifier.slots[SequenceNumber(1)]!.root, share: [])
+        certifier.onShare(share, from: ReplicaID(2), into: &out)
+        #expect(certifier.isProven(SequenceNumber(1)))
+        out.removeAll()
+        for c in [1, 2, 3] { certifier.retransmission(of: ClientID(UInt64(c)), into: &out) }
+        let proven = out.compactMap { if case .reply(let r) = $0, r.proof != nil { r.client } else { nil } }
+        #expect(proven == [ClientID(1), ClientID(2), ClientID(3)])
+    }
 }

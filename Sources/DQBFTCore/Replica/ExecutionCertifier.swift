@@ -14,6 +14,8 @@ struct ExecutionCertifier: Sendable {
         var levels: [[Digest]]
         var root: Digest
         var collector: ReplicaID
+        /// Retransmissions of this slot's requests seen before it was proven.
+        var retransmissions: UInt32 = 0
     }
 
     let me: ReplicaID
@@ -114,14 +116,20 @@ struct ExecutionCertifier: Sendable {
     /// A client retransmitted a request this replica executed: answer with a proven
     /// reply if the slot is proven; otherwise the collector may be silent or behind,
     /// so send the share to every replica: any that executed the slot and gathers
-    /// f+1 shares answers the client.
+    /// f+1 shares answers the client. The share goes out once per round of the slot's
+    /// retransmissions (on the 1st, k+1st, 2k+1st, … for a slot of k requests, whose
+    /// clients time out together): an overloaded cluster, whose collectors lag while
+    /// hundreds of a slot's clients retransmit, would otherwise answer each
+    /// retransmission with N more messages; a lost broadcast is still repeated.
     mutating func retransmission(of client: ClientID, into out: inout [ReplicaEffect]) {
         guard let (seq, i) = located[client], let slot = slots[seq] else { return }
         if let proof = proven[seq] {
             out.append(.reply(provenReply(slot, index: i, proof: proof)))
             return
         }
-        guard let share = shares[seq]?[me] else { return }
+        let count = slot.retransmissions &+ 1
+        slots[seq]?.retransmissions = count
+        guard (count - 1) % UInt32(slot.replies.count) == 0, let share = shares[seq]?[me] else { return }
         out.append(.broadcast(.executionShare(from: me, share)))
         tryCombine(seq, into: &out)
     }
