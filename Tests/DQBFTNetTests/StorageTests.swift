@@ -80,6 +80,47 @@ struct StorageTests {
         #expect(try WriteAheadLog.recover(directory: dir).records == [[4]])
     }
 
+    @Test("recycled segments: stale records are not replayed, appends continue after a restart")
+    func recycling() throws {
+        let dir = temporaryDirectory("wal-recycle")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let log = try WriteAheadLog(directory: dir, segmentsKept: 3)
+            for i in 0..<7 {
+                // Later segments are shorter than the ones they recycle.
+                for k in 0..<(10 - i) { try log.append([UInt8(i), UInt8(k)]) }
+                try log.sync()
+                if i < 6 { try log.rotate() }
+            }
+        }
+        #expect(WriteAheadLog.segmentIndices(dir) == [4, 5, 6])
+        var recovery = try WriteAheadLog.recover(directory: dir)
+        let expected = (4..<7).flatMap { i in (0..<(10 - i)).map { [UInt8(i), UInt8($0)] } }
+        #expect(recovery.records == expected)
+        #expect(recovery.corruptSegment == nil)
+        #expect(recovery.tornTail)  // segment 6 is segment 3 recycled: its old tail is stale
+        let reopened = try WriteAheadLog(directory: dir, segmentsKept: 3)
+        try reopened.append([9]); try reopened.sync()
+        recovery = try WriteAheadLog.recover(directory: dir)
+        #expect(recovery.records == expected + [[9]])
+        #expect(!recovery.tornTail)
+    }
+
+    @Test("a segment before the last that lost its end marker is reported corrupt")
+    func missingEndMarker() throws {
+        let dir = temporaryDirectory("wal-end")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = try WriteAheadLog(directory: dir)
+        try log.append([1]); try log.sync(); try log.rotate()
+        try log.append([2]); try log.sync()
+        let first = dir + "/" + WriteAheadLog.segmentName(0)
+        let bytes = [UInt8](FileManager.default.contents(atPath: first)!)
+        FileManager.default.createFile(atPath: first, contents: Data(bytes.dropLast(8)))
+        let recovery = try WriteAheadLog.recover(directory: dir)
+        #expect(recovery.records == [[1]])
+        #expect(recovery.corruptSegment == first)
+    }
+
     @Test("snapshots are replaced atomically and corruption is detected")
     func snapshots() throws {
         let dir = temporaryDirectory("snap")
