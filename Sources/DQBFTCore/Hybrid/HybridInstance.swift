@@ -277,5 +277,6 @@ public struct HybridInstance: Sendable {
     public var status: String {
         "view=\(view.rawValue) active=\(isViewActive) low=\(lowWatermark.rawValue) delivered=\(lastDelivered.rawValue) "
             + "shared=\(lastShared.rawValue) turn=\(collectorTurn) refused=\(refusedCertifications)"
+            + " failed=\(failedViewChanges) pending=\(pendingDecision.map { "\($0.decision.view.rawValue)" } ?? "-") ack=\(myAck != nil) vcs=\(viewChanges.values.map { "\($0.sender.rawValue)>\($0.newView.rawValue)" }.sorted()) counter=\(crypto.counter.current(instance: id))"
     }
 }
