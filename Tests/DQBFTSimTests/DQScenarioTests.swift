@@ -107,6 +107,25 @@ struct DQScenarioTests {
         #expect(r.executed_ops > 10_000)
     }
 
+    @Test("RCC: with the f highest ids crashed (each failed primary's successor failed too) all their instances are replaced at once, n=13")
+    func rccCrashedSuccessors() throws {
+        let r = try run("rcc", replicas: 13) {
+            $0.faults.events = (9...12).map { (SimTime(0), .crash(ReplicaID(UInt16($0)))) }
+            $0.timeline = true
+        }
+        #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
+        for failed in 9...12 {
+            #expect(r.instance_view_changes["D\(failed)"] == 1, "D\(failed) should skip the failed successors: \(r.instance_view_changes)")
+        }
+        for healthy in 0...8 {
+            #expect(r.instance_view_changes["D\(healthy)"] == nil, "instance D\(healthy) changed view: \(r.instance_view_changes)")
+        }
+        // Replaced one after another, with NEW-VIEW timeouts doubling per failed
+        // successor, execution resumed only after 15 s.
+        let seconds = r.timeline ?? []
+        #expect(seconds.count == 10 && seconds[4...].allSatisfy { $0.throughput_ops > 0 }, "\(seconds)")
+    }
+
     @Test("slow replica: safe and live", arguments: ["pbft", "dqpbft", "rcc"])
     func slowReplica(name: String) throws {
         let r = try run(name) { $0.faults.byzantine = [ReplicaID(3): .slow(delayNanos: 300_000_000)] }

@@ -32,6 +32,9 @@ public struct CompositionOutput: Sendable {
     public var needsState: (sequence: SequenceNumber, digest: Digest)?
     /// The replica may be able to propose again (window opened, view changed).
     public var mayPropose = false
+    /// An instance entered a new view: which requests this replica proposes may
+    /// have changed (`Composition.proposes` depends on nothing else).
+    public var viewChanged = false
     public init() {}
 }
 
@@ -47,6 +50,8 @@ public protocol Composition: Sendable {
     /// The view the replica reports in client replies.
     var replyView: ViewNumber { get }
     /// True if this replica should batch and propose `request` itself now or later.
+    /// May change only when an instance enters a new view (the replica re-checks the
+    /// requests it forwarded then, and only then).
     func proposes(_ request: ClientRequest) -> Bool
     /// Where a replica that does not propose `request` forwards it.
     func forwardTarget(for request: ClientRequest) -> ReplicaID?
@@ -104,6 +109,7 @@ extension CompositionOutput {
             case .viewChanged(let v, _):
                 self.effects.append(.viewChanged(instance, v))
                 mayPropose = true
+                viewChanged = true
             case .needsState(let seq, let digest): needs = (seq, digest)
             case .checkpointStable: mayPropose = true
             }

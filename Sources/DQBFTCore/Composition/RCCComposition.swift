@@ -22,10 +22,18 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     var nextExecution = SequenceNumber(1)
     /// Highest slot any instance is known to have proposed (drives no-ops).
     var highestKnown = SequenceNumber.zero
-    /// Per instance, the delivered slot seen at the last request-timeout check.
-    var suspicionMarks: [SequenceNumber] = []
+    /// Per instance, the delivered slot and view seen at the last request-timeout check.
+    var suspicionMarks: [(delivered: SequenceNumber, view: ViewNumber)] = []
     /// The execution slot that was blocked when the round timer was armed.
     var blockedAt: SequenceNumber?
+    /// Per instance, the delivered slot and view when the round timer was armed.
+    var roundMarks: [(delivered: SequenceNumber, view: ViewNumber)] = []
+    /// Replicas heard from since the round timer last fired.
+    var heard = ReplicaSet()
+    /// Replicas not heard from during the last round-timer period: presumed failed,
+    /// so not chosen to take over an instance (a local guess that only steers
+    /// which view to ask for; it cannot affect safety).
+    var silent = ReplicaSet()
 
     /// How long a round may stay open before the instance it waits for is suspected.
     let roundTimeoutNanos: UInt64
@@ -39,7 +47,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         self.config = config
         instances = (0..<config.replicaCount).map { r in makeInstance(.dissemination(ReplicaID(r)), ReplicaID(r), genesis) }
         delivered = Array(repeating: [:], count: config.replicaCount)
-        suspicionMarks = Array(repeating: .zero, count: config.replicaCount)
+        suspicionMarks = Array(repeating: (.zero, .zero), count: config.replicaCount)
     }
 
     var n: UInt64 { UInt64(config.replicaCount) }
@@ -98,10 +106,12 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         return instances[i].isRedundant(message)
     }
 
+    @_specialize(where Instance == PBFTInstance)
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         let i = Int(instance.rawValue)
         guard i < config.replicaCount else { return }
+        heard.insert(from)
         if let p = Instance.proposal(in: message) { highestKnown = max(highestKnown, min(p.sequence, instances[i].highWatermark)) }
         var effects: [InstanceEffect] = []
         instances[i].receive(message, from: from, into: &effects)
@@ -119,9 +129,15 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
             if case .batch = timer { fillNoops(into: &out) }
             return
         }
+        let i = Int(id.rawValue), before = instances[i].view
         var effects: [InstanceEffect] = []
-        instances[Int(id.rawValue)].timerFired(t, into: &effects)
-        absorb(Int(id.rawValue), effects, into: &out)
+        instances[i].timerFired(t, into: &effects)
+        absorb(i, effects, into: &out)
+        // A NEW-VIEW that did not come moves the instance one view on; if that view's
+        // primary has not been heard from lately, skip on to one that has.
+        if instances[i].view > before, !instances[i].isViewActive, silent.contains(instances[i].primary) {
+            replacePrimary(of: i, avoiding: silent, into: &out)
+        }
         fillNoops(into: &out)
     }
 
@@ -129,16 +145,22 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     public mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput) {
         let i = request.assignedReplica.index
         guard i < config.replicaCount else { return }
-        // Only an instance that stopped delivering is suspected (see DQComposition).
-        if instances[i].lastDelivered > suspicionMarks[i] { suspicionMarks[i] = instances[i].lastDelivered; return }
+        // Only an instance that stopped delivering is suspected (see DQComposition),
+        // and a new primary gets a whole check period before it is.
+        let mark = (delivered: instances[i].lastDelivered, view: instances[i].view)
+        if mark.delivered > suspicionMarks[i].delivered || mark.view != suspicionMarks[i].view {
+            suspicionMarks[i] = mark
+            return
+        }
         // An instance that already delivered the slot execution needs from it next is
         // not what holds the request back: the round waits on another instance (the
         // round timer suspects that one). Without this check one failed primary makes
         // every healthy instance stall at its watermark and be suspected in turn.
         if instances[i].lastDelivered >= nextSlotToExecute(of: i) { return }
-        var effects: [InstanceEffect] = []
-        instances[i].suspectPrimary(into: &effects)
-        absorb(i, effects, into: &out)
+        guard instances[i].isViewActive else { return }
+        var avoid = silent
+        avoid.insert(instances[i].primary)
+        replacePrimary(of: i, avoiding: avoid, into: &out)
     }
 
     @_specialize(where Instance == PBFTInstance)
@@ -204,26 +226,53 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         if !slots.isEmpty { executeReady(into: &out) }
     }
 
-    /// A round could not close for a whole period: the instance it waits for is
-    /// suspected (RCC's per-instance recovery); its next primary fills it with no-ops.
+    /// A round could not close for a whole period while other instances delivered
+    /// ahead (RCC's per-instance recovery): every instance that has not delivered the
+    /// slot execution needs from it next, and neither delivered nor changed view
+    /// during the period, is suspected at once — f failed primaries are replaced
+    /// together, not one round timeout after another. A new view gets a whole period
+    /// of its own. Each new primary fills its instance with no-ops.
     mutating func roundTimedOut(into out: inout CompositionOutput) {
-        let stuck = blockedAt
+        defer { armRoundTimer(into: &out) }
+        silent = ReplicaSet((0..<config.replicaCount).map { ReplicaID(UInt16($0)) }.filter { $0 != me && !heard.contains($0) })
+        heard = ReplicaSet()
+        guard let stuck = blockedAt else { return }
         blockedAt = nil
-        guard let stuck, stuck == nextExecution else { armRoundTimer(into: &out); return }
-        let i = Int((stuck.rawValue - 1) % n)
-        let othersAhead = delivered.indices.contains { $0 != i && !delivered[$0].isEmpty }
-        if othersAhead {
-            var effects: [InstanceEffect] = []
-            instances[i].suspectPrimary(into: &effects)
-            absorb(i, effects, into: &out)
+        guard stuck == nextExecution else { return }
+        let behind = instances.indices.filter { j in
+            instances[j].isViewActive && instances[j].lastDelivered < nextSlotToExecute(of: j)
+                && instances[j].lastDelivered == roundMarks[j].delivered && instances[j].view == roundMarks[j].view
         }
-        armRoundTimer(into: &out)
+        let avoid = behind.reduce(into: silent) { $0.insert(instances[$1].primary) }
+        for j in behind { replacePrimary(of: j, avoiding: avoid, into: &out) }
     }
 
     mutating func armRoundTimer(into out: inout CompositionOutput) {
         guard blockedAt == nil, delivered.contains(where: { !$0.isEmpty }) else { return }
         blockedAt = nextExecution
+        roundMarks = instances.map { ($0.lastDelivered, $0.view) }
         out.effects.append(.setTimer(.orderWatch, afterNanos: roundTimeoutNanos))
+    }
+
+    /// Asks for a view of instance `i` whose primary is not in `avoid` (the next view
+    /// if every replica is). Views may be skipped safely; skipping spares the
+    /// instance one NEW-VIEW timeout, doubling each time, per failed replica in line
+    /// (with the highest ids crashed, instance N−f would otherwise wait for f−1 of
+    /// them in turn). Instance i goes to the (i mod k)-th of the k candidates, so f
+    /// failed instances spread over the live replicas instead of all landing on the
+    /// first one after them. The join rule settles replicas whose guesses differ.
+    mutating func replacePrimary(of i: Int, avoiding avoid: ReplicaSet, into out: inout CompositionOutput) {
+        let view = instances[i].view
+        let candidates = (0..<config.replicaCount).filter { !avoid.contains(ReplicaID($0)) }
+        var target = view.next
+        if !candidates.isEmpty {
+            // primary(v) = (i + v) mod N: the first view above `view` led by `p`.
+            let p = UInt64(candidates[i % candidates.count])
+            target = ViewNumber(view.rawValue + 1 + (p + n - (UInt64(i) + view.rawValue + 1) % n) % n)
+        }
+        var effects: [InstanceEffect] = []
+        instances[i].requestView(target, into: &effects)
+        absorb(i, effects, into: &out)
     }
 
     /// The slot of instance `i` that round-robin execution will take from it next.

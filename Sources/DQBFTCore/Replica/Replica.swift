@@ -272,6 +272,8 @@ public struct Replica: Sendable {
         for (seq, batches) in o.executions { onExecution(seq, batches, into: &out) }
         if o.mayPropose {
             proposeBatches(force: false, into: &out)
+        }
+        if o.viewChanged {
             for r in watched.values.map(\.request).sorted(by: { $0.client < $1.client }) where composition.proposes(r) {
                 // A view change made this replica responsible for a watched request.
                 watched[r.client] = nil
