@@ -147,7 +147,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         guard i < config.replicaCount else { return }
         // Only an instance that stopped delivering is suspected (see DQComposition),
         // and a new primary gets a whole check period before it is.
-        let mark = (delivered: instances[i].lastDelivered, view: instances[i].view)
+        let mark = progressMark(of: i)
         if mark.delivered > suspicionMarks[i].delivered || mark.view != suspicionMarks[i].view {
             suspicionMarks[i] = mark
             return
@@ -240,8 +240,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         blockedAt = nil
         guard stuck == nextExecution else { return }
         let behind = instances.indices.filter { j in
-            instances[j].isViewActive && instances[j].lastDelivered < nextSlotToExecute(of: j)
-                && instances[j].lastDelivered == roundMarks[j].delivered && instances[j].view == roundMarks[j].view
+            instances[j].isViewActive && instances[j].lastDelivered < nextSlotToExecute(of: j) && progressMark(of: j) == roundMarks[j]
         }
         let avoid = behind.reduce(into: silent) { $0.insert(instances[$1].primary) }
         for j in behind { replacePrimary(of: j, avoiding: avoid, into: &out) }
@@ -250,7 +249,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     mutating func armRoundTimer(into out: inout CompositionOutput) {
         guard blockedAt == nil, delivered.contains(where: { !$0.isEmpty }) else { return }
         blockedAt = nextExecution
-        roundMarks = instances.map { ($0.lastDelivered, $0.view) }
+        roundMarks = instances.indices.map(progressMark(of:))
         out.effects.append(.setTimer(.orderWatch, afterNanos: roundTimeoutNanos))
     }
 
@@ -262,15 +261,17 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     /// guesses differ. (Spreading takeovers over the candidates by instance id
     /// instead left three sweep seeds stalled and did not raise Figure 9 throughput.)
     mutating func replacePrimary(of i: Int, avoiding avoid: ReplicaSet, into out: inout CompositionOutput) {
-        let view = instances[i].view
-        var target = view.next
-        while avoid.contains(config.primary(of: target, initial: ReplicaID(i))) && target.rawValue - view.rawValue < n {
-            target = target.next
-        }
-        if avoid.contains(config.primary(of: target, initial: ReplicaID(i))) { target = view.next }
+        let view = instances[i].view.rawValue
+        let target = (view + 1...view + n).lazy.map(ViewNumber.init)
+            .first { !avoid.contains(self.config.primary(of: $0, initial: ReplicaID(i))) } ?? ViewNumber(view + 1)
         var effects: [InstanceEffect] = []
         instances[i].requestView(target, into: &effects)
         absorb(i, effects, into: &out)
+    }
+
+    /// How far instance `i` has come: a later slot or a new view is progress.
+    func progressMark(of i: Int) -> (delivered: SequenceNumber, view: ViewNumber) {
+        (instances[i].lastDelivered, instances[i].view)
     }
 
     /// The slot of instance `i` that round-robin execution will take from it next.
