@@ -28,7 +28,10 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     var blockedAt: SequenceNumber?
     /// Per instance, the delivered slot and view when the round timer was armed.
     var roundMarks: [(delivered: SequenceNumber, view: ViewNumber)] = []
-    /// Replicas heard from since the round timer last fired.
+    /// Round-timer ticks so far, and consecutive ones in which execution did not move.
+    var ticks: UInt64 = 0
+    var stalledTicks: UInt64 = 0
+    /// Replicas heard from in the current round-timer period.
     var heard = ReplicaSet()
     /// Replicas not heard from during the last round-timer period: presumed failed,
     /// so not chosen to take over an instance (a local guess that only steers
@@ -37,6 +40,10 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
 
     /// How long a round may stay open before the instance it waits for is suspected.
     let roundTimeoutNanos: UInt64
+    /// The round timer ticks this often per period, so a stall is noticed between one
+    /// and 1 + 1/`roundTicks` periods after execution last moved (a timer armed once
+    /// per period would take up to two).
+    static var roundTicks: UInt64 { 4 }
 
     /// Instance i is `.dissemination(i)`, initially led by replica i.
     public init(kind: ProtocolKind, config: ClusterConfiguration, me: ReplicaID, roundTimeoutNanos: UInt64,
@@ -231,12 +238,22 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     /// slot execution needs from it next, and neither delivered nor changed view
     /// during the period, is suspected at once — f failed primaries are replaced
     /// together, not one round timeout after another. A new view gets a whole period
-    /// of its own. Each new primary fills its instance with no-ops.
+    /// of its own. Each new primary fills its instance with no-ops. The timer ticks
+    /// `roundTicks` times per period and re-arms whenever execution moved, so the
+    /// period is counted from the last execution, not from when the timer was set.
     mutating func roundTimedOut(into out: inout CompositionOutput) {
+        ticks &+= 1
+        if ticks % Self.roundTicks == 0 {
+            silent = ReplicaSet((0..<config.replicaCount).map { ReplicaID(UInt16($0)) }.filter { $0 != me && !heard.contains($0) })
+            heard = ReplicaSet()
+        }
         defer { armRoundTimer(into: &out) }
-        silent = ReplicaSet((0..<config.replicaCount).map { ReplicaID(UInt16($0)) }.filter { $0 != me && !heard.contains($0) })
-        heard = ReplicaSet()
         guard let stuck = blockedAt else { return }
+        if stuck == nextExecution && stalledTicks + 1 < Self.roundTicks {
+            stalledTicks += 1
+            out.effects.append(.setTimer(.orderWatch, afterNanos: roundTimeoutNanos / Self.roundTicks))
+            return
+        }
         blockedAt = nil
         guard stuck == nextExecution else { return }
         let behind = instances.indices.filter { j in
@@ -249,8 +266,9 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     mutating func armRoundTimer(into out: inout CompositionOutput) {
         guard blockedAt == nil, delivered.contains(where: { !$0.isEmpty }) else { return }
         blockedAt = nextExecution
+        stalledTicks = 0
         roundMarks = instances.indices.map(progressMark(of:))
-        out.effects.append(.setTimer(.orderWatch, afterNanos: roundTimeoutNanos))
+        out.effects.append(.setTimer(.orderWatch, afterNanos: roundTimeoutNanos / Self.roundTicks))
     }
 
     /// Asks for the first view of instance `i` above its current one whose primary is
