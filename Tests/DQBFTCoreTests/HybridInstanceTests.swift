@@ -207,11 +207,13 @@ struct HybridInstanceTests {
         }
         c.propose(payload(1)); c.run()
         guard let prepare = held else { Issue.record("no PREPARE to replica 2"); return }
-        #expect(!c.nodes[2].isRedundant(prepare))
+        let before = c.nodes[2].isRedundant(prepare)
+        #expect(!before)
         c.filter = { _, _, m in m }
         c.queue.append((ReplicaID(1), ReplicaID(2), prepare))  // replica 1 floods it
         c.run()
-        #expect(c.nodes[2].isRedundant(prepare))
+        let after = c.nodes[2].isRedundant(prepare)
+        #expect(after)
         // Its share reached a collector that had finished; the retry fetches the certificate.
         c.fire(.collector)
         #expect(c.delivered[2] == [payload(1)])

@@ -86,7 +86,8 @@ public protocol Composition: Sendable {
     var status: String { get }
     /// True if the instance `message` is for would gain nothing from it (see
     /// `ConsensusInstance.isRedundant`): the shell may drop it unverified.
-    func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool
+    /// Changes nothing (`mutating` to reach the instance in place, not copy it).
+    mutating func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool
 }
 
 extension CompositionOutput {

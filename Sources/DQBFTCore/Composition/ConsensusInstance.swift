@@ -71,7 +71,10 @@ public protocol ConsensusInstance: Sendable {
     /// hold (a second copy of a proposal, a certificate for a decided slot), so a
     /// shell may drop it before paying to verify it. Looks only at cheap fields,
     /// never changes state, and never says true of a message `receive` would use.
-    func isRedundant(_ message: ConsensusMessage) -> Bool
+    /// `mutating` only so that callers reach the instance in place: a
+    /// non-mutating call on an array element copies the whole instance first, and
+    /// this runs for every message a replica receives.
+    mutating func isRedundant(_ message: ConsensusMessage) -> Bool
 
     /// Proposes `payload` at `nextProposal`. Precondition: `canPropose`.
     mutating func propose(_ payload: Payload, into out: inout [InstanceEffect])
@@ -99,6 +102,10 @@ public protocol ConsensusInstance: Sendable {
     /// message (PBFT's PRE-PREPARE, a hybrid PREPARE). A pure function of the
     /// message: it says nothing about the proposal's validity.
     static func proposal(in message: ConsensusMessage) -> InstanceProposal?
+
+    /// The view `message` asks to move to, if it is this instance type's VIEW-CHANGE.
+    /// A pure function of the message: it says nothing about its validity.
+    static func requestedView(in message: ConsensusMessage) -> ViewNumber?
 }
 
 /// Builds the instances of a composition: `(id, initial primary, genesis digest)`.
@@ -107,7 +114,7 @@ public protocol ConsensusInstance: Sendable {
 public typealias InstanceFactory<Instance> = @Sendable (InstanceID, ReplicaID, Digest) -> Instance
 
 extension PBFTInstance: ConsensusInstance {
-    public func isRedundant(_ message: ConsensusMessage) -> Bool {
+    public mutating func isRedundant(_ message: ConsensusMessage) -> Bool {
         guard case .prePrepare(let pp) = message else { return false }
         return pp.sequence <= lastDelivered || (pp.view == view && slots[pp.sequence]?.acceptedView == view)
     }
@@ -115,13 +122,17 @@ extension PBFTInstance: ConsensusInstance {
         guard case .prePrepare(let pp) = message else { return nil }
         return InstanceProposal(view: pp.view, sequence: pp.sequence, payload: pp.payload)
     }
+    public static func requestedView(in message: ConsensusMessage) -> ViewNumber? {
+        guard case .viewChange(let vc) = message else { return nil }
+        return vc.signed.viewChange.newView
+    }
     public var status: String {
         "view=\(view.rawValue) active=\(isViewActive) low=\(lowWatermark.rawValue) delivered=\(lastDelivered.rawValue)"
     }
 }
 
 extension HybridInstance: ConsensusInstance {
-    public func isRedundant(_ message: ConsensusMessage) -> Bool {
+    public mutating func isRedundant(_ message: ConsensusMessage) -> Bool {
         guard case .hybrid(let h) = message else { return false }
         switch h {
         case .prepare(let p):
@@ -134,5 +145,9 @@ extension HybridInstance: ConsensusInstance {
     public static func proposal(in message: ConsensusMessage) -> InstanceProposal? {
         guard case .hybrid(.prepare(let p)) = message else { return nil }
         return InstanceProposal(view: p.view, sequence: p.sequence, payload: p.payload)
+    }
+    public static func requestedView(in message: ConsensusMessage) -> ViewNumber? {
+        guard case .hybrid(.viewChange(let vc)) = message else { return nil }
+        return vc.newView
     }
 }

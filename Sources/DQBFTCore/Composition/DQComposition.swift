@@ -182,12 +182,11 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
 
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
-    public func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool {
+    public mutating func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool {
         if instance == .main { return o.isRedundant(message) }
         let i = Int(instance.rawValue)
         guard i < config.replicaCount else { return false }
-        // Borrowed in place: `d[i]` would copy the whole instance (every message pays this).
-        return d.withUnsafeBufferPointer { $0[i].isRedundant(message) }
+        return d[i].isRedundant(message)
     }
 
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
@@ -215,6 +214,18 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         let replica = ReplicaID(r)
         if case .status = message, from == replica, d[r].primary != replica, d[r].isViewActive {
             reinstate(replica, into: &out)
+        }
+        if replica == me, config.weakQuorum >= config.quorum, !d[r].isPrimary,
+           let target = Instance.requestedView(in: message), target > d[r].view,
+           config.primary(of: target, initial: me) == me {
+            // A peer asks to give this replica its own D-instance back: join it. When
+            // f+1 replicas already form a quorum (N = 2f+1), the instance's own rule of
+            // joining after f+1 requests comes too late: with f silent, the owner is one
+            // of the f+1 the reinstatement needs. (With N = 3f+1 that rule brings the
+            // owner in, and joining on one request would let one peer move it.)
+            var effects: [InstanceEffect] = []
+            d[r].requestView(target, into: &effects)
+            absorbD(replica, effects, into: &out)
         }
         var effects: [InstanceEffect] = []
         d[r].receive(message, from: from, into: &effects)

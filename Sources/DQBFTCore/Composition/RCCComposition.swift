@@ -107,7 +107,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     }
 
     @_specialize(where Instance == PBFTInstance)
-    public func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool {
+    public mutating func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool {
         let i = Int(instance.rawValue)
         guard i < config.replicaCount else { return false }
         return instances[i].isRedundant(message)

@@ -47,7 +47,7 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
 
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
-    public func isRedundant(_ message: ConsensusMessage, instance id: InstanceID) -> Bool {
+    public mutating func isRedundant(_ message: ConsensusMessage, instance id: InstanceID) -> Bool {
         guard id == .main else { return false }
         return instance.isRedundant(message)
     }

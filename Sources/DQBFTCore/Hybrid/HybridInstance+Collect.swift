@@ -46,11 +46,12 @@ extension HybridInstance {
             slot.committed = digest
             if slot.payload?.digest != digest { slot.payload = nil }
             slots[seq] = slot
-            if parameters.pattern == .collector {
-                let proof = HybridCommitProof(view: view, sequence: seq, digest: digest, proof: qc)
-                proofs[seq] = proof
-                out.append(.broadcast(.hybrid(.commitProof(proof))))
-            }
+            // Kept in both patterns: a peer that missed the slot gets it from here
+            // (`resendProofs`). Only a collector broadcasts it; all-to-all peers
+            // combine their own.
+            let proof = HybridCommitProof(view: view, sequence: seq, digest: digest, proof: qc)
+            proofs[seq] = proof
+            if parameters.pattern == .collector { out.append(.broadcast(.hybrid(.commitProof(proof)))) }
             tryDeliver(into: &out)
         case .invalidShares(let culprits):
             for r in culprits {
@@ -120,6 +121,11 @@ extension HybridInstance {
             if let p = slot.payload, p.digest == digest { out.append(.send(.payload(p), to: sender)); return }
             if let p = slot.prepare?.payload, p.digest == digest { out.append(.send(.payload(p), to: sender)); return }
         }
+        // Not here: most likely discarded below the stable checkpoint. A peer still
+        // asking for it lags, so show it the checkpoint to state-transfer from.
+        guard stable.sequence > .zero, pointedToCheckpoint[sender] != stable.sequence else { return }
+        pointedToCheckpoint[sender] = stable.sequence
+        for c in stable.proof { out.append(.send(.checkpoint(c), to: sender)) }
     }
 
     mutating func onPayload(_ payload: Payload, into out: inout [InstanceEffect]) {

@@ -76,8 +76,7 @@ extension HybridInstance {
             return
         }
         failedViewChanges += 1
-        let ahead = viewChanges.values.filter { $0.sender != me && $0.newView > view }.map(\.newView).min()
-        startViewChange(to: ahead ?? view.next, into: &out)
+        startViewChange(to: lowestViewAsked ?? view.next, into: &out)
     }
 
     /// Whether `vc` may be used: its rules hold and its checkpoint is proven.
@@ -100,6 +99,14 @@ extension HybridInstance {
         guard vc.newView >= view, (viewChanges[sender]?.newView ?? .zero) < vc.newView || viewChanges[sender] == nil,
               isUsable(vc) else { return }
         viewChanges[sender] = vc
+        if isViewActive, sender == primary, vc.newView > view {
+            // The primary itself left: its trusted counter has moved past this view,
+            // so it can never certify another PREPARE here. Nothing more can be
+            // ordered in this view; waiting for f+1 requests would only idle.
+            startViewChange(to: lowestViewAsked ?? vc.newView, into: &out)
+            tryBecomePrimary(into: &out)
+            return
+        }
         // f+1 replicas (one of them correct) want a later view: join the lowest.
         let ahead = viewChanges.values.filter { $0.newView > view || ($0.newView == view && isViewActive) }
         if ahead.count >= config.f + 1, let lowest = ahead.map(\.newView).min(), lowest > view || isViewActive {
@@ -236,6 +243,15 @@ extension HybridInstance {
         viewChanges = viewChanges.filter { $0.value.newView > view }
         out.append(.cancelTimer(.viewChange))
         var next: [SequenceNumber: HybridSlot] = [:]
+        // Slots delivered here above the checkpoint stay (payload and commit proof
+        // only): a peer that lags asks for them, and no newer checkpoint may come
+        // to state-transfer from until it catches up.
+        for (seq, old) in slots where seq <= lastDelivered && seq > lowWatermark {
+            var slot = HybridSlot()
+            slot.committed = old.committed
+            slot.payload = old.payload ?? old.prepare?.payload
+            next[seq] = slot
+        }
         for (i, digest) in d.proposals.enumerated() {
             let seq = d.startSequence.advanced(by: Int64(i + 1))
             guard seq > lastDelivered, seq > lowWatermark else { continue }
@@ -248,7 +264,7 @@ extension HybridInstance {
             next[seq] = slot
         }
         slots = next
-        proofs = [:]
+        proofs = proofs.filter { $0.key <= lastDelivered && $0.key > lowWatermark }
         if d.startSequence > lastDelivered {
             lastDelivered = d.startSequence
             lowWatermark = max(lowWatermark, d.startSequence)

@@ -61,6 +61,9 @@ public struct HybridInstance: Sendable {
     var collectorTurn = 0
     var fetching: PayloadFetcher
     var helped: [ReplicaID: ViewNumber] = [:]
+    /// Per peer, the stable checkpoint last sent because it fetched a payload this
+    /// replica no longer has (rate limit: once per checkpoint).
+    var pointedToCheckpoint: [ReplicaID: SequenceNumber] = [:]
     /// Replicas we re-sent our commit certificates to, with the view their
     /// VIEW-CHANGE asked for (rate limit: once per such view).
     var resentProofs: [ReplicaID: ViewNumber] = [:]
@@ -246,7 +249,14 @@ public struct HybridInstance: Sendable {
     /// The owner suspects the primary (a client request was not ordered in time).
     public mutating func suspectPrimary(into out: inout [InstanceEffect]) {
         guard isViewActive else { return }
-        startViewChange(to: view.next, into: &out)
+        startViewChange(to: lowestViewAsked ?? view.next, into: &out)
+    }
+
+    /// The lowest view above this replica's that another replica asked for: where a
+    /// replica leaving its view goes, so replicas that suspect at different times
+    /// meet in one view instead of each climbing from its own.
+    var lowestViewAsked: ViewNumber? {
+        viewChanges.values.filter { $0.sender != me && $0.newView > view }.map(\.newView).min()
     }
 
     /// Asks for a view change to `target` (e.g. to reinstate a restarted coordinator).

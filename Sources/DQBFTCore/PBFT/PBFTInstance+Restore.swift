@@ -30,7 +30,7 @@ extension PBFTInstance {
                 slot.preparedView = v.view
                 slot.preparedDigest = v.digest
             }
-            slot.commits[PBFTSlot.VoteKey(view: v.view, digest: v.digest), default: ReplicaSet()].insert(me)
+            slot.commits.insert(me, for: PBFTSlot.VoteKey(view: v.view, digest: v.digest))
             if slot.acceptedView == v.view && slot.acceptedDigest == v.digest { slot.sentCommit = true }
             slots[v.sequence] = slot
         case .viewChange(let message):

@@ -175,14 +175,14 @@ public struct PBFTInstance: Sendable {
         guard inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
         guard v.view >= view else { return }
         let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
-        guard slots[v.sequence, default: PBFTSlot()].prepares[key, default: ReplicaSet()].insert(sender) else { return }
+        guard slots[v.sequence, default: PBFTSlot()].prepares.insert(sender, for: key) else { return }
         if v.view == view { checkPrepared(v.sequence, into: &out) } else { noteAhead(sender, into: &out) }
     }
 
     mutating func onCommit(_ v: Vote, from sender: ReplicaID, into out: inout [InstanceEffect]) {
         guard inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
         let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
-        guard slots[v.sequence, default: PBFTSlot()].commits[key, default: ReplicaSet()].insert(sender) else { return }
+        guard slots[v.sequence, default: PBFTSlot()].commits.insert(sender, for: key) else { return }
         checkCommitted(v.sequence, key: key, into: &out)
         if v.view > view { noteAhead(sender, into: &out) }
     }
@@ -190,7 +190,10 @@ public struct PBFTInstance: Sendable {
     /// Prepared: the accepted proposal plus a quorum of matching PREPAREs in this view.
     mutating func checkPrepared(_ seq: SequenceNumber, into out: inout [InstanceEffect]) {
         let view = self.view, quorum = config.quorum, me = self.me
-        guard isViewActive, let digest = slots[seq]?.prepareIfReady(view: view, quorum: quorum, me: me) else { return }
+        // `slots.values[i]` mutates in place; `slots[seq]?.…` would move the slot
+        // out of the table and back (this runs for every vote).
+        guard isViewActive, let i = slots.index(forKey: seq),
+              let digest = slots.values[i].prepareIfReady(view: view, quorum: quorum, me: me) else { return }
         out.append(.broadcast(.commit(Vote(view: view, sequence: seq, digest: digest))))
         checkCommitted(seq, key: PBFTSlot.VoteKey(view: view, digest: digest), into: &out)
     }
@@ -199,9 +202,9 @@ public struct PBFTInstance: Sendable {
     /// contains f+1 correct replicas that prepared, so the value is decided.
     mutating func checkCommitted(_ seq: SequenceNumber, key: PBFTSlot.VoteKey, into out: inout [InstanceEffect]) {
         let quorum = config.quorum
-        guard slots[seq]?.commitIfReady(key, quorum: quorum) == true else { return }
-        if slots[seq]?.payload(for: key.digest) == nil {
-            let voters = Array(slots[seq]!.commits[key]!).filter { $0 != me }
+        guard let i = slots.index(forKey: seq), slots.values[i].commitIfReady(key, quorum: quorum) else { return }
+        if slots.values[i].payload(for: key.digest) == nil {
+            let voters = Array(slots.values[i].commits[key]!).filter { $0 != me }
             fetching.fetch(key.digest, askingFirst: voters, into: &out)
         }
         tryDeliver(into: &out)
@@ -212,7 +215,8 @@ public struct PBFTInstance: Sendable {
         var delivered = false
         while true {
             let next = lastDelivered.advanced(by: 1)
-            guard let digest = slots[next]?.committedDigest, let payload = slots[next]?.payload(for: digest) else { break }
+            guard let i = slots.index(forKey: next), let digest = slots.values[i].committedDigest,
+                  let payload = slots.values[i].payload(for: digest) else { break }
             lastDelivered = next
             out.append(.committed(next, payload))
             delivered = true

@@ -10,8 +10,8 @@ struct PBFTSlot {
     var acceptedDigest: Digest?
     /// Payloads seen for this slot, by digest (a faulty primary may send several).
     var payloads: [Digest: Payload] = [:]
-    var prepares: [VoteKey: ReplicaSet] = [:]
-    var commits: [VoteKey: ReplicaSet] = [:]
+    var prepares = VoteTally()
+    var commits = VoteTally()
     /// Highest view in which this replica prepared the slot, and the digest.
     var preparedView: ViewNumber?
     var preparedDigest: Digest?
@@ -28,8 +28,8 @@ struct PBFTSlot {
         sentCommit = false
         if let payload { payloads[digest] = payload }
         let key = VoteKey(view: view, digest: digest)
-        prepares[key, default: ReplicaSet()].insert(primary)
-        prepares[key, default: ReplicaSet()].insert(me)
+        prepares.insert(primary, for: key)
+        prepares.insert(me, for: key)
     }
 
     /// If the proposal accepted in `view` has a quorum of PREPAREs and this replica
@@ -42,7 +42,7 @@ struct PBFTSlot {
         preparedView = view
         preparedDigest = digest
         sentCommit = true
-        commits[key, default: ReplicaSet()].insert(me)
+        commits.insert(me, for: key)
         return digest
     }
 
@@ -56,6 +56,30 @@ struct PBFTSlot {
     func payload(for digest: Digest) -> Payload? {
         if digest == Payload.noop.digest { return .noop }
         return payloads[digest]
+    }
+}
+
+/// The voters of one phase of one slot, by `(view, digest)`. A slot almost always
+/// sees one key, two after a view change or under an equivocating primary, so a
+/// short list searched in order is cheaper than a hash table (no hashing of the
+/// 40-byte key for every vote).
+///
+/// Guarantees: a voter counts once per key however often it votes.
+struct VoteTally {
+    private(set) var entries: [(key: PBFTSlot.VoteKey, voters: ReplicaSet)] = []
+
+    /// The voters for `key`, nil if nobody voted for it.
+    subscript(key: PBFTSlot.VoteKey) -> ReplicaSet? {
+        for e in entries where e.key == key { return e.voters }
+        return nil
+    }
+
+    /// Counts `voter` for `key`; true if it had not voted for it before.
+    @discardableResult
+    mutating func insert(_ voter: ReplicaID, for key: PBFTSlot.VoteKey) -> Bool {
+        for i in entries.indices where entries[i].key == key { return entries[i].voters.insert(voter) }
+        entries.append((key, ReplicaSet([voter])))
+        return true
     }
 }
 

@@ -106,7 +106,9 @@ public struct Replica: Sendable {
     /// True if `message` would change nothing here (a duplicate proposal or
     /// certificate): shells drop such messages before verifying them, which keeps
     /// flooded copies and repeated certificates from costing signature checks.
-    public func isRedundant(_ message: WireMessage) -> Bool {
+    /// Changes nothing; `mutating` so the check reaches the composition in place
+    /// instead of copying the replica (it runs for every message).
+    public mutating func isRedundant(_ message: WireMessage) -> Bool {
         switch message {
         case .consensus(_, let instance, let m): return composition.isRedundant(m, instance: instance)
         case .executionProof(_, let p): return execution?.isProven(p.sequence) ?? false
