@@ -1,4 +1,5 @@
 import DQBFTCore
+import DQBFTCrypto
 import DQBFTNet
 import Logging
 import NIOCore
@@ -17,8 +18,10 @@ import NIOPosix
 /// operation is submitted under one `(client id, timestamp)`, so retries never
 /// execute it twice; up to `concurrency` operations run at once (one per client
 /// lane), more wait for a free lane; cancelling the calling task ends the wait
-/// with `CancellationError` (the operation may still execute). Requests are not
-/// signed by the client yet: replicas accept any client's requests (future work).
+/// with `CancellationError` (the operation may still execute). Every request is
+/// signed with `Options.identity` (a fresh key unless given), whose key owns this
+/// client's ids, so no replica can issue a request in this client's name when
+/// the cluster requires client signatures (the default).
 public actor DQBFTClient {
     public struct Options: Sendable {
         /// Operations that may be outstanding at once (client ids this client owns).
@@ -31,6 +34,10 @@ public actor DQBFTClient {
         public var operationTimeout: TimeAmount = .seconds(30)
         /// How long `connect` waits for f+1 replicas to be reachable.
         public var connectTimeout: TimeAmount = .seconds(5)
+        /// The key that signs this client's requests and owns its client ids (nil:
+        /// a fresh one per connection). Reuse one only with a single client at a
+        /// time: two clients with one key would reuse each other's timestamps.
+        public var identity: ClientSigningKey?
         public init() {}
     }
 
@@ -41,6 +48,8 @@ public actor DQBFTClient {
     nonisolated let collector: ReplyCollector
     nonisolated let links: [PeerLink]
     let base: UInt64
+    let identity: ClientSigningKey
+    let signsRequests: Bool
     var timestamps: [UInt64]
     var freeLanes: [Int]
     /// Per lane, the replica that proposes its requests (multi-leader protocols).
@@ -52,7 +61,7 @@ public actor DQBFTClient {
     func setSweeper(_ task: RepeatedTask) { sweeper = task }
 
     init(cluster: ClusterFile, options: Options, group: EventLoopGroup?, logger: Logger) {
-        precondition(options.concurrency >= 1 && options.concurrency <= 4096)
+        precondition(options.concurrency >= 1 && UInt64(options.concurrency) <= ClientSignature.idsPerKey)
         self.cluster = cluster
         self.options = options
         let eventLoops = group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -60,7 +69,10 @@ public actor DQBFTClient {
         self.ownsGroup = group == nil
         let collector = ReplyCollector(quorum: cluster.configuration.replyQuorum)
         self.collector = collector
-        let base = UInt64.random(in: 1...(UInt64.max >> 1))
+        let identity = options.identity ?? ClientSigningKey()
+        self.identity = identity
+        signsRequests = cluster.requiresClientSignatures
+        let base = identity.idBase.rawValue
         self.base = base
         timestamps = Array(repeating: 0, count: options.concurrency)
         freeLanes = Array((0..<options.concurrency).reversed())
@@ -138,9 +150,10 @@ public actor DQBFTClient {
         // requests; after a timeout the lane moves to the next replica.
         let singlePrimary = cluster.protocolKind == .pbft
         var target = singlePrimary ? cluster.configuration.primary(of: collector.highestView) : targets[lane]
+        let identity = self.identity, signs = signsRequests
         func frame(for target: ReplicaID) -> ByteBuffer {
-            ByteBufferAllocator().buffer(bytes: WireMessage.request(
-                ClientRequest(client: client, timestamp: timestamp, assignedReplica: target, operation: operation)).encode())
+            let request = ClientRequest(client: client, timestamp: timestamp, assignedReplica: target, operation: operation)
+            return ByteBufferAllocator().buffer(bytes: WireMessage.request(signs ? identity.sign(request) : request).encode())
         }
         var request = frame(for: target)
         collector.begin(client, timestamp: timestamp)

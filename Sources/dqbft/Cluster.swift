@@ -22,6 +22,8 @@ struct Cluster: AsyncParsableCommand {
     @Option(help: "Requests per batch (only used when generating a new configuration).") var batch: Int?
     @Option(help: "Milliseconds the primary waits to fill a batch (only used when generating; 1 ms suits a local cluster with few clients).")
     var batchTimeoutMs: Double = 1
+    @Flag(help: "Do not require client signatures (only used when generating): faster, but a Byzantine replica can then issue requests in any client's name.")
+    var unsignedClients = false
 
     func run() async throws {
         let configPath = dir + "/cluster.json"
@@ -36,7 +38,8 @@ struct Cluster: AsyncParsableCommand {
             tuning.batchSize = batch
             tuning.batchTimeoutMs = batchTimeoutMs
             cluster = try Keygen.generate(protocolName: protocolName, replicas: replicas, faultModel: .byzantine,
-                                          host: "127.0.0.1", basePort: basePort, directory: dir, force: false, tuning: tuning).file
+                                          host: "127.0.0.1", basePort: basePort, directory: dir, force: false, tuning: tuning,
+                                          clientSignatures: !unsignedClients).file
             say("generated \(configPath)")
         }
         let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))

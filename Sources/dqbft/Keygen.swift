@@ -22,12 +22,14 @@ struct Keygen: ParsableCommand {
     @Option(help: "Port of replica 0; replica I listens on base-port + I.") var basePort = 7000
     @Option(help: "Output directory.") var out: String
     @Flag(help: "Overwrite an existing configuration.") var force = false
+    @Flag(help: "Do not require client signatures: faster, but a Byzantine replica can then issue requests in any client's name.")
+    var unsignedClients = false
 
     func run() throws {
         guard let model = FaultModel(rawValue: faultModel) else { throw ValidationError("--fault-model must be byzantine or hybrid") }
         guard replicas >= 1, replicas < 1024 else { throw ValidationError("--replicas must be in 1..<1024") }
         let written = try Self.generate(protocolName: protocolName, replicas: replicas, faultModel: model, host: host,
-                                        basePort: basePort, directory: out, force: force)
+                                        basePort: basePort, directory: out, force: force, clientSignatures: !unsignedClients)
         print("wrote \(written.configPath) (n=\(written.file.n), f=\(written.file.f), protocol=\(written.file.protocol))")
         print("wrote \(replicas) private keys: \(out)/replica-<id>.key (mode 0600)")
     }
@@ -35,14 +37,16 @@ struct Keygen: ParsableCommand {
     static func keyPath(directory: String, id: Int) -> String { directory + "/replica-\(id).key" }
 
     static func generate(protocolName: String, replicas: Int, faultModel: FaultModel, host: String, basePort: Int,
-                         directory: String, force: Bool, tuning: ClusterFile.Tuning? = nil) throws -> (file: ClusterFile, configPath: String) {
+                         directory: String, force: Bool, tuning: ClusterFile.Tuning? = nil,
+                         clientSignatures: Bool = true) throws -> (file: ClusterFile, configPath: String) {
         let configPath = directory + "/cluster.json"
         if FileManager.default.fileExists(atPath: configPath) && !force {
             throw ValidationError("\(configPath) exists; pass --force to overwrite")
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let (file, keys) = ClusterFile.generate(protocol: protocolName, replicas: replicas, faultModel: faultModel,
-                                                host: host, basePort: basePort, tuning: tuning)
+                                                host: host, basePort: basePort, tuning: tuning,
+                                                clientSignatures: clientSignatures)
         do { _ = try file.validated() } catch { throw ValidationError("\(error)") }
         for (i, key) in keys.enumerated() { try KeyFiles.writePrivateKey(key, to: keyPath(directory: directory, id: i)) }
         try file.write(to: configPath)

@@ -149,10 +149,11 @@ struct WireFuzzTests {
                 try WireMessage.decode(overwritingUInt32(reply, at: 12, with: v))
             }
         }
-        // request: operation length at offset 2 + 8 + 8 + 2.
+        // request: operation length at offset 2 + 8 + 8 + 2; the operation and the
+        // signature flag byte remain.
         let request = WireMessage.request(ClientRequest(client: ClientID(1), timestamp: 2, operation: [9])).encode()
-        #expect(throws: WireError.lengthOutOfRange(field: "operation", value: 2, limit: 1)) {
-            try WireMessage.decode(overwritingUInt32(request, at: 20, with: 2))
+        #expect(throws: WireError.lengthOutOfRange(field: "operation", value: 3, limit: 2)) {
+            try WireMessage.decode(overwritingUInt32(request, at: 20, with: 3))
         }
         // prePrepare: batch count at offset 7 + 16 + 1; 2 requests claimed, one present.
         let pp = WireMessage.consensus(from: ReplicaID(0), instance: .main, .prePrepare(PrePrepare(

@@ -50,7 +50,11 @@ struct MessageGenerator {
     mutating func signature() -> [UInt8] { bytes(0...96) }
 
     mutating func request() -> ClientRequest {
-        ClientRequest(client: ClientID(u64()), timestamp: u64(), assignedReplica: replica(), operation: bytes(0...40))
+        var r = ClientRequest(client: ClientID(u64()), timestamp: u64(), assignedReplica: replica(), operation: bytes(0...40))
+        if rng.bool() {
+            r.signature = ClientSignature(publicKey: bytes(32...32), signature: bytes(64...64))
+        }
+        return r
     }
     mutating func reply() -> ClientReply {
         var r = ClientReply(client: ClientID(u64()), timestamp: u64(), view: view(), replica: replica(), result: bytes(0...40))

@@ -54,13 +54,16 @@ final class TestCluster: @unchecked Sendable {
         services[i] = nil
     }
 
-    func client(concurrency: Int = 1) async throws -> DQBFTClient {
+    /// A client; `signing: false` sends unsigned requests whatever the cluster requires.
+    func client(concurrency: Int = 1, signing: Bool = true, operationTimeout: TimeAmount = .seconds(20)) async throws -> DQBFTClient {
         var options = DQBFTClient.Options()
         options.concurrency = concurrency
         options.attemptTimeout = .milliseconds(300)
         options.maxAttemptTimeout = .seconds(1)
-        options.operationTimeout = .seconds(20)
-        return try await DQBFTClient.connect(configuration: cluster, options: options, group: group, logger: testLogger)
+        options.operationTimeout = operationTimeout
+        var file = cluster
+        if !signing { file.clientSignatures = false }
+        return try await DQBFTClient.connect(configuration: file, options: options, group: group, logger: testLogger)
     }
 
     func statuses() async -> [ReplicaStatus?] {

@@ -33,6 +33,21 @@ struct ClusterTests {
         await cluster.shutdown()
     }
 
+    @Test("unsigned requests are refused by replicas that require client signatures")
+    func unsignedRequestsRefused() async throws {
+        let cluster = TestCluster()
+        try await cluster.startAll()
+        let unsigned = try await cluster.client(signing: false, operationTimeout: .seconds(2))
+        await #expect(throws: DQBFTClientError.self) { try await unsigned.put("forged", "1") }
+        let client = try await cluster.client()
+        try await client.put("signed", "1")
+        #expect(try await client.get("forged") == nil)
+        #expect(try await client.get("signed") == "1")
+        await unsigned.close()
+        await client.close()
+        await cluster.shutdown()
+    }
+
     @Test("every composition of the core serves puts and gets over TCP", arguments: ["dqpbft", "rcc"])
     func otherProtocols(_ name: String) async throws {
         let cluster = TestCluster(protocol: name)

@@ -23,16 +23,26 @@ public enum KeyValueOperation: Hashable, Sendable {
     }
 
     public static func decode(_ bytes: [UInt8]) -> KeyValueOperation? {
+        guard let (kind, key) = header(bytes) else { return nil }
+        switch kind {
+        case 1: return .put(key: key, value: Array(bytes[(3 + key.count)...]))
+        case 2: return .get(key: key)
+        default: return .delete(key: key)
+        }
+    }
+
+    /// The operation's kind byte (1 put, 2 get, 3 delete) and key, without copying a
+    /// put's value; nil for bytes `decode` rejects.
+    static func header(_ bytes: [UInt8]) -> (kind: UInt8, key: [UInt8])? {
         guard bytes.count >= 3 else { return nil }
         let keyLength = Int(bytes[1]) << 8 | Int(bytes[2])
         guard keyLength <= maxKeyBytes, 3 + keyLength <= bytes.count else { return nil }
-        let key = Array(bytes[3 ..< 3 + keyLength])
         switch bytes[0] {
-        case 1: return .put(key: key, value: Array(bytes[(3 + keyLength)...]))
-        case 2 where bytes.count == 3 + keyLength: return .get(key: key)
-        case 3 where bytes.count == 3 + keyLength: return .delete(key: key)
+        case 1: break
+        case 2, 3: guard bytes.count == 3 + keyLength else { return nil }
         default: return nil
         }
+        return (bytes[0], Array(bytes[3 ..< 3 + keyLength]))
     }
 }
 
@@ -92,19 +102,19 @@ public struct KeyValueStore: StateMachine {
     }
 
     public mutating func apply(_ operation: [UInt8]) -> [UInt8] {
-        guard let op = KeyValueOperation.decode(operation) else { return KeyValueResult.invalid }
-        switch op {
-        case .put(let key, _):
+        guard let (kind, key) = KeyValueOperation.header(operation) else { return KeyValueResult.invalid }
+        switch kind {
+        case 1:
             // Keep the value as a slice of the operation: no copy of the payload.
             let value = operation[(3 + key.count)...]
             let k = Key(bytes: key)
             let old = entries.updateValue(Entry(value: value, digest: nil), forKey: k)
             touch(k, old: old)
             return KeyValueResult.ok
-        case .get(let key):
+        case 2:
             guard let e = entries[Key(bytes: key)] else { return KeyValueResult.notFound }
             return KeyValueResult.value(e.value)
-        case .delete(let key):
+        default:
             guard let old = entries.removeValue(forKey: Key(bytes: key)) else { return KeyValueResult.notFound }
             if let d = old.digest { digestSum.remove(d) }
             return KeyValueResult.ok

@@ -4,24 +4,31 @@
 ///
 /// Guarantees: a message that passes carries only signatures made by the replicas
 /// it names, bound to its instance; MAC-authenticated kinds (votes, proposals)
-/// pass here because their channel authenticated them.
+/// pass here because their channel authenticated them. With `clients` set, every
+/// client request it carries — alone or in a proposed or fetched batch — is signed
+/// by a key that owns the request's client id, so no replica can propose a request
+/// a client did not issue.
 public struct MessageVerifier: Sendable {
     public let config: ClusterConfiguration
     public let signatures: any SignatureVerifier
     /// Verifies trusted-counter certificates of hybrid protocols (nil: none expected).
     public let certificates: (any CertificateScheme)?
+    /// Verifies client request signatures (nil: clients are not authenticated).
+    public let clients: (any ClientSignatureVerifier)?
 
-    public init(config: ClusterConfiguration, signatures: any SignatureVerifier, certificates: (any CertificateScheme)? = nil) {
+    public init(config: ClusterConfiguration, signatures: any SignatureVerifier, certificates: (any CertificateScheme)? = nil,
+                clients: (any ClientSignatureVerifier)? = nil) {
         self.config = config
         self.signatures = signatures
         self.certificates = certificates
+        self.clients = clients
     }
 
     /// Whether `message`, received on a channel authenticated as `channelPeer`
     /// (nil for clients), is authentic.
     public func verify(_ message: WireMessage, channelPeer: ReplicaID?) -> Bool {
         switch message {
-        case .request: return true
+        case .request(let r): return verify(r)
         case .reply(let r): return channelPeer == nil || channelPeer == r.replica
         case .stateRequest(let from, _), .stateReply(let from, _), .executionShare(let from, _):
             return channelPeer == nil || channelPeer == from
@@ -40,10 +47,24 @@ public struct MessageVerifier: Sendable {
             case .newView(let nv):
                 return nv.viewChanges.allSatisfy { verify($0, instance: instance) }
                     && nv.checkpointProof.allSatisfy { verify($0, instance: instance) }
+            case .prePrepare(let p): return verify(p.payload)
+            case .payload(let p): return verify(p)
             case .hybrid(let h): return verify(h, instance: instance)
             default: return true
             }
         }
+    }
+
+    /// Whether `request` is signed by its client (always, when clients are not authenticated).
+    public func verify(_ request: ClientRequest) -> Bool {
+        guard let clients else { return true }
+        guard let s = request.signature, s.owns(request.client) else { return false }
+        return clients.verify(s.signature, of: request.signedBytes, publicKey: s.publicKey)
+    }
+
+    func verify(_ payload: Payload) -> Bool {
+        guard clients != nil, case .requests(let batch) = payload else { return true }
+        return batch.requests.allSatisfy { verify($0) }
     }
 
     func verify(_ c: SignedCheckpoint, instance: InstanceID) -> Bool {
@@ -63,7 +84,7 @@ public struct MessageVerifier: Sendable {
         guard let scheme = certificates else { return false }
         switch m {
         case .prepare(let p):
-            return p.certificate.previous == nil && scheme.verify(p.certificate, message: p.payload.digest, instance: instance)
+            return verify(p.payload) && p.certificate.previous == nil && scheme.verify(p.certificate, message: p.payload.digest, instance: instance)
         case .commit, .commitRetry, .newViewAck: return true
         case .commitProof(let p): return scheme.verify(p.proof, message: p.digest, instance: instance)
         case .viewChange(let vc): return verify(vc, scheme: scheme, instance: instance)

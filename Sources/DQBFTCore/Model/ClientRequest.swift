@@ -10,16 +10,24 @@ public struct ClientRequest: Hashable, Sendable {
     /// The replica the client is assigned to (its coordinator in DQ protocols).
     public var assignedReplica: ReplicaID
     public var operation: [UInt8]
+    /// The client's signature over `signedBytes`; required by replicas whose
+    /// configuration authenticates clients (the runtime's default), absent in
+    /// simulations.
+    public var signature: ClientSignature?
 
-    public init(client: ClientID, timestamp: UInt64, assignedReplica: ReplicaID = ReplicaID(0), operation: [UInt8]) {
+    public init(client: ClientID, timestamp: UInt64, assignedReplica: ReplicaID = ReplicaID(0), operation: [UInt8],
+                signature: ClientSignature? = nil) {
         self.client = client
         self.timestamp = timestamp
         self.assignedReplica = assignedReplica
         self.operation = operation
+        self.signature = signature
     }
 
-    /// Encoded size on the wire (see `encode(into:)`).
-    @inlinable public var encodedSize: Int { 8 + 8 + 2 + 4 + operation.count }
+    /// Encoded size on the wire (see `WireWriter.write(_: ClientRequest)`).
+    @inlinable public var encodedSize: Int {
+        8 + 8 + 2 + 4 + operation.count + 1 + (signature == nil ? 0 : ClientSignature.encodedSize)
+    }
 }
 
 /// The result a replica returns for one executed request.

@@ -88,9 +88,17 @@ public struct WireReader {
     }
 
     public mutating func readRequest() throws(WireError) -> ClientRequest {
-        ClientRequest(client: try readClient(), timestamp: try readUInt64(),
-                      assignedReplica: try readReplica(),
-                      operation: try readBytes("operation", limit: limits.maxOperationBytes))
+        var request = ClientRequest(client: try readClient(), timestamp: try readUInt64(),
+                                    assignedReplica: try readReplica(),
+                                    operation: try readBytes("operation", limit: limits.maxOperationBytes))
+        switch try readUInt8() {
+        case 0: break
+        case 1:
+            request.signature = ClientSignature(publicKey: try readRaw(ClientSignature.publicKeyBytes),
+                                                signature: try readRaw(ClientSignature.signatureBytes))
+        case let t: throw .unknownTag(field: "request.signature", value: t)
+        }
+        return request
     }
 
     public mutating func readReply() throws(WireError) -> ClientReply {
@@ -111,7 +119,7 @@ public struct WireReader {
     }
 
     public mutating func readBatch() throws(WireError) -> Batch {
-        let n = try readCount("batch", limit: limits.maxRequestsPerBatch, minElementSize: 22)
+        let n = try readCount("batch", limit: limits.maxRequestsPerBatch, minElementSize: 23)
         var requests: [ClientRequest] = []
         requests.reserveCapacity(n)
         for _ in 0..<n { requests.append(try readRequest()) }

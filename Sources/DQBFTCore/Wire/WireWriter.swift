@@ -38,6 +38,9 @@ public struct WireWriter: Sendable {
 
     public mutating func write(_ r: ClientRequest) {
         write(r.client); write(r.timestamp); write(r.assignedReplica); write(r.operation)
+        if let s = r.signature {
+            write(UInt8(1)); writeRaw(s.publicKey); writeRaw(s.signature)
+        } else { write(UInt8(0)) }
     }
 
     public mutating func write(_ r: ClientReply) {

@@ -62,10 +62,19 @@ public struct ClusterFile: Codable, Sendable, Equatable {
     public var f: Int
     public var replicas: [ReplicaEntry]
     public var tuning: Tuning?
+    /// Whether every client request must carry its client's Ed25519 signature
+    /// (absent: yes). `false` trusts whoever connects and every replica that relays
+    /// a request — a Byzantine replica can then issue requests in any client's
+    /// name; it saves one signature check per request on every replica.
+    public var clientSignatures: Bool?
 
-    public init(protocol name: String, faultModel: FaultModel, n: Int, f: Int, replicas: [ReplicaEntry], tuning: Tuning? = nil) {
+    /// Whether replicas require signed client requests.
+    public var requiresClientSignatures: Bool { clientSignatures ?? true }
+
+    public init(protocol name: String, faultModel: FaultModel, n: Int, f: Int, replicas: [ReplicaEntry], tuning: Tuning? = nil,
+                clientSignatures: Bool = true) {
         self.protocol = name; self.faultModel = faultModel; self.n = n; self.f = f
-        self.replicas = replicas; self.tuning = tuning
+        self.replicas = replicas; self.tuning = tuning; self.clientSignatures = clientSignatures
     }
 
     public static func load(path: String) throws(ClusterFileError) -> ClusterFile {
@@ -114,6 +123,12 @@ public struct ClusterFile: Codable, Sendable, Equatable {
         Ed25519Verifier(publicKeys: replicas.compactMap { KeyFiles.publicKey(hex: $0.publicKey) })
     }
 
+    /// The verifier replicas run on every message before their core sees it.
+    public var messageVerifier: MessageVerifier {
+        MessageVerifier(config: configuration, signatures: verifier,
+                        clients: requiresClientSignatures ? Ed25519ClientVerifier() : nil)
+    }
+
     /// Replica parameters: the core's defaults overridden by `tuning`.
     public var parameters: ReplicaParameters {
         let t = tuning ?? Tuning()
@@ -137,11 +152,13 @@ public struct ClusterFile: Codable, Sendable, Equatable {
     /// A fresh cluster on one host with consecutive ports and new keys; returns the
     /// file and the private keys (index = replica id).
     public static func generate(protocol name: String, replicas n: Int, faultModel: FaultModel = .byzantine,
-                                host: String = "127.0.0.1", basePort: Int = 7000, tuning: Tuning? = nil)
+                                host: String = "127.0.0.1", basePort: Int = 7000, tuning: Tuning? = nil,
+                                clientSignatures: Bool = true)
         -> (ClusterFile, [Curve25519.Signing.PrivateKey]) {
         let keys = (0..<n).map { _ in Curve25519.Signing.PrivateKey() }
         let entries = (0..<n).map { ReplicaEntry(id: $0, host: host, port: basePort + $0, publicKey: KeyFiles.encode(keys[$0].publicKey)) }
         let f = ClusterConfiguration.maxFaults(replicas: n, model: faultModel)
-        return (ClusterFile(protocol: name, faultModel: faultModel, n: n, f: f, replicas: entries, tuning: tuning), keys)
+        return (ClusterFile(protocol: name, faultModel: faultModel, n: n, f: f, replicas: entries, tuning: tuning,
+                             clientSignatures: clientSignatures), keys)
     }
 }

@@ -7,8 +7,9 @@ import Foundation
 public enum PeerIdentity: Hashable, Sendable, CustomStringConvertible {
     /// A replica of the cluster, authenticated by its Ed25519 signature.
     case replica(ReplicaID)
-    /// A client that owns the client ids `base ..< base + lanes`. Not authenticated:
-    /// client signatures are future work.
+    /// A client that claims the client ids `base ..< base + lanes`, to route replies.
+    /// The claim itself is not authenticated; the requests are (each carries its
+    /// client's signature when the cluster requires it).
     case client(base: ClientID, lanes: UInt32)
 
     public var description: String {

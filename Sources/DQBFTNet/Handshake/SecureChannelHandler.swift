@@ -53,7 +53,7 @@ public enum SecureChannelError: Error, Equatable {
 /// Handshake: each side sends a `Hello` (identity, 32-byte nonce, ephemeral X25519
 /// key), then an authenticator: replicas sign the hash of both hellos (bound to
 /// their position, initiator or responder) with their Ed25519 key; clients send
-/// an empty one (client authentication is future work). Both derive one HMAC key
+/// an empty one (clients sign each request instead: `ClientSignature`). Both derive one HMAC key
 /// per direction by HKDF from the X25519 shared secret, salted with the transcript.
 ///
 /// Guarantees: no application frame passes before the peer's identity is proven

@@ -174,7 +174,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
 
         let inboundSecurity = SecureChannelConfiguration(local: .replica(signer), isInitiator: false, expectedPeer: nil,
                                                          acceptsClients: true, verifier: verifier, replicaCount: cluster.n)
-        let messageVerifier = MessageVerifier(config: config, signatures: verifier)
+        let messageVerifier = cluster.messageVerifier
         let accepted = self.accepted, maxConnections = options.maxConnections
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

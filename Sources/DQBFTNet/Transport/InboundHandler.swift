@@ -104,10 +104,14 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
+    /// Whether verifying `message` checks signatures (so it runs on the pool).
     func needsSignatureCheck(_ message: WireMessage) -> Bool {
-        guard case .consensus(_, _, let m) = message else { return false }
-        switch m {
-        case .checkpoint, .viewChange, .newView: return true
+        let clientsSign = verifier.clients != nil
+        switch message {
+        case .request: return clientsSign
+        case .consensus(_, _, .checkpoint), .consensus(_, _, .viewChange), .consensus(_, _, .newView): return true
+        case .consensus(_, _, .prePrepare(let p)): return clientsSign && p.payload.requestCount > 0
+        case .consensus(_, _, .payload(let p)): return clientsSign && p.requestCount > 0
         default: return false
         }
     }

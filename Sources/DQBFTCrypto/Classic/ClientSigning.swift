@@ -1,0 +1,55 @@
+import Crypto
+import DQBFTCore
+
+/// A client's Ed25519 identity: the key that owns its client ids and signs its requests.
+///
+/// Guarantees: `idBase` is `ClientSignature.idBase(of:)` of this key, so every id in
+/// `idBase ..< idBase + ClientSignature.idsPerKey` is this key's alone; `sign` returns
+/// the request with a signature `Ed25519ClientVerifier` accepts. (`@unchecked
+/// Sendable`: the key is an immutable value; swift-crypto does not mark it Sendable
+/// on Linux.)
+public struct ClientSigningKey: @unchecked Sendable {
+    let key: Curve25519.Signing.PrivateKey
+    public let publicKey: [UInt8]
+    public let idBase: ClientID
+
+    /// A fresh random key.
+    public init() { self.init(key: Curve25519.Signing.PrivateKey()) }
+
+    /// The key with these 32 raw private-key bytes; nil if they are not a key.
+    public init?(rawRepresentation bytes: [UInt8]) {
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: bytes) else { return nil }
+        self.init(key: key)
+    }
+
+    init(key: Curve25519.Signing.PrivateKey) {
+        self.key = key
+        publicKey = Array(key.publicKey.rawRepresentation)
+        idBase = ClientSignature.idBase(of: publicKey)
+    }
+
+    /// `request` signed by this key (its client id must be one this key owns).
+    public func sign(_ request: ClientRequest) -> ClientRequest {
+        precondition(request.client.rawValue & ~(ClientSignature.idsPerKey - 1) == idBase.rawValue,
+                     "client id \(request.client) is not owned by this key")
+        guard let signature = try? key.signature(for: request.signedBytes) else {
+            preconditionFailure("Ed25519 signing failed with a valid key")
+        }
+        var signed = request
+        signed.signature = ClientSignature(publicKey: publicKey, signature: Array(signature))
+        return signed
+    }
+}
+
+/// Verifies clients' Ed25519 request signatures (RFC 8032, via swift-crypto).
+///
+/// Guarantees: pure and thread-safe; keys or signatures of the wrong length are rejected.
+public struct Ed25519ClientVerifier: ClientSignatureVerifier {
+    public init() {}
+
+    public func verify(_ signature: [UInt8], of message: [UInt8], publicKey: [UInt8]) -> Bool {
+        guard signature.count == ClientSignature.signatureBytes,
+              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
+        return key.isValidSignature(signature, for: message)
+    }
+}
