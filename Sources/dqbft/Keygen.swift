@@ -19,6 +19,8 @@ struct Keygen: ParsableCommand {
     var protocolName = "pbft"
     @Option(help: "Fault model: byzantine or hybrid.") var faultModel = "byzantine"
     @Option(help: "Host of every replica.") var host = "127.0.0.1"
+    @Option(help: "Comma-separated host of each replica, in id order (overrides --host), e.g. 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4.")
+    var hosts: String?
     @Option(help: "Port of replica 0; replica I listens on base-port + I.") var basePort = 7000
     @Option(help: "Output directory.") var out: String
     @Flag(help: "Overwrite an existing configuration.") var force = false
@@ -28,8 +30,13 @@ struct Keygen: ParsableCommand {
     func run() throws {
         guard let model = FaultModel(rawValue: faultModel) else { throw ValidationError("--fault-model must be byzantine or hybrid") }
         guard replicas >= 1, replicas < 1024 else { throw ValidationError("--replicas must be in 1..<1024") }
+        let hostList = hosts.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        if let hostList, hostList.count != replicas || hostList.contains(where: \.isEmpty) {
+            throw ValidationError("--hosts needs \(replicas) non-empty comma-separated hosts, got \(hostList.count)")
+        }
         let written = try Self.generate(protocolName: protocolName, replicas: replicas, faultModel: model, host: host,
-                                        basePort: basePort, directory: out, force: force, clientSignatures: !unsignedClients)
+                                        basePort: basePort, directory: out, force: force, clientSignatures: !unsignedClients,
+                                        hosts: hostList)
         print("wrote \(written.configPath) (n=\(written.file.n), f=\(written.file.f), protocol=\(written.file.protocol))")
         print("wrote \(replicas) private keys: \(out)/replica-<id>.key (mode 0600)")
     }
@@ -38,15 +45,16 @@ struct Keygen: ParsableCommand {
 
     static func generate(protocolName: String, replicas: Int, faultModel: FaultModel, host: String, basePort: Int,
                          directory: String, force: Bool, tuning: ClusterFile.Tuning? = nil,
-                         clientSignatures: Bool = true) throws -> (file: ClusterFile, configPath: String) {
+                         clientSignatures: Bool = true, hosts: [String]? = nil) throws -> (file: ClusterFile, configPath: String) {
         let configPath = directory + "/cluster.json"
         if FileManager.default.fileExists(atPath: configPath) && !force {
             throw ValidationError("\(configPath) exists; pass --force to overwrite")
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let (file, keys) = ClusterFile.generate(protocol: protocolName, replicas: replicas, faultModel: faultModel,
+        var (file, keys) = ClusterFile.generate(protocol: protocolName, replicas: replicas, faultModel: faultModel,
                                                 host: host, basePort: basePort, tuning: tuning,
                                                 clientSignatures: clientSignatures)
+        if let hosts { for i in 0..<replicas { file.replicas[i].host = hosts[i] } }
         do { _ = try file.validated() } catch { throw ValidationError("\(error)") }
         for (i, key) in keys.enumerated() { try KeyFiles.writePrivateKey(key, to: keyPath(directory: directory, id: i)) }
         try file.write(to: configPath)
