@@ -172,6 +172,78 @@ struct HybridInstanceTests {
         #expect(Set((1..<5).map { c.delivered[$0] }).count == 1)
     }
 
+    @Test("replicas that acknowledged a NEW-VIEW that never committed leave with it, and the next view keeps its slots",
+          arguments: [CommitPattern.collector, .allToAll])
+    func acknowledgedNewViewLeft(pattern: CommitPattern) {
+        var c = Cluster(n: 5, pattern: pattern)
+        for k in 1...3 { c.propose(payload(k)); c.run() }
+        // Slot 4 is prepared only at replicas 1 and 2 when the primary crashes.
+        c.filter = { from, to, m in from == ReplicaID(0) && to.index > 2 ? nil : m }
+        c.propose(payload(4)); c.run()
+        c.down.insert(0)
+        // View 1's NEW-VIEW is acknowledged by everyone but never commits.
+        c.filter = { _, _, m in
+            switch m {
+            case .hybrid(.newViewAck(let a)) where a.view == ViewNumber(1): return nil
+            case .hybrid(.newViewProof(let p)) where p.decision.view == ViewNumber(1): return nil
+            default: return m
+            }
+        }
+        for i in 1..<5 {
+            var out: [InstanceEffect] = []
+            c.nodes[i].suspectPrimary(into: &out)
+            c.apply(i, out)
+        }
+        c.run()
+        #expect((1..<5).allSatisfy { c.nodes[$0].view == ViewNumber(1) && !c.nodes[$0].isViewActive })
+        c.fire(.viewChange)  // pushes the acknowledged NEW-VIEW once
+        c.fire(.viewChange)  // leaves, showing it
+        #expect((1..<5).allSatisfy { c.nodes[$0].view == ViewNumber(2) && c.nodes[$0].isViewActive },
+                "views \((1..<5).map { (c.nodes[$0].view, c.nodes[$0].isViewActive) })")
+        guard c.nodes[2].canPropose else { return }
+        c.propose(payload(5)); c.run()
+        for i in 1..<5 { #expect(c.delivered[i] == (1...5).map(payload), "replica \(i)") }
+    }
+
+    @Test("a VIEW-CHANGE whose acknowledged NEW-VIEW does not follow from its view changes is rejected")
+    func forgedAcknowledgedDecisionRejected() {
+        let config = ClusterConfiguration(replicas: 3, faultModel: .hybrid)
+        let primaryOf = { (v: ViewNumber) in config.primary(of: v) }
+        let v1 = ViewNumber(1), v2 = ViewNumber(2)
+        let vc0 = CounterValue(view: v1, phase: .viewChange, sequence: .zero)!
+        // Replica 2 prepared slot 1 in view 0; replica 0 prepared nothing.
+        let prepared = Digest.of([1]), v01 = CounterValue(view: .zero, phase: .ordering, sequence: SequenceNumber(1))!
+        func viewChange(_ r: Int) -> HybridViewChange {
+            let claims = r == 2 ? [PrepareClaim(sequence: SequenceNumber(1), digest: prepared,
+                                                certificate: TestScheme.make(ReplicaID(0), prepared, .main, v01, nil))] : []
+            let counter = r == 2 ? v01 : .zero
+            let e = HybridEvidence(counter: counter, stableSequence: .zero, stableDigest: .zero, installed: nil, prepares: claims)
+            return HybridViewChange(sender: ReplicaID(r), newView: v1, evidence: e,
+                                    chain: [TestScheme.make(ReplicaID(r), e.digest, .main, vc0, counter)], checkpointProof: [])
+        }
+        let vcs = [viewChange(0), viewChange(2)]
+        func leaving(with decision: HybridDecision) -> HybridViewChange {
+            let nv = HybridNewView(decision: decision, viewChanges: vcs, checkpointProof: [],
+                                   certificate: TestScheme.make(ReplicaID(1), decision.digest, .main,
+                                                                CounterValue(view: v1, phase: .viewChange, sequence: SequenceNumber(1))!, vc0))
+            let acked = CounterValue(view: v1, phase: .ordering, sequence: decision.end)!
+            let e = HybridEvidence(counter: acked, stableSequence: .zero, stableDigest: .zero, installed: nil, prepares: [],
+                                   acknowledged: nv)
+            let link = TestScheme.make(ReplicaID(2), e.digest, .main, CounterValue(view: v2, phase: .viewChange, sequence: .zero)!, acked)
+            return HybridViewChange(sender: ReplicaID(2), newView: v2, evidence: e, chain: [link], checkpointProof: [])
+        }
+        let honest = HybridRules.decide(vcs, view: v1)
+        #expect(honest.proposals == [prepared])
+        #expect(HybridRules.isValid(leaving(with: honest), config: config, primaryOf: primaryOf))
+        // A Byzantine primary's decision that replaces the prepared slot.
+        let forged = HybridDecision(view: v1, startSequence: .zero, startDigest: .zero, proposals: [Digest.of([7])])
+        #expect(!HybridRules.isValid(leaving(with: forged), config: config, primaryOf: primaryOf))
+        // The next view's decision keeps the acknowledged decision's slot.
+        var other = viewChange(0)
+        other.newView = v2
+        #expect(HybridRules.decide([leaving(with: honest), other], view: v2).proposals == [prepared])
+    }
+
     @Test("the trusted counter refuses a second certificate for the same slot (no equivocation)")
     func equivocationRefused() {
         var c = Cluster(n: 3, pattern: .collector)

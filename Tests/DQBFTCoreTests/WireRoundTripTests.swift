@@ -72,10 +72,16 @@ struct MessageGenerator {
     mutating func decision() -> HybridDecision {
         HybridDecision(view: view(), startSequence: seq(), startDigest: digest(), proposals: (0..<rng.int(0...5)).map { _ in digest() })
     }
-    mutating func hybridViewChange() -> HybridViewChange {
+    mutating func hybridViewChange(depth: Int = 0) -> HybridViewChange {
         let installed = rng.bool() ? InstalledView(decision: decision(), certificate: certificate(), commitProof: quorum()) : nil
+        var acknowledged: HybridNewView?
+        if depth < HybridEvidence.maxNesting, rng.int(0...3) == 0 {
+            acknowledged = HybridNewView(decision: decision(), viewChanges: (0..<rng.int(0...2)).map { _ in hybridViewChange(depth: depth + 1) },
+                                         checkpointProof: proof(), certificate: certificate())
+        }
         let evidence = HybridEvidence(counter: counterValue(), stableSequence: seq(), stableDigest: digest(), installed: installed,
-                                      prepares: (0..<rng.int(0...4)).map { _ in PrepareClaim(sequence: seq(), digest: digest(), certificate: certificate()) })
+                                      prepares: (0..<rng.int(0...4)).map { _ in PrepareClaim(sequence: seq(), digest: digest(), certificate: certificate()) },
+                                      acknowledged: acknowledged)
         return HybridViewChange(sender: replica(), newView: view(), evidence: evidence,
                                 chain: (0..<rng.int(0...3)).map { _ in certificate() }, checkpointProof: proof())
     }

@@ -112,19 +112,18 @@ struct SimulationSeedSweepTests {
                       ("destiny", 3), ("destiny", 5), ("destiny", 7), ("hybster", 5), ("dqhybster", 5)])
     func hybridSweep(protocol name: String, replicas: Int) throws {
         let seeds: UInt64 = name == "linearhybster" || name == "destiny" ? (replicas == 7 ? 60 : 70) : 30
-        // Safety is strict. Liveness after healing is not yet: a few schedules leave a
-        // replica bound (by its trusted counter) to a view the others never reach
-        // before the run ends; each such seed is a known issue (see issue 6's note).
-        try sweep(protocol: name, replicas: replicas, seeds: seeds, strictLiveness: false)
+        try sweep(protocol: name, replicas: replicas, seeds: seeds)
     }
 
     @Test("safety always, liveness after healing",
           arguments: [("pbft", 4), ("pbft", 7), ("dqpbft", 4), ("dqpbft", 7), ("rcc", 4), ("rcc", 7)])
     func sweep(protocol name: String, replicas: Int) throws {
-        try sweep(protocol: name, replicas: replicas, seeds: replicas == 4 ? 110 : 100, strictLiveness: name == "pbft")
+        try sweep(protocol: name, replicas: replicas, seeds: replicas == 4 ? 110 : 100)
     }
 
-    func sweep(protocol name: String, replicas: Int, seeds: UInt64, strictLiveness: Bool) throws {
+    /// Safety and liveness after healing are both strict: a seed that ends unsafe or
+    /// stalled fails the test with its replay line.
+    func sweep(protocol name: String, replicas: Int, seeds: UInt64) throws {
         var stalled: [String] = []
         for seed in 1...seeds {
             let (options, flags) = Self.randomScenario(seed: seed, replicas: replicas, protocol: name)
@@ -133,18 +132,7 @@ struct SimulationSeedSweepTests {
             #expect(report.safety == "ok", "seed \(seed): safety violation \(report.safety_violations); replay: \(replay)")
             if report.liveness != "ok" { stalled.append("seed \(seed): stalled after healing; replay: \(replay)") }
         }
-        if strictLiveness {
-            #expect(stalled.isEmpty, "\(stalled.joined(separator: "\n"))")
-        } else {
-            // Known open bug (issue 4 note): after some heal schedules a DQ/RCC cluster
-            // churns through view changes of its per-replica instances and stays slow
-            // past the end of the run. Each such seed is reported as a known issue; the
-            // share of stalled seeds must not grow.
-            for line in stalled {
-                withKnownIssue("liveness after healing (multi-instance or hybrid view alignment)", isIntermittent: true) { Issue.record(Comment(rawValue: line)) }
-            }
-            #expect(stalled.count * 4 <= Int(seeds), "\(stalled.count) of \(seeds) seeds stalled:\n\(stalled.joined(separator: "\n"))")
-        }
+        #expect(stalled.isEmpty, "\(stalled.count) of \(seeds) seeds stalled:\n\(stalled.joined(separator: "\n"))")
     }
 
 }

@@ -105,8 +105,12 @@ public struct MessageVerifier: Sendable {
               e.prepares.allSatisfy({ scheme.verify($0.certificate, message: $0.digest, instance: instance) })
         else { return false }
         if let inst = e.installed {
-            return scheme.verify(inst.certificate, message: inst.decision.digest, instance: instance)
-                && scheme.verify(inst.commitProof, message: inst.decision.digest, instance: instance)
+            guard scheme.verify(inst.certificate, message: inst.decision.digest, instance: instance),
+                  scheme.verify(inst.commitProof, message: inst.decision.digest, instance: instance) else { return false }
+        }
+        if let nv = e.acknowledged {
+            return scheme.verify(nv.certificate, message: nv.decision.digest, instance: instance)
+                && nv.viewChanges.allSatisfy { verify($0, scheme: scheme, instance: instance) }
         }
         return true
     }

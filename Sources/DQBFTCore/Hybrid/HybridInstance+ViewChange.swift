@@ -5,8 +5,8 @@ extension HybridInstance {
     /// (after which the trusted counter refuses anything for older views).
     mutating func startViewChange(to target: ViewNumber, into out: inout [InstanceEffect]) {
         guard target > view || (target == view && isViewActive) else { return }
-        if let l = leaving, crypto.counter.current(instance: id).phase == .ordering,
-           crypto.counter.current(instance: id).view > (l.chain.last?.value.view ?? .zero) {
+        let counter = crypto.counter.current(instance: id)
+        if let l = leaving, counter.phase == .ordering, counter > (l.chain.last?.value ?? .zero) {
             // This replica acknowledged a NEW-VIEW since: its old evidence no longer
             // describes where its counter is.
             leaving = nil
@@ -44,11 +44,18 @@ extension HybridInstance {
         tryBecomePrimary(into: &out)
     }
 
-    /// What this replica knows about its installed view, complete up to its counter;
-    /// nil if it acknowledged a NEW-VIEW it cannot yet prove committed.
+    /// What this replica knows about its installed view, complete up to its counter:
+    /// if it acknowledged a later NEW-VIEW it never saw committed, that NEW-VIEW (the
+    /// decision may have committed elsewhere); nil if the counter is somewhere the
+    /// evidence cannot describe.
     func currentEvidence() -> HybridEvidence? {
         let counter = crypto.counter.current(instance: id)
         let installedView = installed?.decision.view ?? .zero
+        if let nv = acknowledgedNewView, nv.view > installedView, counter == value(nv.view, .ordering, nv.decision.end) {
+            guard Self.nesting(of: nv) <= HybridEvidence.maxNesting else { return nil }
+            return HybridEvidence(counter: counter, stableSequence: stable.sequence, stableDigest: stable.digest,
+                                  installed: installed, prepares: [], acknowledged: nv)
+        }
         guard counter == .zero || (counter.phase == .ordering && counter.view == installedView) else { return nil }
         let low = max(lowWatermark, installed?.decision.end ?? .zero)
         var claims: [PrepareClaim] = []
@@ -60,15 +67,21 @@ extension HybridInstance {
                               installed: installed, prepares: claims)
     }
 
+    /// How many NEW-VIEWs `nv` nests through acknowledged evidence, itself included.
+    static func nesting(of nv: HybridNewView) -> Int {
+        1 + nv.viewChanges.reduce(0) { max($0, $1.evidence.acknowledged.map(nesting(of:)) ?? 0) }
+    }
+
     /// The view change did not complete: move on, to the lowest later view another
     /// replica already asked for if there is one (so replicas whose timers drifted
     /// apart meet in one view; a Byzantine replica's certified counter cannot go
     /// back, so it can only pull replicas forward to a view it has left itself).
     mutating func viewChangeTimedOut(into out: inout [InstanceEffect]) {
-        if let p = pendingDecision, p.decision.view == view, let ack = myAck {
-            // Acknowledged but not yet committed: the counter is bound to this view,
-            // so push it to completion (re-send the NEW-VIEW and acknowledgements,
-            // ask for the commit certificate) rather than leave.
+        if let p = pendingDecision, p.decision.view == view, let ack = myAck, !pushedAcknowledgement {
+            // Acknowledged but not yet committed: push it to completion once (re-send
+            // the NEW-VIEW and acknowledgements, ask for the commit certificate);
+            // if that fails too, leave, showing the acknowledged NEW-VIEW.
+            pushedAcknowledgement = true
             if let nv = acknowledgedNewView, nv.view == view { out.append(.broadcast(.hybrid(.newView(nv)))) }
             sendAck(ack, into: &out)
             out.append(.broadcast(.status(view: ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)))
@@ -83,6 +96,7 @@ extension HybridInstance {
     func isUsable(_ vc: HybridViewChange) -> Bool {
         guard HybridRules.isValid(vc, config: config, primaryOf: { primary(of: $0) }) else { return false }
         let e = vc.evidence
+        if let nv = e.acknowledged, !nv.viewChanges.allSatisfy({ isUsable($0) }) { return false }
         if let inst = e.installed, inst.decision.startSequence == e.stableSequence, inst.decision.startDigest == e.stableDigest {
             return true  // the committed NEW-VIEW proves its start
         }
@@ -165,6 +179,7 @@ extension HybridInstance {
         let ack = HybridNewViewAck(view: d.view, decisionDigest: d.digest, certificate: cert)
         myAck = ack
         acknowledgedNewView = nv
+        pushedAcknowledgement = false
         sendAck(ack, into: &out)
         out.append(.setTimer(.viewChange, afterNanos: base.viewChangeTimeoutNanos))
         ackShares = ackShares.filter { $0.value.value == v }

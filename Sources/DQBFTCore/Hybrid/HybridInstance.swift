@@ -52,6 +52,8 @@ public struct HybridInstance: Sendable {
     /// The NEW-VIEW this replica acknowledged (re-sent by it until the view commits,
     /// so a silent new primary cannot strand the replicas that acknowledged it).
     var acknowledgedNewView: HybridNewView?
+    /// Whether a view-change timeout already pushed the acknowledged NEW-VIEW.
+    var pushedAcknowledgement = false
     var failedViewChanges = 0
     var progressTimerRunning = false
     var collectorTimerRunning = false

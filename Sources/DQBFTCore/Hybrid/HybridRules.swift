@@ -37,7 +37,18 @@ public enum HybridRules {
                   inst.commitProof.value == CounterValue(view: d.view, phase: .ordering, sequence: d.end)
             else { return false }
             low = max(low, d.end)
-        } else if e.counter.view != .zero {
+        }
+        if let nv = e.acknowledged {
+            // Acknowledged, never seen committed: the counter stopped at the
+            // acknowledgement, nothing was prepared in that view, and the decision
+            // is the one its view changes force.
+            let d = nv.decision
+            guard d.view > (e.installed?.decision.view ?? .zero), d.view < vc.newView, e.prepares.isEmpty,
+                  e.counter == CounterValue(view: d.view, phase: .ordering, sequence: d.end),
+                  isJustified(nv, config: config, primaryOf: primaryOf)
+            else { return false }
+            low = max(low, d.end)
+        } else if e.installed == nil && e.counter.view != .zero {
             return false
         }
         // PREPAREs of the installed view: increasing, certified by its primary, and
@@ -56,6 +67,20 @@ public enum HybridRules {
         return true
     }
 
+    /// Whether `nv` is a NEW-VIEW its view's primary certified, built from f+1 valid
+    /// view changes of distinct replicas, whose decision is the one they force.
+    public static func isJustified(_ nv: HybridNewView, config: ClusterConfiguration,
+                                   primaryOf: (ViewNumber) -> ReplicaID) -> Bool {
+        let v = nv.view
+        guard nv.certificate.signer == primaryOf(v),
+              nv.certificate.value == CounterValue(view: v, phase: .viewChange, sequence: SequenceNumber(1)) else { return false }
+        var senders = ReplicaSet()
+        for vc in nv.viewChanges {
+            guard vc.newView == v, senders.insert(vc.sender), isValid(vc, config: config, primaryOf: primaryOf) else { return false }
+        }
+        return senders.count >= config.f + 1 && decide(nv.viewChanges, view: v) == nv.decision
+    }
+
     /// The decision a NEW-VIEW for `view` must carry given f+1 valid view changes:
     /// start at the highest checkpoint any of them proves; for every later slot take
     /// the digest of the highest view that prepared or decided it; no-op for gaps.
@@ -68,6 +93,7 @@ public enum HybridRules {
         for vc in viewChanges {
             consider(vc.evidence.stableSequence, vc.evidence.stableDigest)
             if let inst = vc.evidence.installed { consider(inst.decision.startSequence, inst.decision.startDigest) }
+            if let nv = vc.evidence.acknowledged { consider(nv.decision.startSequence, nv.decision.startDigest) }
         }
         var best: [SequenceNumber: (view: ViewNumber, digest: Digest)] = [:]
         func claim(_ s: SequenceNumber, _ v: ViewNumber, _ d: Digest) {
@@ -77,9 +103,9 @@ public enum HybridRules {
         }
         for vc in viewChanges {
             let e = vc.evidence
-            if let inst = e.installed {
-                for (i, d) in inst.decision.proposals.enumerated() {
-                    claim(inst.decision.startSequence.advanced(by: Int64(i + 1)), inst.decision.view, d)
+            for decision in [e.installed?.decision, e.acknowledged?.decision].compactMap({ $0 }) {
+                for (i, d) in decision.proposals.enumerated() {
+                    claim(decision.startSequence.advanced(by: Int64(i + 1)), decision.view, d)
                 }
             }
             for p in e.prepares { claim(p.sequence, e.view, p.digest) }

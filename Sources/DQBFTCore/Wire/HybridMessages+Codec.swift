@@ -16,11 +16,7 @@ extension HybridMessage {
             w.write(Kind.commitProof.rawValue); w.write(m.view); w.write(m.sequence); w.write(m.digest)
             m.proof.encode(into: &w)
         case .viewChange(let m): w.write(Kind.viewChange.rawValue); m.encode(into: &w)
-        case .newView(let m):
-            w.write(Kind.newView.rawValue); m.decision.encode(into: &w)
-            w.write(UInt32(m.viewChanges.count)); for v in m.viewChanges { v.encode(into: &w) }
-            w.write(UInt32(m.checkpointProof.count)); for c in m.checkpointProof { c.encode(into: &w) }
-            m.certificate.encode(into: &w)
+        case .newView(let m): w.write(Kind.newView.rawValue); m.encode(into: &w)
         case .newViewAck(let m):
             w.write(Kind.newViewAck.rawValue); w.write(m.view); w.write(m.decisionDigest); m.certificate.encode(into: &w)
         case .newViewProof(let m):
@@ -43,16 +39,8 @@ extension HybridMessage {
         case .commitProof:
             return .commitProof(HybridCommitProof(view: try r.readView(), sequence: try r.readSeq(),
                                                   digest: try r.readDigest(), proof: try QuorumCertificate.decode(&r)))
-        case .viewChange: return .viewChange(try HybridViewChange.decode(&r))
-        case .newView:
-            let decision = try HybridDecision.decode(&r)
-            let n = try r.readCount("viewChanges", limit: r.limits.maxReplicas, minElementSize: 64)
-            var vcs: [HybridViewChange] = []
-            vcs.reserveCapacity(n)
-            for _ in 0..<n { vcs.append(try HybridViewChange.decode(&r)) }
-            let proof = try SignedCheckpoint.decodeList(&r)
-            return .newView(HybridNewView(decision: decision, viewChanges: vcs, checkpointProof: proof,
-                                          certificate: try CounterCertificate.decode(&r)))
+        case .viewChange: return .viewChange(try HybridViewChange.decode(&r, depth: 0))
+        case .newView: return .newView(try HybridNewView.decode(&r, depth: 0))
         case .newViewAck:
             return .newViewAck(HybridNewViewAck(view: try r.readView(), decisionDigest: try r.readDigest(),
                                                 certificate: try CounterCertificate.decode(&r)))
@@ -111,24 +99,26 @@ extension HybridDecision {
 extension HybridEvidence {
     func encode(into w: inout WireWriter) {
         w.write(counter.rawValue); w.write(stableSequence); w.write(stableDigest)
+        // One flags byte: bit 0 an installed view follows, bit 1 an acknowledged NEW-VIEW.
+        w.write(UInt8(installed == nil ? 0 : 1) | UInt8(acknowledged == nil ? 0 : 2))
         if let installed {
-            w.write(UInt8(1)); installed.decision.encode(into: &w)
+            installed.decision.encode(into: &w)
             installed.certificate.encode(into: &w); installed.commitProof.encode(into: &w)
-        } else { w.write(UInt8(0)) }
+        }
         w.write(UInt32(prepares.count))
         for p in prepares { w.write(p.sequence); w.write(p.digest); p.certificate.encode(into: &w) }
+        acknowledged?.encode(into: &w)
     }
-    static func decode(_ r: inout WireReader) throws(WireError) -> HybridEvidence {
+    static func decode(_ r: inout WireReader, depth: Int) throws(WireError) -> HybridEvidence {
         let counter = CounterValue(rawValue: try r.readUInt64())
         let stable = try r.readSeq()
         let stableDigest = try r.readDigest()
+        let flags = try r.readUInt8()
+        guard flags & ~3 == 0 else { throw .unknownTag(field: "evidence.flags", value: flags) }
         var installed: InstalledView?
-        switch try r.readUInt8() {
-        case 0: installed = nil
-        case 1:
+        if flags & 1 != 0 {
             installed = InstalledView(decision: try HybridDecision.decode(&r), certificate: try CounterCertificate.decode(&r),
                                       commitProof: try QuorumCertificate.decode(&r))
-        case let t: throw .unknownTag(field: "evidence.installed", value: t)
         }
         let n = try r.readCount("prepares", limit: 1 << 16, minElementSize: 55)
         var prepares: [PrepareClaim] = []
@@ -137,8 +127,32 @@ extension HybridEvidence {
             prepares.append(PrepareClaim(sequence: try r.readSeq(), digest: try r.readDigest(),
                                          certificate: try CounterCertificate.decode(&r)))
         }
+        var acknowledged: HybridNewView?
+        if flags & 2 != 0 {
+            guard depth < maxNesting else { throw .invalidValue(field: "evidence.acknowledged nesting") }
+            acknowledged = try HybridNewView.decode(&r, depth: depth + 1)
+        }
         return HybridEvidence(counter: counter, stableSequence: stable, stableDigest: stableDigest,
-                              installed: installed, prepares: prepares)
+                              installed: installed, prepares: prepares, acknowledged: acknowledged)
+    }
+}
+
+extension HybridNewView {
+    func encode(into w: inout WireWriter) {
+        decision.encode(into: &w)
+        w.write(UInt32(viewChanges.count)); for v in viewChanges { v.encode(into: &w) }
+        w.write(UInt32(checkpointProof.count)); for c in checkpointProof { c.encode(into: &w) }
+        certificate.encode(into: &w)
+    }
+    static func decode(_ r: inout WireReader, depth: Int) throws(WireError) -> HybridNewView {
+        let decision = try HybridDecision.decode(&r)
+        let n = try r.readCount("viewChanges", limit: r.limits.maxReplicas, minElementSize: 64)
+        var vcs: [HybridViewChange] = []
+        vcs.reserveCapacity(n)
+        for _ in 0..<n { vcs.append(try HybridViewChange.decode(&r, depth: depth)) }
+        let proof = try SignedCheckpoint.decodeList(&r)
+        return HybridNewView(decision: decision, viewChanges: vcs, checkpointProof: proof,
+                             certificate: try CounterCertificate.decode(&r))
     }
 }
 
@@ -148,10 +162,10 @@ extension HybridViewChange {
         w.write(UInt32(chain.count)); for c in chain { c.encode(into: &w) }
         w.write(UInt32(checkpointProof.count)); for c in checkpointProof { c.encode(into: &w) }
     }
-    static func decode(_ r: inout WireReader) throws(WireError) -> HybridViewChange {
+    static func decode(_ r: inout WireReader, depth: Int) throws(WireError) -> HybridViewChange {
         let sender = try r.readReplica()
         let view = try r.readView()
-        let evidence = try HybridEvidence.decode(&r)
+        let evidence = try HybridEvidence.decode(&r, depth: depth)
         let n = try r.readCount("chain", limit: 256, minElementSize: 15)
         var chain: [CounterCertificate] = []
         chain.reserveCapacity(n)

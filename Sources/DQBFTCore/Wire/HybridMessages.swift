@@ -92,15 +92,26 @@ public struct HybridEvidence: Hashable, Sendable {
     public var installed: InstalledView?
     /// PREPAREs of the installed view above its NEW-VIEW's range, by slot.
     public var prepares: [PrepareClaim]
+    /// A NEW-VIEW for a later view than `installed` that the sender acknowledged (its
+    /// counter moved to that view's `(ordering, end)`) but never saw committed, with
+    /// the view changes it was computed from, so anyone can check its decision. A
+    /// replica can leave such a view only by showing it: the decision may have
+    /// committed elsewhere.
+    public var acknowledged: HybridNewView?
+    /// Most NEW-VIEWs nested through `acknowledged` (each level is an earlier view
+    /// whose NEW-VIEW was acknowledged but never committed).
+    public static let maxNesting = 3
+
     public init(counter: CounterValue, stableSequence: SequenceNumber, stableDigest: Digest,
-                installed: InstalledView?, prepares: [PrepareClaim]) {
+                installed: InstalledView?, prepares: [PrepareClaim], acknowledged: HybridNewView? = nil) {
         self.counter = counter; self.stableSequence = stableSequence; self.stableDigest = stableDigest
-        self.installed = installed; self.prepares = prepares
+        self.installed = installed; self.prepares = prepares; self.acknowledged = acknowledged
     }
     /// The view the evidence describes.
-    public var view: ViewNumber { installed?.decision.view ?? .zero }
+    public var view: ViewNumber { acknowledged?.view ?? installed?.decision.view ?? .zero }
     var encodedSize: Int {
         8 + 8 + 32 + 1 + (installed?.encodedSize ?? 0) + 4 + prepares.reduce(0) { $0 + $1.encodedSize }
+            + (acknowledged?.encodedSize ?? 0)
     }
     public var digest: Digest {
         var w = WireWriter(capacity: encodedSize + 1)

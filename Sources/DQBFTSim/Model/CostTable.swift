@@ -96,16 +96,21 @@ public struct CostTable: Codable, Hashable, Sendable {
             return bytes * (kind == .trinx ? 2 : 1) + share
         case .commit, .commitRetry, .newViewAck: return 0  // combined (and verified) by the collector
         case .commitProof: return aggregate
-        case .viewChange(let vc):
-            return Double(vc.chain.count) * hmacNanos + Double(vc.evidence.prepares.count) * share
-                + (vc.evidence.installed == nil ? 0 : share + aggregate)
-                + Double(vc.checkpointProof.count) * ed25519VerifyNanos
-        case .newView(let nv):
-            return share + nv.viewChanges.reduce(0) {
-                $0 + Double($1.chain.count) * hmacNanos + Double($1.evidence.prepares.count) * share
-                    + ($1.evidence.installed == nil ? 0 : share + aggregate) + Double($1.checkpointProof.count) * ed25519VerifyNanos
-            }
+        case .viewChange(let vc): return viewChangeVerifyCost(vc, share: share, aggregate: aggregate)
+        case .newView(let nv): return newViewVerifyCost(nv, share: share, aggregate: aggregate)
         case .newViewProof: return share + aggregate
         }
+    }
+
+    /// Every certificate a VIEW-CHANGE carries, nested acknowledged NEW-VIEWs included.
+    func viewChangeVerifyCost(_ vc: HybridViewChange, share: Double, aggregate: Double) -> Double {
+        Double(vc.chain.count) * hmacNanos + Double(vc.evidence.prepares.count) * share
+            + (vc.evidence.installed == nil ? 0 : share + aggregate)
+            + Double(vc.checkpointProof.count) * ed25519VerifyNanos
+            + (vc.evidence.acknowledged.map { newViewVerifyCost($0, share: share, aggregate: aggregate) } ?? 0)
+    }
+
+    func newViewVerifyCost(_ nv: HybridNewView, share: Double, aggregate: Double) -> Double {
+        share + nv.viewChanges.reduce(0) { $0 + viewChangeVerifyCost($1, share: share, aggregate: aggregate) }
     }
 }
