@@ -6,12 +6,18 @@
 ///
 /// Guarantees: a reply leaves with a proof only after f+1 shares on the same root
 /// combined and verified; invalid shares are dropped and their signers counted;
-/// memory is bounded by `retainedSlots` slots.
+/// memory is bounded by `retainedSlots` slots, each kept compact (a reply's client,
+/// timestamp and result; the Merkle tree is rebuilt when a proof is handed out).
 struct ExecutionCertifier: Sendable {
+    /// What a reply needs besides the slot's view and this replica's id.
+    struct Executed: Sendable {
+        let client: ClientID
+        let timestamp: UInt64
+        let result: [UInt8]
+    }
     struct Slot: Sendable {
-        var replies: [ClientReply]
-        /// The Merkle tree's levels, leaves first.
-        var levels: [[Digest]]
+        var replies: [Executed]
+        var view: ViewNumber
         var root: Digest
         var collector: ReplicaID
         /// Retransmissions of this slot's requests seen before it was proven.
@@ -39,14 +45,18 @@ struct ExecutionCertifier: Sendable {
     mutating func executed(_ seq: SequenceNumber, replies: [ClientReply], collector: ReplicaID,
                            into out: inout [ReplicaEffect]) {
         guard !replies.isEmpty else { return }
-        let leaves = replies.map { ReplyProof.leaf(client: $0.client, timestamp: $0.timestamp, result: $0.result) }
-        let levels = MerkleTree.levels(of: leaves)
-        let slot = Slot(replies: replies, levels: levels, root: levels.last![0], collector: collector)
+        let compact = replies.map { Executed(client: $0.client, timestamp: $0.timestamp, result: $0.result) }
+        let slot = Slot(replies: compact, view: replies[0].view, root: MerkleTree.root(of: Self.leaves(compact)),
+                        collector: collector)
         slots[seq] = slot
         for (i, r) in replies.enumerated() { located[r.client] = (seq, i) }
         if slots.count > retainedSlots, let oldest = slots.keys.min() { forget(oldest) }
         sendShare(seq, to: collector, into: &out)
         tryCombine(seq, into: &out)
+    }
+
+    static func leaves(_ replies: [Executed]) -> [Digest] {
+        replies.map { ReplyProof.leaf(client: $0.client, timestamp: $0.timestamp, result: $0.result) }
     }
 
     mutating func forget(_ seq: SequenceNumber) {
@@ -86,7 +96,8 @@ struct ExecutionCertifier: Sendable {
             let proof = ExecutionProof(sequence: seq, root: slot.root, signature: signature)
             proven[seq] = proof
             out.append(.broadcast(.executionProof(from: me, proof)))
-            for i in slot.replies.indices { out.append(.reply(provenReply(slot, index: i, proof: proof))) }
+            let levels = MerkleTree.levels(of: Self.leaves(slot.replies))
+            for i in slot.replies.indices { out.append(.reply(provenReply(slot, index: i, proof: proof, levels: levels))) }
         case .failure(let bad):
             for r in bad.signers {
                 shares[seq]?[r] = nil
@@ -96,11 +107,12 @@ struct ExecutionCertifier: Sendable {
         }
     }
 
-    func provenReply(_ slot: Slot, index i: Int, proof: ExecutionProof) -> ClientReply {
-        var reply = slot.replies[i]
-        reply.proof = ReplyProof(sequence: proof.sequence, root: proof.root, index: UInt32(i),
-                                 path: MerkleTree.path(levels: slot.levels, index: i), signature: proof.signature)
-        return reply
+    /// The reply to `slot.replies[i]` with its proof (`levels`: the slot's Merkle tree).
+    func provenReply(_ slot: Slot, index i: Int, proof: ExecutionProof, levels: [[Digest]]) -> ClientReply {
+        let e = slot.replies[i]
+        return ClientReply(client: e.client, timestamp: e.timestamp, view: slot.view, replica: me, result: e.result,
+                           proof: ReplyProof(sequence: proof.sequence, root: proof.root, index: UInt32(i),
+                                             path: MerkleTree.path(levels: levels, index: i), signature: proof.signature))
     }
 
     /// True once this replica holds the proof of `sequence` (a second copy is useless).
@@ -124,7 +136,7 @@ struct ExecutionCertifier: Sendable {
     mutating func retransmission(of client: ClientID, into out: inout [ReplicaEffect]) {
         guard let (seq, i) = located[client], let slot = slots[seq] else { return }
         if let proof = proven[seq] {
-            out.append(.reply(provenReply(slot, index: i, proof: proof)))
+            out.append(.reply(provenReply(slot, index: i, proof: proof, levels: MerkleTree.levels(of: Self.leaves(slot.replies)))))
             return
         }
         let count = slot.retransmissions &+ 1
