@@ -73,4 +73,23 @@ struct ClientSignatureTests {
         let open = MessageVerifier(config: Self.config, signatures: ClassicCryptoTests.cluster(4).verifier)
         #expect(open.verify(proposal(tampered), channelPeer: ReplicaID(0)) && open.verify(.request(Self.request(a)), channelPeer: nil))
     }
+
+    @Test("accepted signatures are remembered up to capacity; a hit needs identical bytes")
+    func verifiedCache() {
+        let verifier = Ed25519ClientVerifier(capacity: 2)
+        let key = ClientSigningKey()
+        let signed = (1...3).map { key.sign(Self.request(key, timestamp: $0)) }
+        func check(_ r: ClientRequest) -> Bool {
+            verifier.verify(r.signature!.signature, of: r.signedBytes, publicKey: r.signature!.publicKey)
+        }
+        #expect(check(signed[0]) && check(signed[0]))
+        #expect(verifier.cachedCount == 1)
+        var altered = signed[0]
+        altered.timestamp = 9
+        #expect(!check(altered), "a remembered signature does not vouch for other bytes")
+        #expect(verifier.cachedCount == 1, "rejections are not remembered")
+        #expect(check(signed[1]) && check(signed[2]))
+        #expect(verifier.cachedCount == 2, "the oldest is evicted")
+        #expect(check(signed[0]), "an evicted signature still verifies the slow way")
+    }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import DQBFTCore
+import Foundation
 
 /// A client's Ed25519 identity: the key that owns its client ids and signs its requests.
 ///
@@ -41,15 +42,46 @@ public struct ClientSigningKey: @unchecked Sendable {
     }
 }
 
-/// Verifies clients' Ed25519 request signatures (RFC 8032, via swift-crypto).
+/// Verifies clients' Ed25519 request signatures (RFC 8032, via swift-crypto) and
+/// remembers the last `capacity` signatures it accepted, keyed by the hash of key,
+/// signature and message: a request seen again — a flooded copy of a proposal, a
+/// client's retransmission, the proposal of a request that came from its client —
+/// costs one SHA-256 instead of a verification (about 0.13 ms).
 ///
-/// Guarantees: pure and thread-safe; keys or signatures of the wrong length are rejected.
-public struct Ed25519ClientVerifier: ClientSignatureVerifier {
-    public init() {}
+/// Guarantees: thread-safe; accepts only signatures that verified (a cache hit
+/// needs the same key, signature and message bytes); keys or signatures of the
+/// wrong length are rejected; memory is bounded by `capacity` digests.
+public final class Ed25519ClientVerifier: ClientSignatureVerifier, @unchecked Sendable {
+    public let capacity: Int
+    private let lock = NSLock()
+    private var accepted = Set<DQBFTCore.Digest>()
+    private var ring: [DQBFTCore.Digest] = []
+    private var next = 0
+
+    public init(capacity: Int = 1 << 16) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    /// Signatures remembered now (at most `capacity`).
+    var cachedCount: Int { lock.withLock { accepted.count } }
 
     public func verify(_ signature: [UInt8], of message: [UInt8], publicKey: [UInt8]) -> Bool {
-        guard signature.count == ClientSignature.signatureBytes,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
-        return key.isValidSignature(signature, for: message)
+        guard signature.count == ClientSignature.signatureBytes, publicKey.count == ClientSignature.publicKeyBytes else { return false }
+        let fingerprint = DQBFTCore.Digest.of(parts: [publicKey, signature, message])
+        if lock.withLock({ accepted.contains(fingerprint) }) { return true }
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey),
+              key.isValidSignature(signature, for: message) else { return false }
+        lock.withLock {
+            guard accepted.insert(fingerprint).inserted else { return }
+            if ring.count < capacity {
+                ring.append(fingerprint)
+            } else {
+                accepted.remove(ring[next])
+                ring[next] = fingerprint
+                next = (next + 1) % capacity
+            }
+        }
+        return true
     }
 }
