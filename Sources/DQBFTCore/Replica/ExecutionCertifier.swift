@@ -7,7 +7,8 @@
 /// Guarantees: a reply leaves with a proof only after f+1 shares on the same root
 /// combined and verified; invalid shares are dropped and their signers counted;
 /// memory is bounded by `retainedSlots` slots, each kept compact (a reply's client,
-/// timestamp and result; the Merkle tree is rebuilt when a proof is handed out).
+/// timestamp and result; the Merkle tree is rebuilt when a proof is handed out, and
+/// the last one is kept for the burst of retransmissions that usually follows).
 struct ExecutionCertifier: Sendable {
     /// What a reply needs besides the slot's view and this replica's id.
     struct Executed: Sendable {
@@ -36,6 +37,9 @@ struct ExecutionCertifier: Sendable {
     var located: [ClientID: (SequenceNumber, Int)] = [:]
     /// Execution shares that failed verification, per signer.
     var invalidShares: [ReplicaID: Int] = [:]
+    /// The Merkle tree of the slot whose proofs were handed out last: a slot's
+    /// clients time out together, so their retransmissions arrive in a burst.
+    var recentTree: (sequence: SequenceNumber, levels: [[Digest]])?
 
     init(me: ReplicaID, config: ClusterConfiguration, crypto: HybridCrypto) {
         self.me = me; self.config = config; self.crypto = crypto
@@ -97,6 +101,7 @@ struct ExecutionCertifier: Sendable {
             proven[seq] = proof
             out.append(.broadcast(.executionProof(from: me, proof)))
             let levels = MerkleTree.levels(of: Self.leaves(slot.replies))
+            recentTree = (seq, levels)
             for i in slot.replies.indices { out.append(.reply(provenReply(slot, index: i, proof: proof, levels: levels))) }
         case .failure(let bad):
             for r in bad.signers {
@@ -136,7 +141,8 @@ struct ExecutionCertifier: Sendable {
     mutating func retransmission(of client: ClientID, into out: inout [ReplicaEffect]) {
         guard let (seq, i) = located[client], let slot = slots[seq] else { return }
         if let proof = proven[seq] {
-            out.append(.reply(provenReply(slot, index: i, proof: proof, levels: MerkleTree.levels(of: Self.leaves(slot.replies)))))
+            if recentTree?.sequence != seq { recentTree = (seq, MerkleTree.levels(of: Self.leaves(slot.replies))) }
+            out.append(.reply(provenReply(slot, index: i, proof: proof, levels: recentTree!.levels)))
             return
         }
         let count = slot.retransmissions &+ 1
