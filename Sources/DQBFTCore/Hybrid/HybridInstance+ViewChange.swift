@@ -152,14 +152,9 @@ extension HybridInstance {
         let v = nv.view
         // Any replica may forward a NEW-VIEW: the primary's certificate and the
         // recomputed decision make it self-proving.
-        guard nv.certificate.signer == primary(of: v),
-              nv.certificate.value == value(v, .viewChange, SequenceNumber(1)),
-              v > view || (v == view && !isViewActive && pendingDecision == nil) else { return }
-        var senders = ReplicaSet()
-        for vc in nv.viewChanges {
-            guard vc.newView == v, senders.insert(vc.sender), isUsable(vc) else { return }
-        }
-        guard senders.count >= config.f + 1, HybridRules.decide(nv.viewChanges, view: v) == nv.decision else { return }
+        guard v > view || (v == view && !isViewActive && pendingDecision == nil),
+              HybridRules.isJustified(nv, config: config, primaryOf: { primary(of: $0) }, accepts: { isUsable($0) })
+        else { return }
         acknowledge(nv, into: &out)
     }
 

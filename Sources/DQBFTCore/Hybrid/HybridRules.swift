@@ -71,12 +71,21 @@ public enum HybridRules {
     /// view changes of distinct replicas, whose decision is the one they force.
     public static func isJustified(_ nv: HybridNewView, config: ClusterConfiguration,
                                    primaryOf: (ViewNumber) -> ReplicaID) -> Bool {
+        isJustified(nv, config: config, primaryOf: primaryOf, accepts: { isValid($0, config: config, primaryOf: primaryOf) })
+    }
+
+    /// `isJustified` with the view changes' check given (a replica also checks their
+    /// checkpoint proofs).
+    public static func isJustified(_ nv: HybridNewView, config: ClusterConfiguration,
+                                   primaryOf: (ViewNumber) -> ReplicaID,
+                                   accepts: (HybridViewChange) -> Bool) -> Bool {
         let v = nv.view
         guard nv.certificate.signer == primaryOf(v),
               nv.certificate.value == CounterValue(view: v, phase: .viewChange, sequence: SequenceNumber(1)) else { return false }
         var senders = ReplicaSet()
         for vc in nv.viewChanges {
-            guard vc.newView == v, senders.insert(vc.sender), isValid(vc, config: config, primaryOf: primaryOf) else { return false }
+            guard vc.newView == v, senders.insert(vc.sender),
+                  accepts(vc) else { return false }
         }
         return senders.count >= config.f + 1 && decide(nv.viewChanges, view: v) == nv.decision
     }

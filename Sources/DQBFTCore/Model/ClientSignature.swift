@@ -28,10 +28,13 @@ public struct ClientSignature: Hashable, Sendable {
         ClientID((Digest.of(publicKey).w0 >> 1) & ~(idsPerKey - 1))
     }
 
-    /// Whether this signature's key owns `client`.
-    public func owns(_ client: ClientID) -> Bool {
-        client.rawValue & ~(Self.idsPerKey - 1) == Self.idBase(of: publicKey).rawValue
+    /// The first id of the key that owns `client` (its lane bits cleared).
+    public static func idBase(owning client: ClientID) -> ClientID {
+        ClientID(client.rawValue & ~(idsPerKey - 1))
     }
+
+    /// Whether this signature's key owns `client`.
+    public func owns(_ client: ClientID) -> Bool { Self.idBase(owning: client) == Self.idBase(of: publicKey) }
 }
 
 extension ClientRequest {

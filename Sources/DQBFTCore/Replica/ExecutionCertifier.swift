@@ -63,6 +63,14 @@ struct ExecutionCertifier: Sendable {
         replies.map { ReplyProof.leaf(client: $0.client, timestamp: $0.timestamp, result: $0.result) }
     }
 
+    /// The Merkle tree of `slot` (`seq`), rebuilt unless it is the one kept last.
+    mutating func tree(_ seq: SequenceNumber, _ slot: Slot) -> [[Digest]] {
+        if let t = recentTree, t.sequence == seq { return t.levels }
+        let levels = MerkleTree.levels(of: Self.leaves(slot.replies))
+        recentTree = (seq, levels)
+        return levels
+    }
+
     mutating func forget(_ seq: SequenceNumber) {
         if let s = slots.removeValue(forKey: seq) {
             for r in s.replies where located[r.client]?.0 == seq { located[r.client] = nil }
@@ -100,8 +108,7 @@ struct ExecutionCertifier: Sendable {
             let proof = ExecutionProof(sequence: seq, root: slot.root, signature: signature)
             proven[seq] = proof
             out.append(.broadcast(.executionProof(from: me, proof)))
-            let levels = MerkleTree.levels(of: Self.leaves(slot.replies))
-            recentTree = (seq, levels)
+            let levels = tree(seq, slot)
             for i in slot.replies.indices { out.append(.reply(provenReply(slot, index: i, proof: proof, levels: levels))) }
         case .failure(let bad):
             for r in bad.signers {
@@ -141,8 +148,7 @@ struct ExecutionCertifier: Sendable {
     mutating func retransmission(of client: ClientID, into out: inout [ReplicaEffect]) {
         guard let (seq, i) = located[client], let slot = slots[seq] else { return }
         if let proof = proven[seq] {
-            if recentTree?.sequence != seq { recentTree = (seq, MerkleTree.levels(of: Self.leaves(slot.replies))) }
-            out.append(.reply(provenReply(slot, index: i, proof: proof, levels: recentTree!.levels)))
+            out.append(.reply(provenReply(slot, index: i, proof: proof, levels: tree(seq, slot))))
             return
         }
         let count = slot.retransmissions &+ 1

@@ -31,8 +31,7 @@ public struct ClientSigningKey: @unchecked Sendable {
 
     /// `request` signed by this key (its client id must be one this key owns).
     public func sign(_ request: ClientRequest) -> ClientRequest {
-        precondition(request.client.rawValue & ~(ClientSignature.idsPerKey - 1) == idBase.rawValue,
-                     "client id \(request.client) is not owned by this key")
+        precondition(ClientSignature.idBase(owning: request.client) == idBase, "client id \(request.client) is not owned by this key")
         guard let signature = try? key.signature(for: request.signedBytes) else {
             preconditionFailure("Ed25519 signing failed with a valid key")
         }
