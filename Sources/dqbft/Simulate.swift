@@ -76,7 +76,7 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Add a per-second throughput timeline to the JSON.") var timeline = false
     @Option(help: "Uneven load: T:FACTOR[:EXCEPT_REGION] multiplies the clients of every region but one at T seconds.")
     var loadChange: String?
-    @Option(help: "DQ: replicas each D-PrePrepare is flooded to.") var floodFanout = 2
+    @Option(help: "DQ: replicas each D-PrePrepare is flooded to (0: off).") var floodFanout = SimulationOptions().floodFanout
 
     func simulationOptions() throws -> SimulationOptions {
         var o = SimulationOptions()
@@ -101,6 +101,7 @@ struct RunOptions: ParsableArguments {
         o.clientTimeoutSeconds = clientTimeout
         o.windowSize = 4 * checkpointInterval
         o.timeline = timeline
+        guard floodFanout >= 0 else { throw ValidationError("--flood-fanout must be 0 or more, got \(floodFanout)") }
         o.floodFanout = floodFanout
         if let loadChange {
             let parts = loadChange.split(separator: ":").map(String.init)

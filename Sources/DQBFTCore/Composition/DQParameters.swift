@@ -2,7 +2,14 @@
 public struct DQParameters: Hashable, Sendable {
     /// The replica that is the O-instance primary in view 0.
     public var orderingPrimary: ReplicaID
-    /// How many random replicas a replica forwards each D-PrePrepare to (flooding).
+    /// How many random replicas a replica forwards each D-PrePrepare to (flooding,
+    /// §3.2.4). Each forwarded copy carries the whole batch, so every unit of fanout
+    /// adds about one more batch's worth of traffic per replica. With fanout k, a
+    /// replica its coordinator withholds a proposal from gets a forwarded copy from
+    /// one of the r replicas that did receive it with probability about
+    /// 1 − (1 − 1/N)^(k·r) (≈ 0.5 for k = 1 and r = 2f, ≈ 0.75 for k = 2); the others
+    /// fetch the payload once the D-slot commits. 0 turns flooding off. The default 2
+    /// is the paper's "random subset of few replicas"; README.md gives its cost.
     public var floodFanout: Int
     /// Most D-slot references in one O-proposal.
     public var maxRefsPerProposal: Int
@@ -22,7 +29,7 @@ public struct DQParameters: Hashable, Sendable {
                 maxOutstandingOrderProposals: Int = 8, probationBaseSlots: UInt64 = 16,
                 orderGateTimeoutNanos: UInt64 = 1_000_000_000, orderWatchNanos: UInt64 = 1_000_000_000,
                 maxGatedProposals: Int = 1024) {
-        precondition(maxRefsPerProposal >= 1 && maxOutstandingOrderProposals >= 1 && maxGatedProposals >= 1)
+        precondition(floodFanout >= 0 && maxRefsPerProposal >= 1 && maxOutstandingOrderProposals >= 1 && maxGatedProposals >= 1)
         self.orderingPrimary = orderingPrimary
         self.floodFanout = floodFanout
         self.maxRefsPerProposal = maxRefsPerProposal

@@ -36,8 +36,9 @@ public struct SimulationOptions: Sendable {
     public var showProgress = false
     /// Uneven load: at `time`, every region but `exceptRegion` gets `factor` times its clients.
     public var loadChange: (time: Double, factor: Double, exceptRegion: String?)?
-    /// DQ: how many random replicas each D-PrePrepare is flooded to.
-    public var floodFanout = 2
+    /// DQ: how many random replicas each D-PrePrepare is flooded to
+    /// (`DQParameters.floodFanout`).
+    public var floodFanout = DQParameters().floodFanout
 
     public init() {}
 
