@@ -30,6 +30,13 @@ public struct ClientTable: Sendable {
     /// True if the table can record `client` (known, or room for one more).
     public func admits(_ client: ClientID) -> Bool { entries[client] != nil || entries.count < capacity }
 
+    /// True if `client`'s request `timestamp` is newer than the recorded one and the
+    /// table can record it: the execution check, with one lookup.
+    public func executes(_ client: ClientID, timestamp: UInt64) -> Bool {
+        guard let e = entries[client] else { return timestamp > 0 && entries.count < capacity }
+        return e.timestamp < timestamp
+    }
+
     static func digest(_ client: ClientID, _ e: Entry) -> Digest {
         var w = WireWriter(capacity: 24 + e.reply.count)
         w.write(client); w.write(e.timestamp); w.write(e.reply)

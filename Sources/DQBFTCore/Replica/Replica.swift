@@ -258,8 +258,8 @@ public struct Replica: Sendable {
         absorb(o, into: &out)
     }
 
-    func reply(to r: ClientRequest, result: [UInt8]) -> ClientReply {
-        ClientReply(client: r.client, timestamp: r.timestamp, view: composition.replyView, replica: me, result: result)
+    func reply(to r: ClientRequest, result: [UInt8], view: ViewNumber? = nil) -> ClientReply {
+        ClientReply(client: r.client, timestamp: r.timestamp, view: view ?? composition.replyView, replica: me, result: result)
     }
 
     // MARK: - Composition output
@@ -299,14 +299,15 @@ public struct Replica: Sendable {
     mutating func execute(_ seq: SequenceNumber, _ batches: [Batch], into out: inout [ReplicaEffect]) {
         var count = 0
         var proven: [ClientReply] = []
+        let view = composition.replyView  // once: reading it through the existential copies the replica
         for batch in batches {
             for r in batch.requests {
-                guard (clients[r.client]?.timestamp ?? 0) < r.timestamp, clients.admits(r.client) else { continue }
+                guard clients.executes(r.client, timestamp: r.timestamp) else { continue }
                 let result = app.apply(r.operation)
                 clients.record(r.client, timestamp: r.timestamp, reply: result)
-                watched[r.client] = nil
-                if execution != nil { proven.append(reply(to: r, result: result)) } else {
-                    out.append(.reply(reply(to: r, result: result)))
+                if !watched.isEmpty { watched[r.client] = nil }
+                if execution != nil { proven.append(reply(to: r, result: result, view: view)) } else {
+                    out.append(.reply(reply(to: r, result: result, view: view)))
                 }
                 count += 1
             }

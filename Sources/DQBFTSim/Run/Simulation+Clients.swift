@@ -11,28 +11,26 @@ extension Simulation {
         for r in packet.replies {
             if now >= warmupEnd { metrics.repliesReceived += 1 }
             guard let slot = machines[m].slotOf[r.client] else { continue }
-            var client = machines[m].clients[slot]
-            guard r.timestamp == client.timestamp, client.timestamp > 0 else { continue }
+            let timestamp = machines[m].clients[slot].timestamp
+            guard r.timestamp == timestamp, timestamp > 0 else { continue }
             var done = false
             if let proof = r.proof, let scheme = verifier.certificates {
                 // Linear Hybster / Destiny: one reply proven by f+1 replicas suffices.
                 guard proof.proves(r, scheme: scheme) else { continue }
                 safety.reply(client: r.client, timestamp: r.timestamp, result: r.result)
                 done = true
-            } else if !byzantineSender { safety.reply(client: r.client, timestamp: r.timestamp, result: r.result) }
-            if done {
-            } else if let k = client.votes.firstIndex(where: { $0.result == r.result }) {
-                client.votes[k].from.insert(r.replica)
-                done = client.votes[k].from.count >= quorum
             } else {
-                client.votes.append((r.result, ReplicaSet([r.replica])))
-                done = quorum <= 1
+                if !byzantineSender { safety.reply(client: r.client, timestamp: r.timestamp, result: r.result) }
+                // Counted in place: a copy of the client would copy its votes on every reply.
+                done = machines[m].clients[slot].vote(r.result, from: r.replica, quorum: quorum)
             }
             if done {
+                var client = machines[m].clients[slot]
+                machines[m].clients[slot].votes = []  // leaves `client` the only owner of its votes
                 complete(&client, result: r.result, view: r.view)
                 issue(&client, machine: m, outbox: &outbox)
+                machines[m].clients[slot] = client
             }
-            machines[m].clients[slot] = client
         }
         flush(outbox, machine: m)
     }

@@ -23,6 +23,17 @@ struct ClientMachine {
         var retries: UInt8 = 0
         /// The outstanding request, kept for retransmission.
         var pending: ClientRequest?
+
+        /// Counts `replica`'s reply with `result`; true once `quorum` distinct
+        /// replicas gave the same result.
+        mutating func vote(_ result: [UInt8], from replica: ReplicaID, quorum: Int) -> Bool {
+            if let k = votes.firstIndex(where: { $0.result == result }) {
+                votes[k].from.insert(replica)
+                return votes[k].from.count >= quorum
+            }
+            votes.append((result, ReplicaSet([replica])))
+            return quorum <= 1
+        }
     }
 
     let index: Int
