@@ -27,8 +27,9 @@ struct Event {
 /// indexed by slot, so nothing moves a payload. Virtual time is cut into buckets of
 /// 2^16 ns (65.5 µs). A ring of 2^14 buckets holds the next second or so, unsorted;
 /// later events wait in a binary heap until their bucket comes within the ring. The
-/// bucket being drained is sorted once, and an event scheduled into it is inserted
-/// in place. A pop is thus a step along one small sorted array, where a heap of the
+/// bucket being drained is sorted once; events scheduled into it meanwhile (messages
+/// within a region, which the topology gives no delay) go to a small heap beside it.
+/// A pop is thus mostly a step along one small sorted array, where a heap of the
 /// million events a 97-replica run keeps in flight costs a cache miss per level.
 /// The order is exactly the heap's: keys are distinct, buckets partition time.
 struct EventQueue {
@@ -51,6 +52,8 @@ struct EventQueue {
     /// The bucket being drained, sorted; `current[cursor...]` are still to pop.
     private var current: [Key] = []
     private var cursor = 0
+    /// Keys scheduled into the bucket being drained (or earlier), as a binary min-heap.
+    private var soon: [Key] = []
     private var currentBucket: UInt64 = 0
     /// Keys beyond the ring, as a binary min-heap.
     private var later: [Key] = []
@@ -74,29 +77,27 @@ struct EventQueue {
         count += 1
         let bucket = key.bucket
         if bucket <= currentBucket {
-            // Into the sorted rest of the bucket being drained (after equal times:
-            // this key's order is the largest yet).
-            var lo = cursor, hi = current.count
-            while lo < hi {
-                let mid = (lo + hi) >> 1
-                if key < current[mid] { hi = mid } else { lo = mid + 1 }
-            }
-            current.insert(key, at: lo)
+            Self.push(key, into: &soon)
         } else if bucket < currentBucket + Self.ringSize {
             ring[Int(bucket & (Self.ringSize - 1))].append(key)
             inRing += 1
         } else {
-            pushLater(key)
+            Self.push(key, into: &later)
         }
     }
 
     mutating func pop() -> Event? {
-        while cursor == current.count {
+        while cursor == current.count && soon.isEmpty {
             guard count > 0 else { return nil }
             advance()
         }
-        let top = current[cursor]
-        cursor += 1
+        let top: Key
+        if let s = soon.first, cursor == current.count || s < current[cursor] {
+            top = Self.popMin(&soon)
+        } else {
+            top = current[cursor]
+            cursor += 1
+        }
         count -= 1
         let kind = payloads[Int(top.slot)].take()!
         freeSlots.append(top.slot)
@@ -112,7 +113,7 @@ struct EventQueue {
         swap(&current, &ring[Int(currentBucket & (Self.ringSize - 1))])
         inRing -= current.count
         while let first = later.first, first.bucket < currentBucket + Self.ringSize {
-            let key = popLater()
+            let key = Self.popMin(&later)
             if key.bucket == currentBucket { current.append(key) } else {
                 ring[Int(key.bucket & (Self.ringSize - 1))].append(key)
                 inRing += 1
@@ -121,10 +122,10 @@ struct EventQueue {
         current.sort(by: <)
     }
 
-    private mutating func pushLater(_ key: Key) {
-        var i = later.count
-        later.append(key)
-        later.withUnsafeMutableBufferPointer { h in
+    private static func push(_ key: Key, into heap: inout [Key]) {
+        var i = heap.count
+        heap.append(key)
+        heap.withUnsafeMutableBufferPointer { h in
             while i > 0 {
                 let parent = (i - 1) >> 1
                 guard key < h[parent] else { break }
@@ -135,11 +136,11 @@ struct EventQueue {
         }
     }
 
-    private mutating func popLater() -> Key {
-        let top = later[0]
-        let last = later.removeLast()
-        guard !later.isEmpty else { return top }
-        later.withUnsafeMutableBufferPointer { h in
+    private static func popMin(_ heap: inout [Key]) -> Key {
+        let top = heap[0]
+        let last = heap.removeLast()
+        guard !heap.isEmpty else { return top }
+        heap.withUnsafeMutableBufferPointer { h in
             let n = h.count
             var i = 0
             while true {
