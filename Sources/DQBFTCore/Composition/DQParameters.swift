@@ -8,8 +8,9 @@ public struct DQParameters: Hashable, Sendable {
     /// replica its coordinator withholds a proposal from gets a forwarded copy from
     /// one of the r replicas that did receive it with probability about
     /// 1 − (1 − 1/N)^(k·r) (≈ 0.5 for k = 1 and r = 2f, ≈ 0.75 for k = 2); the others
-    /// fetch the payload once the D-slot commits. 0 turns flooding off. The default 2
-    /// is the paper's "random subset of few replicas"; README.md gives its cost.
+    /// fetch the payload once the D-slot commits. 0 turns flooding off. The default 1
+    /// is the paper's "random subset of few replicas" at the least bandwidth that
+    /// still floods; README.md measures 0, 1 and 2.
     public var floodFanout: Int
     /// Most D-slot references in one O-proposal.
     public var maxRefsPerProposal: Int
@@ -25,7 +26,7 @@ public struct DQParameters: Hashable, Sendable {
     /// Most O-proposals buffered while they wait for D-PrePrepares.
     public var maxGatedProposals: Int
 
-    public init(orderingPrimary: ReplicaID = ReplicaID(0), floodFanout: Int = 2, maxRefsPerProposal: Int = 256,
+    public init(orderingPrimary: ReplicaID = ReplicaID(0), floodFanout: Int = 1, maxRefsPerProposal: Int = 256,
                 maxOutstandingOrderProposals: Int = 8, probationBaseSlots: UInt64 = 16,
                 orderGateTimeoutNanos: UInt64 = 1_000_000_000, orderWatchNanos: UInt64 = 1_000_000_000,
                 maxGatedProposals: Int = 1024) {
