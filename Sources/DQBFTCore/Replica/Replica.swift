@@ -211,7 +211,7 @@ public struct Replica: Sendable {
         if let done = clients[r.client], r.timestamp <= done.timestamp {
             guard r.timestamp == done.timestamp else { return }
             if execution != nil { execution!.retransmission(of: r.client, into: &out) } else {
-                out.append(.reply(reply(to: r, result: done.reply)))
+                out.append(.reply(reply(to: r, result: done.reply, view: composition.replyView)))
             }
             return
         }
@@ -258,8 +258,8 @@ public struct Replica: Sendable {
         absorb(o, into: &out)
     }
 
-    func reply(to r: ClientRequest, result: [UInt8], view: ViewNumber? = nil) -> ClientReply {
-        ClientReply(client: r.client, timestamp: r.timestamp, view: view ?? composition.replyView, replica: me, result: result)
+    func reply(to r: ClientRequest, result: [UInt8], view: ViewNumber) -> ClientReply {
+        ClientReply(client: r.client, timestamp: r.timestamp, view: view, replica: me, result: result)
     }
 
     // MARK: - Composition output
