@@ -77,6 +77,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Uneven load: T:FACTOR[:EXCEPT_REGION] multiplies the clients of every region but one at T seconds.")
     var loadChange: String?
     @Option(help: "DQ: replicas each D-PrePrepare is flooded to (0: off).") var floodFanout = SimulationOptions().floodFanout
+    @Flag(help: "Every replica executes every slot itself instead of adopting the identical result of a replica that executed it from the same state first (same report, slower; for checking).")
+    var noSharedExecution = false
 
     func simulationOptions() throws -> SimulationOptions {
         var o = SimulationOptions()
@@ -103,6 +105,7 @@ struct RunOptions: ParsableArguments {
         o.timeline = timeline
         guard floodFanout >= 0 else { throw ValidationError("--flood-fanout must be 0 or more, got \(floodFanout)") }
         o.floodFanout = floodFanout
+        o.sharedExecution = !noSharedExecution
         if let loadChange {
             let parts = loadChange.split(separator: ":").map(String.init)
             guard parts.count >= 2, parts.count <= 3, let t = Double(parts[0]), let factor = Double(parts[1]) else {

@@ -42,12 +42,25 @@ public struct ClientReply: Hashable, Sendable {
     public var result: [UInt8]
     /// Linear Hybster / Destiny: proof that f+1 replicas produced this result, so
     /// the client needs only this one reply.
-    public var proof: ReplyProof?
+    public var proof: ReplyProof? {
+        get { boxedProof?.proof }
+        set { boxedProof = newValue.map(ProofBox.init) }
+    }
+    /// The proof out of line: most replies have none, and every reply effect a
+    /// replica emits would otherwise carry the room for one.
+    private var boxedProof: ProofBox?
+
+    final class ProofBox: Hashable, Sendable {
+        let proof: ReplyProof
+        init(_ proof: ReplyProof) { self.proof = proof }
+        static func == (a: ProofBox, b: ProofBox) -> Bool { a.proof == b.proof }
+        func hash(into h: inout Hasher) { h.combine(proof) }
+    }
 
     public init(client: ClientID, timestamp: UInt64, view: ViewNumber, replica: ReplicaID, result: [UInt8],
                 proof: ReplyProof? = nil) {
         self.client = client; self.timestamp = timestamp; self.view = view; self.replica = replica; self.result = result
-        self.proof = proof
+        self.boxedProof = proof.map(ProofBox.init)
     }
 
     public var encodedSize: Int { 8 + 8 + 8 + 2 + 4 + result.count + 1 + (proof?.encodedSize ?? 0) }

@@ -44,15 +44,20 @@ public struct Replica: Sendable {
     var checkpointStates: [(sequence: SequenceNumber, app: any StateMachine, clients: ClientTable, frontier: [UInt8])] = []
     /// Linear Hybster / Destiny: proven replies through an execution collector.
     var execution: ExecutionCertifier?
+    /// Shared with the other replicas of one process (the simulator), if any.
+    let memo: ExecutionMemo?
+    /// The memo's name for this replica's application state and client table.
+    var lineage: UInt64 = 0
 
     public init(me: ReplicaID, config: ClusterConfiguration, parameters: ReplicaParameters = ReplicaParameters(),
                 protocol kind: ProtocolKind = .pbft, app: any StateMachine = KeyValueStore(),
-                signer: any ReplicaSigner, hybrid: HybridCrypto? = nil, seed: UInt64 = 0) {
+                signer: any ReplicaSigner, hybrid: HybridCrypto? = nil, seed: UInt64 = 0, memo: ExecutionMemo? = nil) {
         precondition(config.faultModel == kind.faultModel, "\(kind) runs under the \(kind.faultModel) fault model")
         precondition(kind.faultModel == .byzantine || hybrid != nil, "\(kind) needs a trusted subsystem (hybrid crypto)")
         self.me = me
         self.config = config
         self.parameters = parameters
+        self.memo = memo
         self.app = app
         self.clients = ClientTable(capacity: parameters.maxClients)
         var app = app
@@ -297,38 +302,76 @@ public struct Replica: Sendable {
     }
 
     mutating func execute(_ seq: SequenceNumber, _ batches: [Batch], into out: inout [ReplicaEffect]) {
+        let view = composition.replyView  // once: reading it through the existential copies the replica
+        let executedDigest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
+        let checkpoint = composition.isCheckpoint(seq)
         var count = 0
         var proven: [ClientReply] = []
-        let view = composition.replyView  // once: reading it through the existential copies the replica
-        for batch in batches {
-            for r in batch.requests {
-                guard clients.executes(r.client, timestamp: r.timestamp) else { continue }
-                let result = app.apply(r.operation)
-                clients.record(r.client, timestamp: r.timestamp, reply: result)
-                if !watched.isEmpty { watched[r.client] = nil }
-                if execution != nil { proven.append(reply(to: r, result: result, view: view)) } else {
-                    out.append(.reply(reply(to: r, result: result, view: view)))
+        var stateDigest: Digest?
+        if let memo, let outcome = memo.outcome(from: lineage, sequence: seq, digest: executedDigest) {
+            // Another replica executed this slot from this very state: adopt its result.
+            (lineage, app, clients, stateDigest) = (outcome.lineage, outcome.app, outcome.clients, outcome.stateDigest)
+            var next = outcome.results.makeIterator()
+            var pending = next.next()
+            var index: Int32 = 0
+            for batch in batches {
+                for r in batch.requests {
+                    defer { index += 1 }
+                    guard let (at, result) = pending, at == index else { continue }
+                    replied(to: r, result: result, view: view, proven: &proven, into: &out)
+                    pending = next.next()
                 }
-                count += 1
+            }
+            count = outcome.results.count
+        } else {
+            var results: [(index: Int32, result: [UInt8])] = []
+            var index: Int32 = 0
+            for batch in batches {
+                for r in batch.requests {
+                    defer { index += 1 }
+                    guard clients.executes(r.client, timestamp: r.timestamp) else { continue }
+                    let result = app.apply(r.operation)
+                    clients.record(r.client, timestamp: r.timestamp, reply: result)
+                    if memo != nil { results.append((index, result)) }
+                    replied(to: r, result: result, view: view, proven: &proven, into: &out)
+                    count += 1
+                }
+            }
+            if checkpoint { stateDigest = Self.stateDigest(app: &app, clients: &clients) }
+            if let memo {
+                let outcome = memo.record(from: lineage, sequence: seq, digest: executedDigest, app: app, clients: clients,
+                                          results: results, stateDigest: stateDigest)
+                (lineage, app, clients) = (outcome.lineage, outcome.app, outcome.clients)
             }
         }
+        if checkpoint && stateDigest == nil { stateDigest = Self.stateDigest(app: &app, clients: &clients) }
         if execution != nil, let first = batches.first(where: { !$0.requests.isEmpty })?.requests.first {
             // The replica the first client is assigned to collects the execution shares.
             let collector = first.assignedReplica.index < config.replicaCount ? first.assignedReplica : ReplicaID(0)
             execution!.executed(seq, replies: proven, collector: collector, into: &out)
         }
-        let executedDigest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
         out.append(.executed(seq, executedDigest, requests: count))
         lastExecuted = seq
         var digest = Digest.zero
-        if composition.isCheckpoint(seq) {
-            digest = stateDigest  // folds pending changes in before the copy is kept
-            checkpointStates.append((seq, app, clients, composition.executionFrontier(at: seq)))
+        if checkpoint, let stateDigest {
+            let frontier = composition.executionFrontier(at: seq)
+            digest = stateDigest.chained(with: Digest.of(frontier))
+            checkpointStates.append((seq, app, clients, frontier))
             pruneCheckpointStates()
         }
         var o = CompositionOutput()
         composition.executed(seq, stateDigest: digest, into: &o)
         absorb(o, into: &out)
+    }
+
+    /// Answers (or, with execution proofs, queues the answer to) an executed request.
+    @inline(__always)
+    mutating func replied(to r: ClientRequest, result: [UInt8], view: ViewNumber, proven: inout [ClientReply],
+                          into out: inout [ReplicaEffect]) {
+        if !watched.isEmpty { watched[r.client] = nil }
+        if execution != nil { proven.append(reply(to: r, result: result, view: view)) } else {
+            out.append(.reply(reply(to: r, result: result, view: view)))
+        }
     }
 
     // MARK: - State transfer
@@ -381,6 +424,11 @@ public struct Replica: Sendable {
               (try? composition.installFrontier(frontier)) != nil else { return }
         app = candidateApp
         clients = candidateClients
+        if let memo {
+            (lineage, app, clients) = memo.installed(sequence: want.sequence,
+                                                     stateDigest: Self.stateDigest(app: &app, clients: &clients),
+                                                     app: app, clients: clients)
+        }
         lastExecuted = want.sequence
         awaitingState = nil
         checkpointStates.append((want.sequence, app, clients, frontier))

@@ -124,8 +124,9 @@ public enum ConsensusMessage: Hashable, Sendable {
     case prepare(Vote)
     case commit(Vote)
     case checkpoint(SignedCheckpoint)
-    case viewChange(ViewChangeMessage)
-    case newView(NewView)
+    // Rare and large: boxed, as in `HybridMessage`.
+    indirect case viewChange(ViewChangeMessage)
+    indirect case newView(NewView)
     /// Asks peers for the payload with this digest (missed proposal, new view).
     case fetch(Digest)
     /// Answers `fetch`; accepted only if its digest was asked for.

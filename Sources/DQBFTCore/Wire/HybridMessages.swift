@@ -191,10 +191,12 @@ public enum HybridMessage: Hashable, Sendable {
     /// A commit share re-sent after a collector timeout: a collector that already
     /// has the certificate answers it with the certificate.
     case commitRetry(HybridCommit)
-    case viewChange(HybridViewChange)
-    case newView(HybridNewView)
-    case newViewAck(HybridNewViewAck)
-    case newViewProof(HybridNewViewProof)
+    // View-change messages are rare and large: boxed, so that every message (and
+    // every effect that carries one) is not as large as the largest of them.
+    indirect case viewChange(HybridViewChange)
+    indirect case newView(HybridNewView)
+    indirect case newViewAck(HybridNewViewAck)
+    indirect case newViewProof(HybridNewViewProof)
 
     var encodedSize: Int {
         switch self {

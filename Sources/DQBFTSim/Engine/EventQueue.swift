@@ -23,21 +23,55 @@ struct Event {
 /// A priority queue of events ordered by (time, insertion order), so the schedule —
 /// and thus the run — is a function of the seed alone.
 ///
-/// A calendar of small keys (time, order, slot); the payloads live in a slab
-/// indexed by slot, so nothing moves a payload. Virtual time is cut into buckets of
-/// 2^16 ns (65.5 µs). A ring of 2^14 buckets holds the next second or so, unsorted;
-/// later events wait in a binary heap until their bucket comes within the ring. The
-/// bucket being drained is sorted once; events scheduled into it meanwhile (messages
-/// within a region, which the topology gives no delay) go to a small heap beside it.
-/// A pop is thus mostly a step along one small sorted array, where a heap of the
-/// million events a 97-replica run keeps in flight costs a cache miss per level.
-/// The order is exactly the heap's: keys are distinct, buckets partition time.
+/// A calendar queue. Virtual time is cut into buckets of 2^16 ns (65.5 µs). A ring
+/// of 2^14 buckets holds the next second or so, unsorted; later events wait in a
+/// binary heap until their bucket comes within the ring. The bucket being drained
+/// is sorted once; events scheduled into it meanwhile (messages within a region,
+/// which the topology gives no delay) go to a small heap beside it. Events are
+/// stored whole in the buckets (key and payload together), so a pop is a step
+/// along one small sorted array: no cache miss per level, as a heap of the million
+/// events a 97-replica run keeps in flight would cost, nor one per event, as a
+/// payload kept elsewhere would. Entries are plain data (a packet is held as an
+/// unmanaged reference, retained while queued), so sorting a bucket moves bytes
+/// and touches no packet. The order is exactly the heap's: keys are distinct,
+/// buckets partition time.
+///
+/// The owner must call `removeAll()` before dropping a non-empty queue: it
+/// releases the packets still queued.
 struct EventQueue {
-    struct Key {
+    /// `EventKind` with the packet unmanaged: trivially copyable.
+    enum Stored {
+        case deliver(to: Int32, packet: Unmanaged<Packet>)
+        case timer(node: Int32, timer: ReplicaTimer, generation: UInt32)
+        case clientSweep(machine: Int32)
+        case fault(index: Int32)
+
+        /// Takes over one retain of the packet.
+        init(_ kind: EventKind) {
+            switch kind {
+            case .deliver(let to, let packet): self = .deliver(to: to, packet: .passRetained(packet))
+            case .timer(let node, let timer, let generation): self = .timer(node: node, timer: timer, generation: generation)
+            case .clientSweep(let machine): self = .clientSweep(machine: machine)
+            case .fault(let index): self = .fault(index: index)
+            }
+        }
+
+        /// Gives the retain back: call once per stored value.
+        func take() -> EventKind {
+            switch self {
+            case .deliver(let to, let packet): return .deliver(to: to, packet: packet.takeRetainedValue())
+            case .timer(let node, let timer, let generation): return .timer(node: node, timer: timer, generation: generation)
+            case .clientSweep(let machine): return .clientSweep(machine: machine)
+            case .fault(let index): return .fault(index: index)
+            }
+        }
+    }
+
+    struct Entry {
         var time: SimTime
         var order: UInt64
-        var slot: Int32
-        @inline(__always) static func < (a: Key, b: Key) -> Bool {
+        var kind: Stored
+        @inline(__always) static func < (a: Entry, b: Entry) -> Bool {
             a.time != b.time ? a.time < b.time : a.order < b.order
         }
         var bucket: UInt64 { time >> EventQueue.bucketShift }
@@ -46,43 +80,33 @@ struct EventQueue {
     static let bucketShift: UInt64 = 16
     static let ringSize: UInt64 = 1 << 14
 
-    /// Keys of buckets `currentBucket + 1 ..< currentBucket + ringSize`, each in slot `bucket % ringSize`.
-    private var ring = [[Key]](repeating: [], count: Int(EventQueue.ringSize))
+    /// Buckets `currentBucket + 1 ..< currentBucket + ringSize`, each in slot `bucket % ringSize`.
+    private var ring = [[Entry]](repeating: [], count: Int(EventQueue.ringSize))
     private var inRing = 0
     /// The bucket being drained, sorted; `current[cursor...]` are still to pop.
-    private var current: [Key] = []
+    private var current: [Entry] = []
     private var cursor = 0
-    /// Keys scheduled into the bucket being drained (or earlier), as a binary min-heap.
-    private var soon: [Key] = []
+    /// Events scheduled into the bucket being drained (or earlier), as a binary min-heap.
+    private var soon: [Entry] = []
     private var currentBucket: UInt64 = 0
-    /// Keys beyond the ring, as a binary min-heap.
-    private var later: [Key] = []
-    private var payloads: [EventKind?] = []
-    private var freeSlots: [Int32] = []
+    /// Events beyond the ring, as a binary min-heap.
+    private var later: [Entry] = []
     private var nextOrder: UInt64 = 0
 
     private(set) var count = 0
 
     mutating func schedule(at time: SimTime, _ kind: EventKind) {
-        let slot: Int32
-        if let s = freeSlots.popLast() {
-            slot = s
-            payloads[Int(s)] = kind
-        } else {
-            slot = Int32(payloads.count)
-            payloads.append(kind)
-        }
-        let key = Key(time: time, order: nextOrder, slot: slot)
+        let entry = Entry(time: time, order: nextOrder, kind: Stored(kind))
         nextOrder &+= 1
         count += 1
-        let bucket = key.bucket
+        let bucket = entry.bucket
         if bucket <= currentBucket {
-            Self.push(key, into: &soon)
+            Self.push(entry, into: &soon)
         } else if bucket < currentBucket + Self.ringSize {
-            ring[Int(bucket & (Self.ringSize - 1))].append(key)
+            ring[Int(bucket & (Self.ringSize - 1))].append(entry)
             inRing += 1
         } else {
-            Self.push(key, into: &later)
+            Self.push(entry, into: &later)
         }
     }
 
@@ -91,21 +115,22 @@ struct EventQueue {
             guard count > 0 else { return nil }
             advance()
         }
-        let top: Key
-        if let s = soon.first, cursor == current.count || s < current[cursor] {
-            top = Self.popMin(&soon)
-        } else {
-            top = current[cursor]
-            cursor += 1
-        }
         count -= 1
-        let kind = payloads[Int(top.slot)].take()!
-        freeSlots.append(top.slot)
-        return Event(time: top.time, kind: kind)
+        if let s = soon.first, cursor == current.count || s < current[cursor] {
+            let top = Self.popMin(&soon)
+            return Event(time: top.time, kind: top.kind.take())
+        }
+        defer { cursor += 1 }
+        return current.withUnsafeBufferPointer { Event(time: $0[cursor].time, kind: $0[cursor].kind.take()) }
+    }
+
+    /// Drops every queued event, releasing the packets they hold.
+    mutating func removeAll() {
+        while pop() != nil {}
     }
 
     /// Moves to the next bucket (or, with the ring empty, straight to the earliest
-    /// later one), brings in the later keys the ring now reaches, and sorts it.
+    /// later one), brings in the later events the ring now reaches, and sorts it.
     private mutating func advance() {
         current.removeAll(keepingCapacity: true)
         cursor = 0
@@ -113,33 +138,31 @@ struct EventQueue {
         swap(&current, &ring[Int(currentBucket & (Self.ringSize - 1))])
         inRing -= current.count
         while let first = later.first, first.bucket < currentBucket + Self.ringSize {
-            let key = Self.popMin(&later)
-            if key.bucket == currentBucket { current.append(key) } else {
-                ring[Int(key.bucket & (Self.ringSize - 1))].append(key)
+            let entry = Self.popMin(&later)
+            if entry.bucket == currentBucket { current.append(entry) } else {
+                ring[Int(entry.bucket & (Self.ringSize - 1))].append(entry)
                 inRing += 1
             }
         }
         current.sort(by: <)
     }
 
-    private static func push(_ key: Key, into heap: inout [Key]) {
+    private static func push(_ entry: Entry, into heap: inout [Entry]) {
         var i = heap.count
-        heap.append(key)
+        heap.append(entry)
         heap.withUnsafeMutableBufferPointer { h in
             while i > 0 {
                 let parent = (i - 1) >> 1
-                guard key < h[parent] else { break }
-                h[i] = h[parent]
+                guard entry < h[parent] else { break }
+                h.swapAt(i, parent)
                 i = parent
             }
-            h[i] = key
         }
     }
 
-    private static func popMin(_ heap: inout [Key]) -> Key {
-        let top = heap[0]
-        let last = heap.removeLast()
-        guard !heap.isEmpty else { return top }
+    private static func popMin(_ heap: inout [Entry]) -> Entry {
+        if heap.count > 1 { heap.swapAt(0, heap.count - 1) }
+        let top = heap.removeLast()
         heap.withUnsafeMutableBufferPointer { h in
             let n = h.count
             var i = 0
@@ -148,11 +171,10 @@ struct EventQueue {
                 if l >= n { break }
                 let r = l + 1
                 let c = (r < n && h[r] < h[l]) ? r : l
-                guard h[c] < last else { break }
-                h[i] = h[c]
+                guard h[c] < h[i] else { break }
+                h.swapAt(i, c)
                 i = c
             }
-            h[i] = last
         }
         return top
     }

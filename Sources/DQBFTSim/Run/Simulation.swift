@@ -52,6 +52,12 @@ public final class Simulation {
     var rng: SimRandom
     /// Next never-disseminated D-slot a colluding O-primary orders, per partner.
     var collusionNext: [ReplicaID: UInt64] = [:]
+    /// The effects buffer handed to every core call, kept with its capacity: an
+    /// O-slot that executes many batches yields thousands of replies, and a fresh
+    /// array would grow (and page-fault) to that size again on every call.
+    var effects: [ReplicaEffect] = []
+    /// Execution shared by the replicas (nil with `sharedExecution` off).
+    let executionMemo: ExecutionMemo?
     let frameOverhead = 4 + 32  // length prefix + MAC
 
     /// `realCrypto`, for hybrid protocols: one real trusted subsystem and
@@ -99,6 +105,7 @@ public final class Simulation {
         safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
         if let path = options.historyPath { history = try HistoryWriter(path: path) }
         self.rng = rng
+        executionMemo = options.sharedExecution ? ExecutionMemo() : nil
 
         let parameters = ReplicaParameters(
             batchSize: options.batchSize, batchTimeoutNanos: SimTime(options.batchTimeoutSeconds * 1e9),
@@ -173,6 +180,8 @@ public final class Simulation {
         for (i, f) in options.faults.events.enumerated() { queue.schedule(at: f.time, .fault(index: Int32(i))) }
     }
 
+    deinit { queue.removeAll() }
+
     /// PBFT clients start at the primary; multi-primary clients are assigned to a
     /// replica in their own region, spread evenly, among the replicas that are up
     /// when the run starts (replicas crashed at time 0 have no clients).
@@ -204,9 +213,10 @@ public final class Simulation {
                 timerGenerations[i][timer] = generation &+ 1
                 let busy = cpus[i].busyNanos
                 let done = cpus[i].process(arrival: now, verify: 0, handle: UInt64(options.costs.messageReceiveNanos))
-                var out: [ReplicaEffect] = []
+                var out = takeEffects()
                 replicas[i].timerFired(timer, into: &out)
                 dispatch(from: i, out, at: afterCrypto(i, done))
+                returnEffects(&out)
                 metrics.cpuByClass[TrafficClass.timer] += cpus[i].busyNanos - busy
             case .clientSweep(let m): sweep(Int(m))
             case .fault(let index): apply(options.faults.events[Int(index)].fault)
@@ -231,8 +241,11 @@ public final class Simulation {
     func replicaReceives(_ i: Int, _ packet: Packet) {
         guard alive[i] else { return }
         let busy = cpus[i].busyNanos
-        defer { metrics.cpuByClass[packet.traffic] += cpus[i].busyNanos - busy }
-        var out: [ReplicaEffect] = []
+        var out = takeEffects()
+        defer {
+            metrics.cpuByClass[packet.traffic] += cpus[i].busyNanos - busy
+            returnEffects(&out)
+        }
         if let message = packet.message {
             if i == traced {
                 FileHandle.standardError.write(Data("t=\(Double(now) / 1e9) R\(i) <- \(String(describing: message).prefix(200))\n".utf8))
@@ -255,10 +268,23 @@ public final class Simulation {
         }
     }
 
+    /// The shared effects buffer, empty, for one core call (`returnEffects` gives it back).
+    @inline(__always) func takeEffects() -> [ReplicaEffect] {
+        var out: [ReplicaEffect] = []
+        swap(&out, &effects)
+        return out
+    }
+
+    @inline(__always) func returnEffects(_ out: inout [ReplicaEffect]) {
+        out.removeAll(keepingCapacity: true)
+        swap(&out, &effects)
+    }
+
     /// Replica `i` as built at the start of a run (genesis state, no memory).
     func freshReplica(_ i: Int) -> Replica {
         Replica(me: ReplicaID(i), config: config, parameters: replicaParameters, protocol: kind,
-                signer: ModelSigner(me: ReplicaID(i)), hybrid: hybridCryptos[i], seed: options.seed &+ UInt64(i))
+                signer: ModelSigner(me: ReplicaID(i)), hybrid: hybridCryptos[i], seed: options.seed &+ UInt64(i),
+                memo: executionMemo)
     }
 
     /// Carries out a replica's effects, after the Byzantine wrapper (if any) has

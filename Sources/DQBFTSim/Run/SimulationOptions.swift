@@ -39,6 +39,10 @@ public struct SimulationOptions: Sendable {
     /// DQ: how many random replicas each D-PrePrepare is flooded to
     /// (`DQParameters.floodFanout`).
     public var floodFanout = DQParameters().floodFanout
+    /// Replicas that execute a slot from the same state as another replica did adopt
+    /// its result (`ExecutionMemo`) instead of computing it again. The report is the
+    /// same either way; sharing saves most of the CPU and memory of execution.
+    public var sharedExecution = true
 
     public init() {}
 
