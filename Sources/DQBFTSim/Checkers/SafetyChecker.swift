@@ -10,8 +10,9 @@ struct SafetyChecker {
     let faulty: Set<ReplicaID>
     /// First digest executed at each slot by a correct replica.
     var decided: [SequenceNumber: Digest] = [:]
-    /// Result of the newest request of each client, as first seen from a correct replica.
-    var results: [ClientID: (timestamp: UInt64, result: [UInt8])] = [:]
+    /// Result of the newest request of each client, as first seen from a correct
+    /// replica, by client id (dense from 1; timestamp 0: none seen yet).
+    var results: [(timestamp: UInt64, result: [UInt8])] = []
     var violations: [String] = []
     var executedSlots = 0
 
@@ -30,12 +31,14 @@ struct SafetyChecker {
     }
 
     mutating func reply(client: ClientID, timestamp: UInt64, result: [UInt8]) {
-        if let seen = results[client], seen.timestamp == timestamp {
-            if seen.result != result, violations.count < 20 {
+        let id = Int(client.rawValue)
+        if id >= results.count { results.append(contentsOf: repeatElement((timestamp: UInt64(0), result: [UInt8]()), count: id + 1 - results.count)) }
+        if results[id].timestamp == timestamp {
+            if results[id].result != result, violations.count < 20 {
                 violations.append("client \(client) request \(timestamp): correct replicas replied differently")
             }
         } else {
-            results[client] = (timestamp, result)
+            results[id] = (timestamp, result)
         }
     }
 

@@ -10,7 +10,9 @@ extension Simulation {
         let byzantineSender = safety.faulty.contains(from)
         for r in packet.replies {
             if now >= warmupEnd { metrics.repliesReceived += 1 }
-            guard let slot = machines[m].slotOf[r.client] else { continue }
+            let id = Int(r.client.rawValue)
+            guard id < clientSlot.count else { continue }
+            let slot = Int(clientSlot[id])
             let timestamp = machines[m].clients[slot].timestamp
             guard r.timestamp == timestamp, timestamp > 0 else { continue }
             var done = false

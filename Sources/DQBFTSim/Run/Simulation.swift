@@ -31,6 +31,8 @@ public final class Simulation {
     var machines: [ClientMachine] = []
     /// Machine index of every client, by client id (ids are dense from 1).
     var machineOfClient: [Int32] = [0]
+    /// Index of every client in its machine's `clients`, by client id.
+    var clientSlot: [Int32] = [0]
     let workload: Workload
     var partition: [Int]?  // group of each replica while partitioned
     /// Replicas up when the run starts: clients are only assigned to these.
@@ -151,7 +153,7 @@ public final class Simulation {
             machineOfClient.append(Int32(m))
             var client = ClientMachine.Client(id: id, target: initialTarget(client: c, machine: m, regions: topology.regionCount))
             client.retransmitAt = (rng.next() % staggerSteps) * 100_000_000
-            machines[m].slotOf[id] = machines[m].clients.count
+            clientSlot.append(Int32(machines[m].clients.count))
             machines[m].clients.append(client)
         }
         if let lc = options.loadChange {
@@ -171,7 +173,7 @@ public final class Simulation {
                     var client = ClientMachine.Client(id: id, target: initialTarget(client: existing + k, machine: m,
                                                                                      regions: topology.regionCount))
                     client.retransmitAt = start + (rng.next() % 5) * 20_000_000
-                    machines[m].slotOf[id] = machines[m].clients.count
+                    clientSlot.append(Int32(machines[m].clients.count))
                     machines[m].clients.append(client)
                 }
             }

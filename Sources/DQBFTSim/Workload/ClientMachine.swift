@@ -39,8 +39,6 @@ struct ClientMachine {
     let index: Int
     let node: Int32
     var clients: [Client] = []
-    /// Client id → slot in `clients`.
-    var slotOf: [ClientID: Int] = [:]
     var rng: SimRandom
 
     init(index: Int, node: Int32, rng: SimRandom) {
