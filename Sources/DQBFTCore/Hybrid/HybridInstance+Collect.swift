@@ -187,8 +187,19 @@ extension HybridInstance {
 
     // MARK: - Catching up
 
+    /// A peer says where it stands (it restarted, or its view change is stuck): the
+    /// last view it was active in and its stable checkpoint.
+    ///
+    /// Behind our view or checkpoint: it gets the proof of our view and of our
+    /// checkpoint. Behind what we delivered (even in our view, with our checkpoint):
+    /// it gets our commit certificates above its checkpoint. A replica that was down
+    /// while slots committed never sees their shares or certificates again, and it
+    /// delivers in slot order, so without them it stays stuck below the first slot it
+    /// missed; a restarted primary then fills its proposal window with slots it can
+    /// never deliver and forces a view change on a healthy cluster.
     mutating func onStatus(view peerView: ViewNumber, stable peerStable: SequenceNumber, from sender: ReplicaID,
                            into out: inout [InstanceEffect]) {
+        resendProofs(toLagging: sender, above: peerStable, into: &out)
         guard (isViewActive && peerView < view) || peerStable < lowWatermark else { return }
         guard helped[sender] != view || !isViewActive else { return }
         helped[sender] = view
@@ -197,5 +208,24 @@ extension HybridInstance {
                                                                       proof: inst.commitProof))), to: sender))
         }
         for c in stable.proof { out.append(.send(.checkpoint(c), to: sender)) }
+    }
+
+    /// A peer whose checkpoint `above` lies below what we delivered gets our commit
+    /// certificates above it (a certificate of any view fixes its slot, so the peer
+    /// may use them whichever view it is in). Once per peer, view and stable
+    /// checkpoint of ours, so a peer repeating its status cannot make us resend the
+    /// window again and again.
+    mutating func resendProofs(toLagging peer: ReplicaID, above: SequenceNumber, into out: inout [InstanceEffect]) {
+        let mark = ResendMark(view: view, stable: lowWatermark)
+        guard above < lastDelivered, resentOnStatus[peer] != mark else { return }
+        resentOnStatus[peer] = mark
+        sendProofs(above: above, to: peer, into: &out)
+    }
+
+    /// Sends `peer` every commit certificate we hold for a slot above `above`.
+    func sendProofs(above: SequenceNumber, to peer: ReplicaID, into out: inout [InstanceEffect]) {
+        for seq in proofs.keys.sorted() where seq > above {
+            out.append(.send(.hybrid(.commitProof(proofs[seq]!)), to: peer))
+        }
     }
 }

@@ -296,9 +296,7 @@ extension HybridInstance {
                                into out: inout [InstanceEffect]) {
         guard stableSequence < lastDelivered, resentProofs[peer] != newView else { return }
         resentProofs[peer] = newView
-        for seq in proofs.keys.sorted() where seq > stableSequence {
-            out.append(.send(.hybrid(.commitProof(proofs[seq]!)), to: peer))
-        }
+        sendProofs(above: stableSequence, to: peer, into: &out)
     }
 
     /// A peer is behind: send it the proof of the current view and our checkpoint.

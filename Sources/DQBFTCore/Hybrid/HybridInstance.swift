@@ -69,6 +69,12 @@ public struct HybridInstance: Sendable {
     /// Replicas we re-sent our commit certificates to, with the view their
     /// VIEW-CHANGE asked for (rate limit: once per such view).
     var resentProofs: [ReplicaID: ViewNumber] = [:]
+    /// Replicas we re-sent our commit certificates to because their STATUS showed a
+    /// checkpoint below what we delivered, with our view and stable checkpoint then
+    /// (rate limit: once per peer, view and checkpoint of ours).
+    var resentOnStatus: [ReplicaID: ResendMark] = [:]
+    /// Where this replica stood when it last re-sent its commit certificates to a peer.
+    struct ResendMark: Hashable, Sendable { var view: ViewNumber; var stable: SequenceNumber }
     /// Shares that failed verification, per culprit (reported in `status`).
     public internal(set) var invalidShareCount: [ReplicaID: Int] = [:]
     /// Certifications the trusted subsystem refused (a correct replica sees none).
@@ -213,6 +219,9 @@ public struct HybridInstance: Sendable {
                 return
             }
             lastDelivered = seq
+            // Delivered slots are taken: a primary that learned them from its peers
+            // (it restarted with nothing but its log) proposes above them.
+            if nextProposal <= seq { nextProposal = seq.advanced(by: 1) }
             out.append(.committed(seq, payload))
             delivered = true
         }
