@@ -305,42 +305,21 @@ public struct Replica: Sendable {
         let view = composition.replyView  // once: reading it through the existential copies the replica
         let executedDigest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
         let checkpoint = composition.isCheckpoint(seq)
-        var count = 0
         var proven: [ClientReply] = []
         var stateDigest: Digest?
+        let count: Int
         if let memo, let outcome = memo.outcome(from: lineage, sequence: seq, digest: executedDigest) {
             // Another replica executed this slot from this very state: adopt its result.
             (lineage, app, clients, stateDigest) = (outcome.lineage, outcome.app, outcome.clients, outcome.stateDigest)
-            var next = outcome.results.makeIterator()
-            var pending = next.next()
-            var index: Int32 = 0
-            for batch in batches {
-                for r in batch.requests {
-                    defer { index += 1 }
-                    guard let (at, result) = pending, at == index else { continue }
-                    replied(to: r, result: result, view: view, proven: &proven, into: &out)
-                    pending = next.next()
-                }
-            }
             count = outcome.results.count
+            answer(batches, outcome.results, view: view, proven: &proven, into: &out)
         } else {
-            var results: [(index: Int32, result: [UInt8])] = []
-            var index: Int32 = 0
-            for batch in batches {
-                for r in batch.requests {
-                    defer { index += 1 }
-                    guard clients.executes(r.client, timestamp: r.timestamp) else { continue }
-                    let result = app.apply(r.operation)
-                    clients.record(r.client, timestamp: r.timestamp, reply: result)
-                    if memo != nil { results.append((index, result)) }
-                    replied(to: r, result: result, view: view, proven: &proven, into: &out)
-                    count += 1
-                }
-            }
+            let results = apply(batches, keepingResults: memo != nil, view: view, proven: &proven, into: &out)
+            count = results.count
             if checkpoint { stateDigest = Self.stateDigest(app: &app, clients: &clients) }
             if let memo {
                 let outcome = memo.record(from: lineage, sequence: seq, digest: executedDigest, app: app, clients: clients,
-                                          results: results, stateDigest: stateDigest)
+                                          results: results.kept, stateDigest: stateDigest)
                 (lineage, app, clients) = (outcome.lineage, outcome.app, outcome.clients)
             }
         }
@@ -362,6 +341,44 @@ public struct Replica: Sendable {
         var o = CompositionOutput()
         composition.executed(seq, stateDigest: digest, into: &o)
         absorb(o, into: &out)
+    }
+
+    /// Applies the requests of `batches` that are new for their clients, answering
+    /// each; returns how many ran and, if asked, their positions and results.
+    mutating func apply(_ batches: [Batch], keepingResults: Bool, view: ViewNumber, proven: inout [ClientReply],
+                        into out: inout [ReplicaEffect]) -> (count: Int, kept: [(index: Int32, result: [UInt8])]) {
+        var count = 0
+        var kept: [(index: Int32, result: [UInt8])] = []
+        var index: Int32 = 0
+        for batch in batches {
+            for r in batch.requests {
+                defer { index += 1 }
+                guard clients.executes(r.client, timestamp: r.timestamp) else { continue }
+                let result = app.apply(r.operation)
+                clients.record(r.client, timestamp: r.timestamp, reply: result)
+                if keepingResults { kept.append((index, result)) }
+                replied(to: r, result: result, view: view, proven: &proven, into: &out)
+                count += 1
+            }
+        }
+        return (count, kept)
+    }
+
+    /// Answers the requests of `batches` that an adopted execution ran (`results`,
+    /// by position among the batches' requests, in order).
+    mutating func answer(_ batches: [Batch], _ results: [(index: Int32, result: [UInt8])], view: ViewNumber,
+                         proven: inout [ClientReply], into out: inout [ReplicaEffect]) {
+        var next = results.makeIterator()
+        var pending = next.next()
+        var index: Int32 = 0
+        for batch in batches {
+            for r in batch.requests {
+                defer { index += 1 }
+                guard let (at, result) = pending, at == index else { continue }
+                replied(to: r, result: result, view: view, proven: &proven, into: &out)
+                pending = next.next()
+            }
+        }
     }
 
     /// Answers (or, with execution proofs, queues the answer to) an executed request.
