@@ -58,6 +58,8 @@ public final class Simulation {
     /// O-slot that executes many batches yields thousands of replies, and a fresh
     /// array would grow (and page-fault) to that size again on every call.
     var effects: [ReplicaEffect] = []
+    /// Replies a dispatch gathers per client machine (empty between dispatches).
+    var replyBuckets: [[ClientReply]] = []
     /// Execution shared by the replicas (nil with `sharedExecution` off).
     let executionMemo: ExecutionMemo?
     let frameOverhead = 4 + 32  // length prefix + MAC
@@ -146,6 +148,7 @@ public final class Simulation {
         for m in 0..<machineCount {
             machines.append(ClientMachine(index: m, node: Int32(n + m), rng: rng.fork()))
         }
+        replyBuckets = Array(repeating: [], count: machineCount)
         let staggerSteps = UInt64(max(1, min(10, Int(options.warmup * 10))))
         for c in 0..<options.clients {
             let m = c % machineCount
@@ -307,7 +310,6 @@ public final class Simulation {
                 FileHandle.standardError.write(Data("t=\(Double(now) / 1e9) R\(i) \(String(describing: e).prefix(300))\n".utf8))
             }
         }
-        var replyBuckets: [Int: [ClientReply]] = [:]
         var t = start
         for effect in effects {
             switch effect {
@@ -318,7 +320,7 @@ public final class Simulation {
                 t = max(cpus[i].extend(by: options.costs.sendCost(m, recipients: n - 1)), start)
                 send(m, from: i, to: (0..<n).filter { $0 != i }, at: t, behaviour: behaviour)
             case .reply(let r):
-                replyBuckets[Int(machineOfClient[Int(r.client.rawValue)]), default: []].append(r)
+                replyBuckets[Int(machineOfClient[Int(r.client.rawValue)])].append(r)
             case .setTimer(let timer, let ns):
                 let g = (timerGenerations[i][timer] ?? 0) &+ 1
                 timerGenerations[i][timer] = g
@@ -334,9 +336,10 @@ public final class Simulation {
                 if !safety.faulty.contains(ReplicaID(i)) { metrics.views.insert("\(instance)/\(view.rawValue)") }
             }
         }
-        if case .silent = behaviour { return }
-        for m in replyBuckets.keys.sorted() {
-            var replies = replyBuckets[m]!
+        for m in replyBuckets.indices where !replyBuckets[m].isEmpty {
+            var replies: [ClientReply] = []
+            swap(&replies, &replyBuckets[m])
+            if case .silent = behaviour { continue }
             switch behaviour {
             case .withholdProofs?: replies.removeAll { $0.proof != nil }
             case .lyingCollector?: for k in replies.indices where replies[k].proof != nil { replies[k].proof!.signature[0] ^= 0xFF }
