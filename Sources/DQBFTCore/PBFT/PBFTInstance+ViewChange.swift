@@ -61,6 +61,15 @@ extension PBFTInstance {
         if older { return }
         if let old = viewChanges[sender], old.signed.viewChange.newView >= vc.newView { return }
         viewChanges[sender] = message
+        if parameters.retransmitsProposals, isViewActive, sender == primary, vc.newView == view.next {
+            // The primary itself left this view (its proposals did not commit even
+            // after it re-sent them): nothing more will be ordered here, and waiting
+            // for f+1 suspicions would only idle. A Byzantine primary gains nothing:
+            // it can only depose itself, which silence would achieve as well. Only a
+            // move to the next view is followed: a jump further (`requestView`, e.g.
+            // reinstating a coordinator) still needs f+1 replicas asking for it.
+            startViewChange(to: view.next, into: &out)
+        }
         // Join rule (P4): f+1 replicas want a view above ours, so one correct does.
         let higher = viewChanges.values.map(\.signed.viewChange.newView).filter { $0 > view }
         if higher.count >= config.weakQuorum, let target = higher.min() {

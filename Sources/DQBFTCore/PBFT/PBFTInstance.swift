@@ -59,6 +59,10 @@ public struct PBFTInstance: Sendable {
     var askedBeyond: [ReplicaID: SequenceNumber] = [:]
     /// Replicas we sent our stable checkpoint's proof to, with its sequence (rate limit).
     var provedStable: [ReplicaID: SequenceNumber] = [:]
+    /// As primary: the view and delivery position at which it last re-sent its
+    /// proposals on a progress timeout (once there; the next timeout leaves the view).
+    var retransmitted: RetransmitMark?
+    struct RetransmitMark: Hashable, Sendable { var view: ViewNumber; var at: SequenceNumber }
 
     public init(id: InstanceID, config: ClusterConfiguration, me: ReplicaID, initialPrimary: ReplicaID = ReplicaID(0),
                 parameters: PBFTParameters = PBFTParameters(), genesisDigest: Digest, signer: any ReplicaSigner) {
@@ -257,7 +261,12 @@ public struct PBFTInstance: Sendable {
         switch timer {
         case .progress:
             progressTimerRunning = false
-            if isViewActive && hasPendingWork { startViewChange(to: view.next, into: &out) }
+            guard isViewActive && hasPendingWork else { return }
+            if retransmitProposals(into: &out) {
+                armProgressTimer(into: &out)
+            } else {
+                startViewChange(to: view.next, into: &out)
+            }
         case .viewChange:
             guard !isViewActive else { return }
             viewChangeTimedOut(into: &out)

@@ -19,6 +19,12 @@ public struct PBFTParameters: Hashable, Sendable {
     /// a geo round trip, few enough that its send queue never outlasts the backups'
     /// progress timeout.
     public var maxInFlightProposals: UInt64
+    /// A primary whose proposals stall re-sends them once before it leaves its view,
+    /// and backups follow a primary that leaves (`PBFTInstance.retransmitProposals`).
+    /// On for single-primary PBFT, where lost PRE-PREPAREs otherwise wait for client
+    /// timeouts. Off inside DQ and RCC, whose coordinators have their own recovery
+    /// (reinstating, probation) that it was measured to disturb under message loss.
+    public var retransmitsProposals = false
 
     public init(checkpointInterval: UInt64 = 64, windowSize: UInt64 = 256,
                 progressTimeoutNanos: UInt64 = 1_000_000_000, viewChangeTimeoutNanos: UInt64 = 2_000_000_000,

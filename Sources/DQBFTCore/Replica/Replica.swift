@@ -66,7 +66,7 @@ public struct Replica: Sendable {
         let emptyFrontier = [UInt8](repeating: 0, count: kind.isDQ ? 12 * config.replicaCount : 0)
         let genesis = Self.stateDigest(app: &app, clients: &clients).chained(with: Digest.of(emptyFrontier))
         self.app = app
-        let pbft = parameters.pbft
+        let pbft = { var p = parameters.pbft; p.retransmitsProposals = kind == .pbft; return p }()
         let makePBFT: InstanceFactory<PBFTInstance> = { id, primary, genesis in
             PBFTInstance(id: id, config: config, me: me, initialPrimary: primary, parameters: pbft, genesisDigest: genesis,
                          signer: signer)
