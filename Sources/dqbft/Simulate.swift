@@ -26,12 +26,12 @@ struct Simulate: ParsableCommand {
         options.showProgress = !json
         let report: SimulationReport
         let simulation: Simulation
-        var crypto: [HybridCrypto]?
+        var crypto: SoftwareHybridCluster?
         if realCrypto {
             let config = ClusterConfiguration(replicas: options.replicas, faultModel: .hybrid)
-            crypto = try HybridCryptoCluster.make(replicas: options.replicas, f: config.f, seed: options.seed,
-                                                  kind: options.protocolName == "hybster" || options.protocolName == "dqhybster"
-                                                      ? .trinx : .threshSign)
+            crypto = try SoftwareHybridCluster(replicas: options.replicas, f: config.f, seed: options.seed,
+                                               kind: options.protocolName == "hybster" || options.protocolName == "dqhybster"
+                                                   ? .trinx : .threshSign)
         }
         do { simulation = try Simulation(options: options, realCrypto: crypto) } catch let e as SimulationError {
             throw ValidationError(e.description)
@@ -62,7 +62,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Restarts from the replica's log of sent messages only, as the real runtime does (its state comes by state transfer): ID@SECONDS[,...].")
     var restartFromLog: String?
     @Option(help: "Restarts from a rolled-back trusted-counter state (hybrid protocols): ID@SECONDS[,...].") var restartRolledBack: String?
-    @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, bad-shares, lying-collector, withhold-proofs.") var byzantine: String?
+    @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, bad-shares, lying-collector, withhold-proofs, relabel.") var byzantine: String?
     @Option(help: "Partitions: START-END:A/B|C/D[,...] (seconds; replica ids by group).") var partition: String?
     @Option(help: "Slow CPUs: ID@SECONDS:FACTOR[,...].") var slowCpu: String?
     @Option(help: "Probability that a message is lost.") var loss = 0.0

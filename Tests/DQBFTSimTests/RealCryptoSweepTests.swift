@@ -27,7 +27,7 @@ struct RealCryptoSweepTests {
             o.faults.byzantine[ReplicaID(2)] = .badShares
             replay += " --byzantine 2:bad-shares"
         }
-        let crypto = try HybridCryptoCluster.make(replicas: 3, f: 1, seed: seed, kind: .threshSign)
+        let crypto = try SoftwareHybridCluster(replicas: 3, f: 1, seed: seed, kind: .threshSign)
         let report = try Simulation(options: o, realCrypto: crypto).run()
         #expect(report.safety == "ok", "safety violation \(report.safety_violations); replay: \(replay)")
         #expect(report.liveness == "ok" && report.executed_ops > 0, "stalled; replay: \(replay)")

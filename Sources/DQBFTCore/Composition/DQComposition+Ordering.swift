@@ -56,7 +56,7 @@ extension DQComposition {
     /// A replica that now coordinates another replica's D-instance proposes no-ops
     /// for the slots the O-instance referenced but nobody disseminated (case 1).
     mutating func fillNoops(into out: inout CompositionOutput) {
-        for i in 0..<config.replicaCount where i != me.index && d[i].isPrimary {
+        for i in 0..<config.replicaCount where i != me.index && d[i].isPrimary && !config.mutated(.dqNoNoopFill) {
             var effects: [InstanceEffect] = []
             while d[i].canPropose && d[i].nextProposal <= maxReferenced[i] {
                 d[i].propose(.noop, into: &effects)
@@ -96,7 +96,7 @@ extension DQComposition {
     mutating func proposeOrder(into out: inout CompositionOutput) {
         var effects: [InstanceEffect] = []
         while !toOrder.isEmpty, o.canPropose,
-              o.nextProposal.rawValue - o.lastDelivered.rawValue <= UInt64(parameters.maxOutstandingOrderProposals) {
+              o.nextProposal.slots(after: o.lastDelivered) <= UInt64(parameters.maxOutstandingOrderProposals) {
             var refs: [DSlotRef] = []
             while refs.count < parameters.maxRefsPerProposal, let ref = toOrder.popFirst() { refs.append(ref) }
             o.propose(.order(OrderBatch(refs: refs)), into: &effects)

@@ -17,7 +17,7 @@ public enum HybridRules {
         // the previous link's value (or a view-change-phase value of the same view,
         // such as the NEW-VIEW a primary certified but that never committed).
         var expected = e.counter
-        for (i, c) in vc.chain.enumerated() {
+        for (i, c) in vc.chain.enumerated() where !config.mutated(.hybridSkipChain) {
             guard c.signer == vc.sender, let prev = c.previous, c.value > prev else { return false }
             if i == 0 {
                 guard prev == expected else { return false }
@@ -67,7 +67,7 @@ public enum HybridRules {
         return true
     }
 
-    /// Whether `nv` is a NEW-VIEW its view's primary certified, built from f+1 valid
+    /// Whether `nv` is a NEW-VIEW its view's primary certified, built from a quorum of valid
     /// view changes of distinct replicas, whose decision is the one they force.
     public static func isJustified(_ nv: HybridNewView, config: ClusterConfiguration,
                                    primaryOf: (ViewNumber) -> ReplicaID) -> Bool {
@@ -87,10 +87,10 @@ public enum HybridRules {
             guard vc.newView == v, senders.insert(vc.sender),
                   accepts(vc) else { return false }
         }
-        return senders.count >= config.f + 1 && decide(nv.viewChanges, view: v) == nv.decision
+        return senders.count >= config.quorum && decide(nv.viewChanges, view: v) == nv.decision
     }
 
-    /// The decision a NEW-VIEW for `view` must carry given f+1 valid view changes:
+    /// The decision a NEW-VIEW for `view` must carry given a quorum of valid view changes:
     /// start at the highest checkpoint any of them proves; for every later slot take
     /// the digest of the highest view that prepared or decided it; no-op for gaps.
     public static func decide(_ viewChanges: [HybridViewChange], view: ViewNumber) -> HybridDecision {

@@ -2,7 +2,8 @@ import DQBFTCore
 
 /// Checks safety as the run goes: every correct replica executes the same batch
 /// at every slot (so their executed logs are prefixes of one another), and every
-/// correct replica returns the same result for the same client request.
+/// correct replica returns the same result for the same client request; and no
+/// correct replica accepts a certificate a Byzantine replica forged (`Relabel`).
 ///
 /// Guarantees: any disagreement is recorded with the slot or request and the
 /// replicas involved; faulty replicas (Byzantine or crashed for good) are exempt.
@@ -40,6 +41,11 @@ struct SafetyChecker {
         } else {
             results[id] = (timestamp, result)
         }
+    }
+
+    /// A correct replica accepted a certificate a Byzantine replica forged.
+    mutating func forgeryAccepted(_ what: String) {
+        if violations.count < 20 { violations.append(what) }
     }
 
     var ok: Bool { violations.isEmpty }

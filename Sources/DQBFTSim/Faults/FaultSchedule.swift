@@ -27,6 +27,9 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
     /// Hybrid protocols, as a collector: combines but never sends the commit and
     /// execution certificates (replicas and clients must turn to another collector).
     case withholdProofs
+    /// Hybrid protocols: passes off other replicas' view changes, commit shares,
+    /// NEW-VIEW acknowledgements and execution shares as its own (`Relabel`).
+    case relabel
 
     public static func parse(_ s: String, replicas: Int) throws -> ByzantineBehaviour {
         let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
@@ -37,6 +40,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case "bad-shares": return .badShares
         case "lying-collector": return .lyingCollector
         case "withhold-proofs": return .withholdProofs
+        case "relabel": return .relabel
         case "collude":
             guard parts.count > 1, let p = Int(parts[1]), p >= 0, p < replicas else {
                 throw SimulationError.invalidArgument("collude needs a partner replica: collude=ID")
@@ -55,7 +59,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         default:
             throw SimulationError.invalidArgument(
                 "unknown Byzantine behaviour '\(s)' (silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, "
-                    + "bad-shares, lying-collector, withhold-proofs)")
+                    + "bad-shares, lying-collector, withhold-proofs, relabel)")
         }
     }
 
@@ -70,6 +74,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case .badShares: return "bad-shares"
         case .lyingCollector: return "lying-collector"
         case .withholdProofs: return "withhold-proofs"
+        case .relabel: return "relabel"
         }
     }
 }

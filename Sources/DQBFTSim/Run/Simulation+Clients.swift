@@ -134,7 +134,7 @@ enum Equivocation {
         }
     }
 
-    static func attemptHybrid(_ m: WireMessage, certifier: ModelCounterCertifier) -> Bool {
+    static func attemptHybrid(_ m: WireMessage, certifier: any CounterCertifier) -> Bool {
         guard case .consensus(_, let instance, .hybrid(let h)) = m else { return false }
         let value: CounterValue, digest: Digest
         switch h {

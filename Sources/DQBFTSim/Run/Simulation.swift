@@ -42,7 +42,8 @@ public final class Simulation {
     /// trusted counter and the meter of crypto work done inside core calls.
     let hybridKind: HybridCryptoKind?
     var meters: [CryptoMeter] = []
-    var certifiers: [ModelCounterCertifier] = []
+    /// Real hybrid cryptography, when the run uses it instead of the model.
+    let realCrypto: (any HybridCryptoProvider)?
     /// Equivocation attempts the trusted counter refused (hybrid protocols).
     var equivocationsRefused = 0
     /// Debugging: the replica whose effects are printed (env DQBFT_TRACE=ID).
@@ -52,6 +53,9 @@ public final class Simulation {
     var safety: SafetyChecker
     var history: HistoryWriter?
     var rng: SimRandom
+    /// View changes a `relabel` replica passed off as its own: one that a correct
+    /// replica's verifier accepts is a forged certificate, a safety violation.
+    var relabelled: Set<WireMessage> = []
     /// Next never-disseminated D-slot a colluding O-primary orders, per partner.
     var collusionNext: [ReplicaID: UInt64] = [:]
     /// The effects buffer handed to every core call, kept with its capacity: an
@@ -64,10 +68,11 @@ public final class Simulation {
     let executionMemo: ExecutionMemo?
     let frameOverhead = 4 + 32  // length prefix + MAC
 
-    /// `realCrypto`, for hybrid protocols: one real trusted subsystem and
-    /// threshold-signature provider per replica (e.g. `HybridCryptoCluster.make`)
-    /// instead of the modelled one. Their CPU time is not charged to the model.
-    public init(options: SimulationOptions, realCrypto: [HybridCrypto]? = nil) throws {
+    /// `realCrypto`, for hybrid protocols: real trusted subsystems and
+    /// threshold-signature providers (e.g. `SoftwareHybridCluster`) instead of the
+    /// modelled ones; equivocation attempts and rolled-back restarts act on them.
+    /// Their CPU time is not charged to the model.
+    public init(options: SimulationOptions, realCrypto: (any HybridCryptoProvider)? = nil) throws {
         try options.validate()
         self.options = options
         self.n = options.replicas
@@ -76,7 +81,9 @@ public final class Simulation {
         guard let kind = ProtocolKind(rawValue: options.protocolName) else {
             throw SimulationError.invalidArgument("unknown protocol \(options.protocolName)")
         }
-        self.config = ClusterConfiguration(replicas: n, faultModel: kind.faultModel)
+        var config = ClusterConfiguration(replicas: n, faultModel: kind.faultModel)
+        config.mutant = options.mutant
+        self.config = config
         self.end = SimTime(options.durationSeconds * 1e9)
         self.warmupEnd = SimTime(options.warmup * 1e9)
         var rng = SimRandom(seed: options.seed)
@@ -97,13 +104,15 @@ public final class Simulation {
         workload = Workload(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
         let hybridKind = Self.cryptoKind(of: kind)
         self.hybridKind = hybridKind
-        let threshold = config.f + 1, costs = options.costs
-        if let realCrypto, realCrypto.count != n {
-            throw SimulationError.invalidArgument("real crypto for \(realCrypto.count) replicas, but N=\(n)")
+        let threshold = config.quorum, executionThreshold = config.weakQuorum, costs = options.costs
+        if let realCrypto, realCrypto.replicaCount != n {
+            throw SimulationError.invalidArgument("real crypto for \(realCrypto.replicaCount) replicas, but N=\(n)")
         }
+        self.realCrypto = realCrypto
         verifier = MessageVerifier(config: config, signatures: ModelSignatures(),
-                                   certificates: realCrypto?.first?.scheme
-                                       ?? hybridKind.map { ModelCertificateScheme(threshold: threshold, kind: $0, costs: costs, meter: nil) })
+                                   certificates: realCrypto?.crypto(for: ReplicaID(0)).scheme
+                                       ?? hybridKind.map { ModelCertificateScheme(threshold: threshold, executionThreshold: executionThreshold,
+                                                                                      kind: $0, costs: costs, meter: nil) })
         byzantine = (0..<n).map { options.faults.byzantine[ReplicaID($0)] }
         metrics = Metrics(replicas: n, timeline: options.timeline, warmupEnd: SimTime(options.warmup * 1e9))
         safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
@@ -124,19 +133,15 @@ public final class Simulation {
         for i in 0..<n {
             var crypto: HybridCrypto?
             if let realCrypto, hybridKind != nil {
-                crypto = realCrypto[i]
+                crypto = realCrypto.crypto(for: ReplicaID(i))
                 meters.append(CryptoMeter())
-                // Equivocation attempts in real mode go to a model counter that mirrors nothing;
-                // the real subsystem's refusals are covered by DQBFTCryptoTests.
-                certifiers.append(ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind!, costs: options.costs, meter: CryptoMeter()))
             } else if let hybridKind {
                 let meter = CryptoMeter()
                 let certifier = ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind, costs: options.costs, meter: meter)
                 meters.append(meter)
-                certifiers.append(certifier)
                 crypto = HybridCrypto(counter: certifier,
-                                      scheme: ModelCertificateScheme(threshold: config.f + 1, kind: hybridKind, costs: options.costs,
-                                                                     meter: meter),
+                                      scheme: ModelCertificateScheme(threshold: threshold, executionThreshold: executionThreshold,
+                                                                     kind: hybridKind, costs: options.costs, meter: meter),
                                       execution: ModelExecutionSigner(me: ReplicaID(i), costs: options.costs, meter: meter))
             }
             hybridCryptos.append(crypto)
@@ -260,10 +265,17 @@ public final class Simulation {
                 return
             }
             if message.needsVerification, !verifier.verify(message, channelPeer: ReplicaID(Int(packet.from))) { return }
+            if !relabelled.isEmpty, relabelled.contains(message), !safety.faulty.contains(ReplicaID(i)) {
+                safety.forgeryAccepted("R\(i) accepted a view change that R\(packet.from) relabelled as its own")
+            }
             let done = cpus[i].process(arrival: now, verify: options.costs.verifyCost(message, hybrid: hybridKind),
                                        handle: options.costs.handleCost(message))
             replicas[i].handle(message, into: &out)
             dispatch(from: i, out, at: afterCrypto(i, done))
+            if case .relabel? = byzantine[i], let own = Relabel.asOwn(message, me: ReplicaID(i)) {
+                if case .consensus(_, _, .hybrid(.viewChange)) = own { relabelled.insert(own) }
+                send(own, from: i, to: (0..<n).filter { $0 != i }, at: done, behaviour: nil)
+            }
         } else {
             let k = UInt64(packet.requests.count)
             let done = cpus[i].process(arrival: now, verify: k * UInt64(options.costs.hmacNanos),
@@ -381,6 +393,10 @@ public final class Simulation {
             }
             let packet = Packet(from: Int32(i), message: message, size: message.encodedSize + frameOverhead)
             for j in targets { transmit(packet, from: i, to: j, at: t) }
+        case .relabel:
+            guard !Relabel.suppresses(m) else { return }
+            let packet = Packet(from: Int32(i), message: m, size: size)
+            for j in targets { transmit(packet, from: i, to: j, at: t) }
         case .badShares, .lyingCollector, .withholdProofs:
             guard let forged = Equivocation.hybridFault(m, behaviour: behaviour!) else { return }
             let packet = Packet(from: Int32(i), message: forged, size: forged.encodedSize + frameOverhead)
@@ -390,7 +406,7 @@ public final class Simulation {
             if hybridKind != nil {
                 // A hybrid replica cannot equivocate: its trusted counter refuses to
                 // certify a second message for the same value. Try, and count refusals.
-                if Equivocation.attemptHybrid(m, certifier: certifiers[i]) { equivocationsRefused += 1 }
+                if Equivocation.attemptHybrid(m, certifier: hybridCryptos[i]!.counter) { equivocationsRefused += 1 }
                 for j in targets { transmit(honest, from: i, to: j, at: t) }
                 return
             }
@@ -417,7 +433,16 @@ public final class Simulation {
             for key in Array(timerGenerations[r.index].keys) { timerGenerations[r.index][key]! &+= 1 }
         case .restartRolledBack(let r):
             guard !alive[r.index] else { return }
-            if hybridKind != nil { certifiers[r.index].rolledBack = true }
+            if let realCrypto, hybridKind != nil {
+                // The real subsystem restarts from an old sealed state; what it decides
+                // (refusal, when it detects the rollback) is what the replica gets.
+                hybridCryptos[r.index] = realCrypto.restartRolledBack(r)
+                var fresh = freshReplica(r.index)
+                for m in sentLogs[r.index] ?? [] { fresh.restore(sent: m) }
+                replicas[r.index] = fresh
+            } else if let model = hybridCryptos[r.index]?.counter as? ModelCounterCertifier {
+                model.rolledBack = true
+            }
             apply(.restart(r))
         case .restartFromLog(let r):
             guard !alive[r.index] else { return }

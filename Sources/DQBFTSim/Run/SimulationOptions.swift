@@ -1,4 +1,5 @@
 import DQBFTCore
+import Foundation
 
 /// Everything that defines one simulated run. Together with the seed it
 /// determines the run completely.
@@ -43,6 +44,10 @@ public struct SimulationOptions: Sendable {
     /// its result (`ExecutionMemo`) instead of computing it again. The report is the
     /// same either way; sharing saves most of the CPU and memory of execution.
     public var sharedExecution = true
+    /// A deliberate protocol bug (`Mutant`), for the mutation check of the tests:
+    /// by default the value of the environment variable `DQBFT_MUTANT` (unset: none),
+    /// so that `Scripts/mutants.sh` can run the unchanged test suite against each.
+    public var mutant: Mutant? = ProcessInfo.processInfo.environment["DQBFT_MUTANT"].flatMap(Mutant.init(rawValue:))
 
     public init() {}
 
