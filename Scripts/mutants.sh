@@ -11,16 +11,16 @@ swift build "${flags[@]}" --build-tests >/dev/null || exit 2
 
 # mutant → the test filter expected to kill it
 declare -A killers=(
-  [pbft-prepare-quorum]="SimulationSeedSweepTests"
-  [pbft-commit-quorum]="SimulationSeedSweepTests"
-  [pbft-proposal-from-backup]="SimulationSeedSweepTests"
-  [pbft-forget-prepared]="SimulationSeedSweepTests"
-  [pbft-checkpoint-weak-quorum]="SimulationSeedSweepTests"
-  [new-view-unvouched]="SimulationSeedSweepTests"
+  [pbft-prepare-quorum]="ProtocolRuleTests"
+  [pbft-commit-quorum]="ProtocolRuleTests"
+  [pbft-proposal-from-backup]="ProtocolRuleTests"
+  [pbft-forget-prepared]="ProtocolRuleTests"
+  [pbft-checkpoint-weak-quorum]="ProtocolRuleTests"
+  [new-view-unvouched]="ProtocolRuleTests"
   [hybrid-weak-quorum]="EvenHybridClusterTests"
-  [hybrid-skip-chain]="SimulationSeedSweepTests"
-  [hybrid-prepare-from-backup]="SimulationSeedSweepTests"
-  [dq-execute-without-batch]="SimulationSeedSweepTests"
+  [hybrid-skip-chain]="ProtocolRuleTests"
+  [hybrid-prepare-from-backup]="ProtocolRuleTests"
+  [dq-execute-without-batch]="DQScenarioTests"
   [dq-no-noop-fill]="DQScenarioTests"
 )
 mutants=("$@")

@@ -71,10 +71,12 @@ struct DQScenarioTests {
             $0.faults.events = [(2_000_000_000, .crash(ReplicaID(1))), (5_000_000_000, .restart(ReplicaID(1)))]
         }
         #expect(r.safety == "ok" && r.liveness == "ok", "\(r.safety_violations)")
-        // The restarted replica catches up by state transfer; if its D-instance was
-        // taken over meanwhile, it asks to be reinstated (an even number of changes).
+        // The restarted replica catches up by state transfer; its D-instance was taken
+        // over meanwhile (one view change at least) and it asked to be reinstated (one
+        // more, to a view it leads).
         #expect(r.state_transfers >= 1)
-        #expect((r.instance_view_changes["D1"] ?? 0) % 2 == 0, "taken over ⇒ reinstated")
+        let changes = r.instance_view_changes["D1"] ?? 0
+        #expect(changes >= 2, "D1 changed view \(changes) times: not taken over and reinstated")
     }
 
     @Test("DQPBFT: crash of the O-primary and a coordinator at once (case 3)")
