@@ -339,6 +339,7 @@ public struct Replica: Sendable {
             digest = stateDigest.chained(with: Digest.of(frontier))
             checkpointStates.append((seq, app, clients, frontier))
             pruneCheckpointStates()
+            out.append(.checkpointed(seq, stateDigest: digest))
         }
         var o = CompositionOutput()
         composition.executed(seq, stateDigest: digest, into: &o)

@@ -81,20 +81,27 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
 
 /// One injected fault at a virtual time.
 public enum Fault: Hashable, Sendable {
+    /// The replica's process stops: it receives, sends and times nothing. What it
+    /// comes back with depends on what follows (`restart` or `resume`).
     case crash(ReplicaID)
+    /// A crashed replica starts again as a real process does, from nothing but its
+    /// durable log: a core built from genesis re-learns the messages it sent
+    /// (`Replica.restore(sent:)`), hybrid replicas keep their sealed trusted
+    /// subsystem (its counters), and the executed state comes from peers by state
+    /// transfer. Everything else it held in memory is lost.
     case restart(ReplicaID)
+    /// A crashed replica carries on with its memory intact, as if it had been
+    /// paused (`--pause ID@T-T2`): not what a real crash does.
+    case resume(ReplicaID)
     /// Splits the replicas into groups that cannot talk across; clients reach all.
     case partition([[ReplicaID]])
     case heal
     /// Multiplies a replica's CPU costs (1 = normal speed).
     case slowCPU(ReplicaID, factor: Double)
-    /// Restarts a crashed replica from a rolled-back copy of its trusted-counter
-    /// state; the trusted subsystem detects it and refuses to certify anything.
+    /// Restarts a crashed replica (as `restart`) from a rolled-back copy of its
+    /// trusted-counter state; the trusted subsystem detects it and refuses to
+    /// certify anything.
     case restartRolledBack(ReplicaID)
-    /// Restarts a crashed replica from nothing but its durable log, as the runtime
-    /// does: a core built from genesis re-learns the messages it sent
-    /// (`Replica.restore(sent:)`) and fetches the executed state from its peers.
-    case restartFromLog(ReplicaID)
 }
 
 /// Everything that goes wrong in a run, fixed before it starts.
@@ -122,8 +129,7 @@ public struct FaultSchedule: Hashable, Sendable {
         for (time, fault) in events.sorted(by: { $0.time < $1.time }) {
             switch fault {
             case .crash(let r): down.insert(r)
-            case .restart(let r): down.remove(r); t = max(t, time)
-            case .restartRolledBack(let r), .restartFromLog(let r): down.remove(r); t = max(t, time)
+            case .restart(let r), .resume(let r), .restartRolledBack(let r): down.remove(r); t = max(t, time)
             case .heal: t = max(t, time)
             case .partition, .slowCPU: t = max(t, time)
             }
@@ -138,7 +144,7 @@ public struct FaultSchedule: Hashable, Sendable {
         for (_, fault) in events.sorted(by: { $0.time < $1.time }) {
             if case .crash(let r) = fault { down.insert(r) }
             if case .restart(let r) = fault { down.remove(r) }
-            if case .restartFromLog(let r) = fault { down.remove(r) }
+            if case .resume(let r) = fault { down.remove(r) }
             if case .restartRolledBack(let r) = fault { down.insert(r) }  // it can no longer act
         }
         return down.union(byzantine.keys)

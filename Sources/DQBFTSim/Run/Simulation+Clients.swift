@@ -14,15 +14,20 @@ extension Simulation {
             guard id < clientSlot.count else { continue }
             let slot = Int(clientSlot[id])
             let timestamp = machines[m].clients[slot].timestamp
-            guard r.timestamp == timestamp, timestamp > 0 else { continue }
+            // Safety compares every correct reply, also those for earlier requests.
+            let current = r.timestamp == timestamp && timestamp > 0
             var done = false
             if let proof = r.proof, let scheme = verifier.certificates {
                 // Linear Hybster / Destiny: one reply proven by f+1 replicas suffices.
-                guard proof.proves(r, scheme: scheme) else { continue }
-                safety.reply(client: r.client, timestamp: r.timestamp, result: r.result)
+                guard r.timestamp > 0, proof.proves(r, scheme: scheme) else { continue }
+                safety.reply(client: r.client, timestamp: r.timestamp, result: r.result, from: r.replica)
+                guard current else { continue }
                 done = true
             } else {
-                if !byzantineSender { safety.reply(client: r.client, timestamp: r.timestamp, result: r.result) }
+                if !byzantineSender, r.timestamp > 0 {
+                    safety.reply(client: r.client, timestamp: r.timestamp, result: r.result, from: r.replica)
+                }
+                guard current else { continue }
                 // Counted in place: a copy of the client would copy its votes on every reply.
                 done = machines[m].clients[slot].vote(r.result, from: r.replica, quorum: quorum)
             }

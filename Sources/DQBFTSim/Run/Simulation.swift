@@ -21,7 +21,7 @@ public final class Simulation {
     let replicaParameters: ReplicaParameters
     /// Per replica, its trusted subsystem (hybrid protocols): it outlives restarts.
     var hybridCryptos: [HybridCrypto?] = []
-    /// Per replica that will restart from its log, the messages it must not
+    /// Per replica that will restart (`Fault.restart`), the messages it must not
     /// forget having sent (`Replica.mustPersist`), oldest first: its durable log.
     var sentLogs: [Int: [WireMessage]] = [:]
     var alive: [Bool]
@@ -41,6 +41,9 @@ public final class Simulation {
     /// Hybrid protocols: the modelled certificate scheme, and per replica its
     /// trusted counter and the meter of crypto work done inside core calls.
     let hybridKind: HybridCryptoKind?
+    /// False when real hybrid crypto was handed in (no fault-free reference then:
+    /// its CPU time is not charged, so the two runs would not compare).
+    let modelledCrypto: Bool
     var meters: [CryptoMeter] = []
     /// Real hybrid cryptography, when the run uses it instead of the model.
     let realCrypto: (any HybridCryptoProvider)?
@@ -51,6 +54,7 @@ public final class Simulation {
     let byzantine: [ByzantineBehaviour?]
     var metrics: Metrics
     var safety: SafetyChecker
+    var liveness: LivenessChecker
     var history: HistoryWriter?
     var rng: SimRandom
     /// View changes a `relabel` replica passed off as its own: one that a correct
@@ -104,6 +108,7 @@ public final class Simulation {
         workload = Workload(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
         let hybridKind = Self.cryptoKind(of: kind)
         self.hybridKind = hybridKind
+        self.modelledCrypto = realCrypto == nil || hybridKind == nil
         let threshold = config.quorum, executionThreshold = config.weakQuorum, costs = options.costs
         if let realCrypto, realCrypto.replicaCount != n {
             throw SimulationError.invalidArgument("real crypto for \(realCrypto.replicaCount) replicas, but N=\(n)")
@@ -116,6 +121,7 @@ public final class Simulation {
         byzantine = (0..<n).map { options.faults.byzantine[ReplicaID($0)] }
         metrics = Metrics(replicas: n, timeline: options.timeline, warmupEnd: SimTime(options.warmup * 1e9))
         safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
+        liveness = LivenessChecker(options: options)
         if let path = options.historyPath { history = try HistoryWriter(path: path) }
         self.rng = rng
         executionMemo = options.sharedExecution ? ExecutionMemo() : nil
@@ -148,7 +154,12 @@ public final class Simulation {
         }
         self.replicaParameters = parameters
         replicas = (0..<n).map(freshReplica)
-        for case (_, .restartFromLog(let r)) in options.faults.events where r.index < n { sentLogs[r.index] = [] }
+        for (_, fault) in options.faults.events {
+            switch fault {
+            case .restart(let r), .restartRolledBack(let r): sentLogs[r.index] = []
+            default: break
+            }
+        }
         // Clients spread round-robin over the machines (one per region).
         for m in 0..<machineCount {
             machines.append(ClientMachine(index: m, node: Int32(n + m), rng: rng.fork()))
@@ -243,7 +254,7 @@ public final class Simulation {
         }
         try history?.close()
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
-        return makeReport(wallSeconds: wall)
+        return try makeReport(wallSeconds: wall)
     }
 
     // MARK: - Replicas
@@ -342,8 +353,12 @@ public final class Simulation {
                 timerGenerations[i][timer, default: 0] &+= 1
             case .executed(let seq, let digest, let count):
                 safety.executed(replica: ReplicaID(i), sequence: seq, digest: digest)
+                liveness.advanced(i, at: now)
                 t = cpus[i].extend(by: UInt64(Double(count) * options.costs.executePerRequestNanos))
-            case .stateInstalled: metrics.stateTransfers += 1
+            case .checkpointed(let seq, let digest): safety.checkpointed(replica: ReplicaID(i), sequence: seq, stateDigest: digest)
+            case .stateInstalled:
+                metrics.stateTransfers += 1
+                liveness.advanced(i, at: now)
             case .viewChanged(let instance, let view):
                 if !safety.faulty.contains(ReplicaID(i)) { metrics.views.insert("\(instance)/\(view.rawValue)") }
             }
@@ -376,7 +391,9 @@ public final class Simulation {
             for j in targets where !victims.contains(ReplicaID(j)) { transmit(packet, from: i, to: j, at: t) }
         case .slow(let delay):
             let packet = Packet(from: Int32(i), message: m, size: size)
-            for j in targets { transmit(packet, from: i, to: j, at: t + delay) }
+            // Held back after the links, not sent in the future: reserving the
+            // receivers' downlinks `delay` ahead stalled every other sender behind it.
+            for j in targets { transmit(packet, from: i, to: j, at: t, holdNanos: delay) }
         case .withhold:
             let packet = Packet(from: Int32(i), message: m, size: size)
             var receivers = targets
@@ -417,11 +434,11 @@ public final class Simulation {
         }
     }
 
-    func transmit(_ packet: Packet, from i: Int, to j: Int, at t: SimTime) {
+    func transmit(_ packet: Packet, from i: Int, to j: Int, at t: SimTime, holdNanos: SimTime = 0) {
         if let groups = partition, i < n, j < n, groups[i] != groups[j] { return }
         if i < n { metrics.sent(by: i, bytes: packet.size, traffic: packet.traffic) }
         guard let arrival = network.transmit(from: i, to: j, size: packet.size, at: t) else { return }
-        queue.schedule(at: arrival, .deliver(to: Int32(j), packet: packet))
+        queue.schedule(at: arrival + holdNanos, .deliver(to: Int32(j), packet: packet))
     }
 
     // MARK: - Faults
@@ -435,22 +452,21 @@ public final class Simulation {
             guard !alive[r.index] else { return }
             if let realCrypto, hybridKind != nil {
                 // The real subsystem restarts from an old sealed state; what it decides
-                // (refusal, when it detects the rollback) is what the replica gets.
+                // (refusal, when it detects the rollback) is what the restarted replica gets.
                 hybridCryptos[r.index] = realCrypto.restartRolledBack(r)
-                var fresh = freshReplica(r.index)
-                for m in sentLogs[r.index] ?? [] { fresh.restore(sent: m) }
-                replicas[r.index] = fresh
             } else if let model = hybridCryptos[r.index]?.counter as? ModelCounterCertifier {
                 model.rolledBack = true
             }
             apply(.restart(r))
-        case .restartFromLog(let r):
+        case .restart(let r):
+            // Amnesia: only the durable log (and, for hybrid protocols, the trusted
+            // subsystem in `hybridCryptos`, which `freshReplica` hands over) survives.
             guard !alive[r.index] else { return }
             var fresh = freshReplica(r.index)
             for m in sentLogs[r.index] ?? [] { fresh.restore(sent: m) }
             replicas[r.index] = fresh
-            apply(.restart(r))
-        case .restart(let r):
+            apply(.resume(r))
+        case .resume(let r):
             guard !alive[r.index] else { return }
             alive[r.index] = true
             cpus[r.index].loopFree = now

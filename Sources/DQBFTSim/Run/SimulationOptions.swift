@@ -48,6 +48,9 @@ public struct SimulationOptions: Sendable {
     /// by default the value of the environment variable `DQBFT_MUTANT` (unset: none),
     /// so that `Scripts/mutants.sh` can run the unchanged test suite against each.
     public var mutant: Mutant? = ProcessInfo.processInfo.environment["DQBFT_MUTANT"].flatMap(Mutant.init(rawValue:))
+    /// How the liveness oracle judges the run (grace period, recovery ratio,
+    /// fault-free reference run).
+    public var liveness = LivenessOptions()
 
     public init() {}
 
@@ -72,10 +75,12 @@ public struct SimulationOptions: Sendable {
         guard bandwidthMbps > 0 else { try fail("--bandwidth-mbps must be positive") }
         guard cores >= 1 && cores <= 256 else { try fail("--cores must be between 1 and 256") }
         guard keySpace >= 1 else { try fail("--keys must be positive") }
+        guard (liveness.graceSeconds ?? 0) >= 0 else { try fail("--liveness-grace must not be negative") }
+        guard liveness.minRecoveryRatio >= 0 && liveness.minRecoveryRatio <= 1 else { try fail("--min-recovery-ratio must be in [0, 1]") }
         for (t, f) in faults.events {
             guard Double(t) / 1e9 <= durationSeconds else { try fail("fault \(f) at \(Double(t) / 1e9)s is after the end of the run") }
             switch f {
-            case .crash(let r), .restart(let r), .slowCPU(let r, _), .restartRolledBack(let r), .restartFromLog(let r):
+            case .crash(let r), .restart(let r), .resume(let r), .slowCPU(let r, _), .restartRolledBack(let r):
                 guard r.index < replicas else { try fail("fault names replica \(r.rawValue) but there are \(replicas)") }
             case .partition(let groups):
                 guard groups.joined().allSatisfy({ $0.index < replicas }) else { try fail("partition names an unknown replica") }
