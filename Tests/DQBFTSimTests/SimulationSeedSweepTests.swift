@@ -3,9 +3,9 @@ import Testing
 
 @testable import DQBFTSim
 
-/// Random fault schedules, many seeds: every run must stay safe, and must make
-/// progress once its faults have healed. A failure names the seed and the
-/// `dqbft simulate` line that replays it.
+/// Random fault schedules, many seeds: every run must stay safe, its client history
+/// (20% gets, 5% deletes) linearizable, and it must make progress once its faults
+/// have healed. A failure names the seed and the `dqbft simulate` line that replays it.
 @Suite("Seed sweeps")
 struct SimulationSeedSweepTests {
     /// Draws a fault schedule from `seed`: crashes with restarts, partitions,
@@ -29,6 +29,9 @@ struct SimulationSeedSweepTests {
         o.clientTimeoutSeconds = 3
         o.checkpointInterval = 16
         o.windowSize = 64
+        o.readRatio = 0.2
+        o.deleteRatio = 0.05
+        o.recordHistory = true
         var flags: [String] = []
         let kind = ProtocolKind(rawValue: name)!
         let f = ClusterConfiguration.maxFaults(replicas: replicas, model: kind.faultModel)
@@ -104,7 +107,7 @@ struct SimulationSeedSweepTests {
         "dqbft simulate --protocol \(o.protocolName) --replicas \(o.replicas) --clients \(o.clients) --batch \(o.batchSize) "
             + "--topology azure10 --duration \(o.durationSeconds) --warmup 0 --seed \(o.seed) --costs nominal "
             + "--checkpoint-interval \(o.checkpointInterval) --progress-timeout 2 --view-change-timeout 3 --client-timeout 3 "
-            + flags.joined(separator: " ")
+            + "--read-ratio \(o.readRatio) --delete-ratio \(o.deleteRatio) " + flags.joined(separator: " ")
     }
 
     @Test("hybrid protocols: safety always, liveness after healing",
@@ -121,18 +124,29 @@ struct SimulationSeedSweepTests {
         try sweep(protocol: name, replicas: replicas, seeds: replicas == 4 ? 110 : 100)
     }
 
-    /// Safety and liveness after healing are both strict: a seed that ends unsafe or
-    /// stalled fails the test with its replay line.
+    /// Safety, linearizability and liveness after healing are all strict: a seed that
+    /// ends unsafe, with a history no order explains, or stalled fails the test with
+    /// its replay line.
     func sweep(protocol name: String, replicas: Int, seeds: UInt64) throws {
         var stalled: [String] = []
         for seed in 1...seeds {
             let (options, flags) = Self.randomScenario(seed: seed, replicas: replicas, protocol: name)
-            let report = try Simulation(options: options).run()
+            let simulation = try Simulation(options: options)
+            let report = try simulation.run()
             let replay = Self.replayLine(options, flags)
             #expect(report.safety == "ok", "seed \(seed): safety violation \(report.safety_violations); replay: \(replay)")
+            try Self.expectLinearizable(simulation, seed: seed, replay: replay)
             if report.liveness != "ok" { stalled.append("seed \(seed): stalled after healing; replay: \(replay)") }
         }
         #expect(stalled.isEmpty, "\(stalled.count) of \(seeds) seeds stalled:\n\(stalled.joined(separator: "\n"))")
+    }
+
+    /// Checks the run's recorded history; a failure explains the first keys and
+    /// gives the line that writes the history for `dqbft check-history`.
+    static func expectLinearizable(_ simulation: Simulation, seed: UInt64, replay: String) throws {
+        let check = try LinearizabilityChecker().check(simulation.recordedHistory)
+        #expect(check.verdict == .linearizable,
+                "seed \(seed): history \(check.text(explaining: 2))\nreplay: \(replay) --history h.jsonl && dqbft check-history h.jsonl")
     }
 
 }
