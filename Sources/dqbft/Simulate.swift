@@ -19,12 +19,17 @@ struct Simulate: ParsableCommand {
         every correct replica must execute, and throughput must reach --min-recovery-ratio of the same seed's fault-free run,
         which runs as well whenever there are faults (--no-fault-free-reference skips it and that check). The report says
         liveness ok, stalled (with the reasons) or unchecked (no time left after the grace period), and the recovery ratio.
+        Workload: every operation is a put by default; --read-ratio 0.2 --delete-ratio 0.05 mixes in gets and deletes, and
+        --history FILE records the client history, which 'dqbft check-history FILE' checks for linearizability.
         """)
 
     @OptionGroup var runOptions: RunOptions
     @Flag(help: "Print one JSON object instead of a summary.") var json = false
     @Flag(help: "Hybrid protocols: real BLS12-381 threshold signatures and the software trusted subsystem instead of the modelled crypto (slow; CPU time is not charged to the model).") var realCrypto = false
-    @Option(help: "Write one JSON line per completed client operation to FILE.") var history: String?
+    @Option(help: ArgumentHelp(
+        "Write the client history to FILE for 'dqbft check-history FILE': one JSON line per completed operation, then one per operation still pending at the end (complete_s null).",
+        discussion: "Puts and deletes then return the previous value, which the history records."))
+    var history: String?
 
     func run() throws {
         var options = try runOptions.simulationOptions()
@@ -74,7 +79,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Slow CPUs: ID@SECONDS:FACTOR[,...].") var slowCpu: String?
     @Option(help: "Probability that a message is lost.") var loss = 0.0
     @Option(help: "Maximum extra one-way delay per message, ms.") var jitterMs = 0.0
-    @Option(help: "Distinct keys the workload writes.") var keys: UInt64 = 1000
+    @Option(help: "Distinct keys the workload uses.") var keys: UInt64 = 1000
+    @Option(help: "Fraction of operations that are gets, in [0, 1] (default 0: the paper's all-put workload). With reads, deletes or --history, puts and deletes return the previous value (etcd's prev_kv), so those replies carry a value.")
+    var readRatio = 0.0
+    @Option(help: "Fraction of operations that are deletes, in [0, 1]; --read-ratio + --delete-ratio ≤ 1, the rest are puts.")
+    var deleteRatio = 0.0
     @Option(help: "Slots between checkpoints.") var checkpointInterval: UInt64 = 64
     @Option(help: "Seconds a backup waits for progress before it suspects the primary.") var progressTimeout = 1.0
     @Option(help: "Seconds a replica waits for a new view before trying the next.") var viewChangeTimeout = 2.0
@@ -108,6 +117,8 @@ struct RunOptions: ParsableArguments {
         o.cores = cores
         o.seed = seed
         o.keySpace = keys
+        o.readRatio = readRatio
+        o.deleteRatio = deleteRatio
         o.checkpointInterval = checkpointInterval
         o.progressTimeoutSeconds = progressTimeout
         o.viewChangeTimeoutSeconds = viewChangeTimeout

@@ -3,9 +3,9 @@ import Testing
 
 @testable import DQBFTSim
 
-/// Random fault schedules, many seeds: every run must stay safe, and must make
-/// progress once its faults have healed. A failure names the seed and the
-/// `dqbft simulate` line that replays it.
+/// Random fault schedules, many seeds: every run must stay safe, its client history
+/// (20% gets, 5% deletes) linearizable, and it must make progress once its faults
+/// have healed. A failure names the seed and the `dqbft simulate` line that replays it.
 @Suite("Seed sweeps")
 struct SimulationSeedSweepTests {
     /// Draws a fault schedule from `seed`: crashes with restarts, partitions,
@@ -29,6 +29,9 @@ struct SimulationSeedSweepTests {
         o.clientTimeoutSeconds = 3
         o.checkpointInterval = 16
         o.windowSize = 64
+        o.readRatio = 0.2
+        o.deleteRatio = 0.05
+        o.recordHistory = true
         var flags: [String] = []
         let kind = ProtocolKind(rawValue: name)!
         let f = ClusterConfiguration.maxFaults(replicas: replicas, model: kind.faultModel)
@@ -114,7 +117,7 @@ struct SimulationSeedSweepTests {
         "dqbft simulate --protocol \(o.protocolName) --replicas \(o.replicas) --clients \(o.clients) --batch \(o.batchSize) "
             + "--topology azure10 --duration \(o.durationSeconds) --warmup 0 --seed \(o.seed) --costs nominal "
             + "--checkpoint-interval \(o.checkpointInterval) --progress-timeout 2 --view-change-timeout 3 --client-timeout 3 "
-            + flags.joined(separator: " ")
+            + "--read-ratio \(o.readRatio) --delete-ratio \(o.deleteRatio) " + flags.joined(separator: " ")
     }
 
     @Test("hybrid protocols: safety always, liveness after healing",
@@ -157,17 +160,19 @@ struct SimulationSeedSweepTests {
         "dqpbft/7": [6, 80],
     ]
 
-    /// Safety (batches, checkpoint and final states, every reply) and liveness
-    /// after healing (every client, every correct replica, throughput against the
-    /// fault-free run) are both strict: a seed that ends unsafe or stalled fails the
-    /// test with its replay line, unless it is a known failure (reported as such).
+    /// Safety (batches, checkpoint and final states, every reply), linearizability
+    /// of the client history and liveness after healing (every client, every correct
+    /// replica, throughput against the fault-free run) are all strict: a seed that
+    /// ends unsafe, with a history no order explains, or stalled fails the test with
+    /// its replay line, unless it is a known failure (reported as such).
     func sweep(protocol name: String, replicas: Int, seeds: UInt64) throws {
         var stalled: [String] = [], unsafe: [String] = []
         var knownStalled: [String] = [], knownUnsafe: [String] = []
         let key = "\(name)/\(replicas)"
         for seed in 1...seeds {
             let (options, flags) = Self.randomScenario(seed: seed, replicas: replicas, protocol: name)
-            let report = try Simulation(options: options).run()
+            let simulation = try Simulation(options: options)
+            let report = try simulation.run()
             let replay = Self.replayLine(options, flags)
             if report.safety != "ok" {
                 let line = "seed \(seed): safety violation \(report.safety_violations); replay: \(replay)"
@@ -177,6 +182,7 @@ struct SimulationSeedSweepTests {
                 let line = "seed \(seed): \(report.liveness); replay: \(replay)"
                 if Self.knownStalls[key]?.contains(seed) == true { knownStalled.append(line) } else { stalled.append(line) }
             }
+            try Self.expectLinearizable(simulation, seed: seed, replay: replay)
             #expect(report.recovery_ratio != nil, "seed \(seed): no recovery ratio; replay: \(replay)")
         }
         #expect(unsafe.isEmpty, "\(unsafe.count) of \(seeds) seeds unsafe:\n\(unsafe.joined(separator: "\n"))")
@@ -209,6 +215,14 @@ struct SimulationSeedSweepTests {
         o.faults.lossProbability = 0
         let report = try Simulation(options: o).run()
         #expect(report.liveness == "ok", "\(report.liveness)")
+    }
+
+    /// Checks the run's recorded history; a failure explains the first keys and
+    /// gives the line that writes the history for `dqbft check-history`.
+    static func expectLinearizable(_ simulation: Simulation, seed: UInt64, replay: String) throws {
+        let check = try LinearizabilityChecker().check(simulation.recordedHistory)
+        #expect(check.verdict == .linearizable,
+                "seed \(seed): history \(check.text(explaining: 2))\nreplay: \(replay) --history h.jsonl && dqbft check-history h.jsonl")
     }
 
 }

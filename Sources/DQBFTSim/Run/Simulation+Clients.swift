@@ -44,8 +44,7 @@ extension Simulation {
 
     func complete(_ client: inout ClientMachine.Client, result: [UInt8], view: ViewNumber) {
         metrics.completed(latency: now - client.sentAt, at: now)
-        history?.record(client: client.id, key: client.key, tag: "c\(client.id.rawValue)t\(client.timestamp)",
-                        invoke: client.sentAt, complete: now, result: result)
+        recordCompletion(of: client, result: result)
         if kind.isSinglePrimary { client.target = config.primary(of: view) }
     }
 
@@ -53,8 +52,9 @@ extension Simulation {
         client.timestamp += 1
         client.retries = 0
         client.votes.removeAll(keepingCapacity: true)
-        let (op, key, _) = workload.operation(client: client.id, timestamp: client.timestamp, rng: &machines[m].rng)
+        let (op, key, kind) = workload.operation(client: client.id, timestamp: client.timestamp, rng: &machines[m].rng)
         client.key = key
+        client.kind = kind
         client.sentAt = now
         client.retransmitAt = now + SimTime(options.clientTimeoutSeconds * 1e9)
         let request = ClientRequest(client: client.id, timestamp: client.timestamp, assignedReplica: client.target, operation: op)

@@ -105,7 +105,7 @@ public final class Simulation {
         alive = Array(repeating: true, count: n)
         cpus = Array(repeating: CPUModel(cores: options.cores), count: n)
         timerGenerations = Array(repeating: [:], count: n)
-        workload = Workload(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
+        workload = Workload(options: options)
         let hybridKind = Self.cryptoKind(of: kind)
         self.hybridKind = hybridKind
         self.modelledCrypto = realCrypto == nil || hybridKind == nil
@@ -122,7 +122,9 @@ public final class Simulation {
         metrics = Metrics(replicas: n, timeline: options.timeline, warmupEnd: SimTime(options.warmup * 1e9))
         safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
         liveness = LivenessChecker(options: options)
-        if let path = options.historyPath { history = try HistoryWriter(path: path) }
+        if options.historyPath != nil || options.recordHistory {
+            history = try HistoryWriter(path: options.historyPath, inMemory: options.recordHistory)
+        }
         self.rng = rng
         executionMemo = options.sharedExecution ? ExecutionMemo() : nil
 
@@ -252,7 +254,7 @@ public final class Simulation {
                 }
             }
         }
-        try history?.close()
+        try finishHistory()
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
         return try makeReport(wallSeconds: wall)
     }
