@@ -96,7 +96,7 @@ extension DQComposition {
     mutating func proposeOrder(into out: inout CompositionOutput) {
         var effects: [InstanceEffect] = []
         while !toOrder.isEmpty, o.canPropose,
-              o.nextProposal.rawValue - o.lastDelivered.rawValue <= UInt64(parameters.maxOutstandingOrderProposals) {
+              o.nextProposal.slots(after: o.lastDelivered) <= UInt64(parameters.maxOutstandingOrderProposals) {
             var refs: [DSlotRef] = []
             while refs.count < parameters.maxRefsPerProposal, let ref = toOrder.popFirst() { refs.append(ref) }
             o.propose(.order(OrderBatch(refs: refs)), into: &effects)

@@ -104,7 +104,7 @@ public struct HybridInstance: Sendable {
     public var highWatermark: SequenceNumber { SequenceNumber(lowWatermark.rawValue + base.windowSize) }
     public var canPropose: Bool {
         isPrimary && isViewActive && nextProposal <= highWatermark
-            && nextProposal.rawValue - lastDelivered.rawValue <= base.maxInFlightProposals
+            && nextProposal.slots(after: lastDelivered) <= base.maxInFlightProposals
     }
     public var hasPendingWork: Bool { slots.contains { $0.key > lastDelivered && $0.value.digest != nil } }
     public var slotCount: Int { slots.count }

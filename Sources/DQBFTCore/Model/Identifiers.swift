@@ -37,6 +37,9 @@ public struct SequenceNumber: Hashable, Comparable, Strideable, Sendable, Custom
     @inlinable public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     @inlinable public func distance(to other: Self) -> Int64 { Int64(bitPattern: other.rawValue &- rawValue) }
     @inlinable public func advanced(by n: Int64) -> Self { Self(UInt64(bitPattern: Int64(bitPattern: rawValue) &+ n)) }
+    /// How many slots this one lies beyond `other`: 0 when it is not beyond it
+    /// (never traps, whatever order the two are in).
+    @inlinable public func slots(after other: Self) -> UInt64 { rawValue > other.rawValue ? rawValue - other.rawValue : 0 }
     public static let zero = SequenceNumber(0)
     public var description: String { "#\(rawValue)" }
 }

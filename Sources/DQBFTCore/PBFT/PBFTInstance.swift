@@ -85,7 +85,7 @@ public struct PBFTInstance: Sendable {
     /// True when this replica may propose now (primary, view active, window open).
     public var canPropose: Bool {
         isPrimary && isViewActive && nextProposal <= highWatermark
-            && nextProposal.rawValue - lastDelivered.rawValue <= parameters.maxInFlightProposals
+            && nextProposal.slots(after: lastDelivered) <= parameters.maxInFlightProposals
     }
     /// Slots proposed or accepted but not yet delivered.
     public var hasPendingWork: Bool {
