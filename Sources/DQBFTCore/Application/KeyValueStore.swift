@@ -15,9 +15,11 @@ public enum KeyValueOperation: Hashable, Sendable {
     public func encode() -> [UInt8] {
         var w = WireWriter(capacity: 8)
         switch self {
-        case .put(let k, let v): w.write(UInt8(1)); w.write(UInt16(k.count)); w.writeRaw(k); w.writeRaw(v)
-        case .get(let k): w.write(UInt8(2)); w.write(UInt16(k.count)); w.writeRaw(k)
-        case .delete(let k): w.write(UInt8(3)); w.write(UInt16(k.count)); w.writeRaw(k)
+        // A key longer than `maxKeyBytes` is answered `invalid`; clamping its length
+        // keeps one longer than 65,535 bytes from trapping here first.
+        case .put(let k, let v): w.write(UInt8(1)); w.write(UInt16(clamping: k.count)); w.writeRaw(k); w.writeRaw(v)
+        case .get(let k): w.write(UInt8(2)); w.write(UInt16(clamping: k.count)); w.writeRaw(k)
+        case .delete(let k): w.write(UInt8(3)); w.write(UInt16(clamping: k.count)); w.writeRaw(k)
         }
         return w.bytes
     }

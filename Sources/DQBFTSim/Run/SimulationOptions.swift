@@ -67,6 +67,9 @@ public struct SimulationOptions: Sendable {
         guard bandwidthMbps > 0 else { try fail("--bandwidth-mbps must be positive") }
         guard cores >= 1 && cores <= 256 else { try fail("--cores must be between 1 and 256") }
         guard keySpace >= 1 else { try fail("--keys must be positive") }
+        guard checkpointInterval >= 1, windowSize / 2 >= checkpointInterval, windowSize <= PBFTParameters.maxWindowSize else {
+            try fail("--checkpoint-interval must be between 1 and \(PBFTParameters.maxWindowSize / 4) (the window holds four intervals)")
+        }
         for (t, f) in faults.events {
             guard Double(t) / 1e9 <= durationSeconds else { try fail("fault \(f) at \(Double(t) / 1e9)s is after the end of the run") }
             switch f {
