@@ -62,7 +62,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Restarts from the replica's log of sent messages only, as the real runtime does (its state comes by state transfer): ID@SECONDS[,...].")
     var restartFromLog: String?
     @Option(help: "Restarts from a rolled-back trusted-counter state (hybrid protocols): ID@SECONDS[,...].") var restartRolledBack: String?
-    @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, bad-shares, lying-collector, withhold-proofs.") var byzantine: String?
+    @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, bad-shares, lying-collector, withhold-proofs, fuzz (sends seeded random mutations of its own messages).") var byzantine: String?
     @Option(help: "Partitions: START-END:A/B|C/D[,...] (seconds; replica ids by group).") var partition: String?
     @Option(help: "Slow CPUs: ID@SECONDS:FACTOR[,...].") var slowCpu: String?
     @Option(help: "Probability that a message is lost.") var loss = 0.0

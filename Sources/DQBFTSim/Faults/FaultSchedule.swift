@@ -27,6 +27,11 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
     /// Hybrid protocols, as a collector: combines but never sends the commit and
     /// execution certificates (replicas and clients must turn to another collector).
     case withholdProofs
+    /// Sends small mutations of its own messages (views and sequence numbers one or
+    /// far off, flipped digest bits, changed counter values and certificates), now
+    /// and then twice or to another replica too, from a generator seeded by the run's
+    /// seed (see `Fuzz`).
+    case fuzz
 
     public static func parse(_ s: String, replicas: Int) throws -> ByzantineBehaviour {
         let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
@@ -37,6 +42,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case "bad-shares": return .badShares
         case "lying-collector": return .lyingCollector
         case "withhold-proofs": return .withholdProofs
+        case "fuzz": return .fuzz
         case "collude":
             guard parts.count > 1, let p = Int(parts[1]), p >= 0, p < replicas else {
                 throw SimulationError.invalidArgument("collude needs a partner replica: collude=ID")
@@ -55,7 +61,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         default:
             throw SimulationError.invalidArgument(
                 "unknown Byzantine behaviour '\(s)' (silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, "
-                    + "bad-shares, lying-collector, withhold-proofs)")
+                    + "bad-shares, lying-collector, withhold-proofs, fuzz)")
         }
     }
 
@@ -70,6 +76,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case .badShares: return "bad-shares"
         case .lyingCollector: return "lying-collector"
         case .withholdProofs: return "withhold-proofs"
+        case .fuzz: return "fuzz"
         }
     }
 }
