@@ -74,7 +74,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Pauses: ID@START-END[,...] stops a replica and lets it carry on with its memory intact (not what a crash does).")
     var pause: String?
     @Option(help: "Restarts (as --restart) from a rolled-back trusted-counter state (hybrid protocols): ID@SECONDS[,...].") var restartRolledBack: String?
-    @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, bad-shares, lying-collector, withhold-proofs, relabel.") var byzantine: String?
+    @Option(help: "Byzantine replicas: ID:BEHAVIOUR[,...] with silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, bad-shares, lying-collector, withhold-proofs, relabel, fuzz (sends seeded random mutations of its own messages).") var byzantine: String?
     @Option(help: "Partitions: START-END:A/B|C/D[,...] (seconds; replica ids by group).") var partition: String?
     @Option(help: "Slow CPUs: ID@SECONDS:FACTOR[,...].") var slowCpu: String?
     @Option(help: "Probability that a message is lost.") var loss = 0.0

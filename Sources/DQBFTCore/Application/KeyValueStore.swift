@@ -32,9 +32,11 @@ public enum KeyValueOperation: Hashable, Sendable {
         var w = WireWriter(capacity: 8)
         let flag = Self.returnsPreviousFlag
         switch self {
-        case .put(let k, let v, let p): w.write(p ? 1 | flag : 1); w.write(UInt16(k.count)); w.writeRaw(k); w.writeRaw(v)
-        case .get(let k): w.write(UInt8(2)); w.write(UInt16(k.count)); w.writeRaw(k)
-        case .delete(let k, let p): w.write(p ? 3 | flag : 3); w.write(UInt16(k.count)); w.writeRaw(k)
+        // A key longer than `maxKeyBytes` is answered `invalid`; clamping its length
+        // keeps one longer than 65,535 bytes from trapping here first.
+        case .put(let k, let v, let p): w.write(p ? 1 | flag : 1); w.write(UInt16(clamping: k.count)); w.writeRaw(k); w.writeRaw(v)
+        case .get(let k): w.write(UInt8(2)); w.write(UInt16(clamping: k.count)); w.writeRaw(k)
+        case .delete(let k, let p): w.write(p ? 3 | flag : 3); w.write(UInt16(clamping: k.count)); w.writeRaw(k)
         }
         return w.bytes
     }

@@ -14,7 +14,7 @@ extension DQComposition {
                 dViewChanges[i] += 1
                 let length = parameters.probationBaseSlots << UInt64(min(dViewChanges[i] - 1, 16))
                 probationFrom[i] = d[i].nextProposal
-                probationUntil[i] = SequenceNumber(max(d[i].nextProposal.rawValue, maxReferenced[i].rawValue) + length)
+                probationUntil[i] = max(d[i].nextProposal, maxReferenced[i]).adding(slots: length)
                 fillNoops(into: &out)
                 if r == me && !d[i].isPrimary {
                     // Replaced while alive (after a restart, a partition or a false
@@ -59,7 +59,11 @@ extension DQComposition {
         for i in 0..<config.replicaCount where i != me.index && d[i].isPrimary && !config.mutated(.dqNoNoopFill) {
             var effects: [InstanceEffect] = []
             while d[i].canPropose && d[i].nextProposal <= maxReferenced[i] {
+                let before = d[i].nextProposal
                 d[i].propose(.noop, into: &effects)
+                // A refused proposal (a hybrid counter that refuses, a slot number past
+                // what a counter can certify) takes no slot: trying again would loop.
+                if d[i].nextProposal <= before { break }
             }
             absorbD(ReplicaID(i), effects, into: &out)
         }
@@ -69,7 +73,8 @@ extension DQComposition {
     /// view change to the next view it leads; f+1 replicas must ask for it (§3.2.5).
     mutating func reinstate(_ r: ReplicaID, into out: inout CompositionOutput) {
         let n = UInt64(config.replicaCount)
-        let target = ViewNumber((d[r.index].view.rawValue / n + 1) * n)
+        // The lowest view above the current one that `r` leads (none above 2^64 − N).
+        guard let target = (d[r.index].view.rawValue / n + 1).multipliedIfExact(by: n).map(ViewNumber.init) else { return }
         var effects: [InstanceEffect] = []
         d[r.index].requestView(target, into: &effects)
         absorbD(r, effects, into: &out)
@@ -109,10 +114,15 @@ extension DQComposition {
     mutating func becameOrderingPrimary(into out: inout CompositionOutput) {
         toOrder.removeAll()
         for i in 0..<config.replicaCount {
-            queued[i] = max(maxOrdered[i], dExecuted[i])
+            // D-slots at or below the D-instance's stable checkpoint were ordered and
+            // executed (a D-checkpoint is voted only once a stable O-checkpoint covers
+            // it), so only the window above it is worth scanning: it bounds the scan
+            // by the window however far the instance jumped by state transfer.
+            queued[i] = max(maxOrdered[i], dExecuted[i], d[i].lowWatermark)
             seenAhead[i] = []
-            var s = queued[i].advanced(by: 1)
-            while s <= d[i].highWatermark, d[i].knowsProposal(at: s) {
+            let first = queued[i]
+            var s = first.advanced(by: 1)
+            while s > first, s <= d[i].highWatermark, d[i].knowsProposal(at: s) {
                 noteSeen(DSlotRef(replica: ReplicaID(i), sequence: s), into: &out)
                 s = s.advanced(by: 1)
             }

@@ -213,7 +213,9 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
             // replica's batching fills it with client batches first.
             var effects: [InstanceEffect] = []
             while instances[i].canPropose && instances[i].nextProposal <= highestKnown {
+                let before = instances[i].nextProposal
                 instances[i].propose(.noop, into: &effects)
+                if instances[i].nextProposal <= before { break }  // refused, or the last slot there is
             }
             absorb(i, effects, into: &out)
         }
@@ -222,9 +224,8 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     mutating func absorb(_ i: Int, _ effects: [InstanceEffect], into out: inout CompositionOutput) {
         guard !effects.isEmpty else { return }
         let (slots, needs) = out.add(effects, from: .dissemination(ReplicaID(i)), me: me)
-        if let (seq, digest) = needs {
-            let global = SequenceNumber(seq.rawValue * n)
-            if global >= nextExecution { out.needsState = (global, digest) }
+        if let (seq, digest) = needs, let global = globalSlot(endingRound: seq), global >= nextExecution {
+            out.needsState = (global, digest)
         }
         for (seq, payload) in slots {
             highestKnown = max(highestKnown, seq)
@@ -279,9 +280,9 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     /// guesses differ. (Spreading takeovers over the candidates by instance id
     /// instead left three sweep seeds stalled and did not raise Figure 9 throughput.)
     mutating func replacePrimary(of i: Int, avoiding avoid: ReplicaSet, into out: inout CompositionOutput) {
-        let view = instances[i].view.rawValue
-        let target = (view + 1...view + n).lazy.map(ViewNumber.init)
-            .first { !avoid.contains(self.config.primary(of: $0, initial: ReplicaID(i))) } ?? ViewNumber(view + 1)
+        let view = instances[i].view
+        let target = (1...n).lazy.map { ViewNumber(view.rawValue.addingReportingOverflow($0).partialValue) }
+            .first { $0 > view && !avoid.contains(self.config.primary(of: $0, initial: ReplicaID(i))) } ?? view.next
         var effects: [InstanceEffect] = []
         instances[i].requestView(target, into: &effects)
         absorb(i, effects, into: &out)
@@ -294,7 +295,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
 
     /// The slot of instance `i` that round-robin execution will take from it next.
     func nextSlotToExecute(of i: Int) -> SequenceNumber {
-        let g = nextExecution.rawValue - 1
+        let g = nextExecution.rawValue &- 1  // nextExecution ≥ 1 (see `globalSlot`)
         return SequenceNumber(g / n + (UInt64(i) < g % n ? 2 : 1))
     }
 
@@ -302,7 +303,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     mutating func executeReady(into out: inout CompositionOutput) {
         defer { armRoundTimer(into: &out) }
         while true {
-            let g = nextExecution.rawValue - 1
+            let g = nextExecution.rawValue &- 1
             let i = Int(g % n), slot = SequenceNumber(g / n + 1)
             guard let batch = delivered[i].removeValue(forKey: slot) else { return }
             out.executions.append((nextExecution, [DQComposition<Instance>.assigned(batch, to: ReplicaID(i))]))
@@ -313,8 +314,17 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     /// Every instance checkpoints round r with the state after global slot r·N, so
     /// the most advanced instance's stable checkpoint certifies the newest state.
     public var stableState: (sequence: SequenceNumber, digest: Digest) {
-        let best = instances.map(\.stableCheckpoint).max { $0.sequence < $1.sequence } ?? (.zero, .zero)
-        return (SequenceNumber(best.sequence.rawValue * n), best.digest)
+        let best = instances.map(\.stableCheckpoint).filter { globalSlot(endingRound: $0.sequence) != nil }
+            .max { $0.sequence < $1.sequence } ?? (.zero, .zero)
+        return (globalSlot(endingRound: best.sequence) ?? .zero, best.digest)
+    }
+
+    /// The execution slot that ends round `round` (round·N), or nil past the last
+    /// one whose successor is a slot too: a round that high comes only from forged
+    /// checkpoints, and would otherwise overflow or wrap execution back to slot 0.
+    func globalSlot(endingRound round: SequenceNumber) -> SequenceNumber? {
+        guard let g = round.rawValue.multipliedIfExact(by: n), g < .max else { return nil }
+        return SequenceNumber(g)
     }
 
     public var status: String {

@@ -79,7 +79,7 @@ extension HybridInstance {
     mutating func armCollectorTimer(into out: inout [InstanceEffect]) {
         guard parameters.pattern == .collector, !collectorTimerRunning else { return }
         collectorTimerRunning = true
-        collectorWatch = waitingShares().first?.sequence ?? SequenceNumber(lastDelivered.rawValue + 1)
+        collectorWatch = waitingShares().first?.sequence ?? lastDelivered.advanced(by: 1)
         out.append(.setTimer(.collector, afterNanos: parameters.collectorTimeoutNanos))
     }
 

@@ -225,7 +225,7 @@ extension HybridInstance {
 
     mutating func onNewViewProof(_ p: HybridNewViewProof, into out: inout [InstanceEffect]) {
         let d = p.decision
-        guard p.certificate.signer == primary(of: d.view),
+        guard d.isBounded, p.certificate.signer == primary(of: d.view),
               p.certificate.value == value(d.view, .viewChange, SequenceNumber(1)),
               p.proof.value == value(d.view, .ordering, d.end),
               d.view > view || (d.view == view && !isViewActive) else { return }

@@ -103,7 +103,7 @@ public struct HybridInstance: Sendable {
     public var primary: ReplicaID { primary(of: view) }
     func primary(of v: ViewNumber) -> ReplicaID { config.primary(of: v, initial: initialPrimary) }
     public var isPrimary: Bool { primary == me }
-    public var highWatermark: SequenceNumber { SequenceNumber(lowWatermark.rawValue + base.windowSize) }
+    public var highWatermark: SequenceNumber { lowWatermark.adding(slots: base.windowSize) }
     public var canPropose: Bool {
         isPrimary && isViewActive && nextProposal <= highWatermark
             && nextProposal.slots(after: lastDelivered) <= base.maxInFlightProposals

@@ -4,9 +4,21 @@
 /// Guarantees: `isValid` accepts a VIEW-CHANGE only if its continuing-certificate
 /// chain links the value its evidence is complete for to `(newView, 0, 0)` and the
 /// evidence holds a PREPARE for every slot up to that value — so a replica that
-/// committed a slot cannot leave it out. `decide` is deterministic: every correct
-/// replica computes the same decision from the same view changes.
+/// committed a slot cannot leave it out — and speaks only for slots within
+/// `maxClaimSpan` of where it starts, so `decide` covers at most that many slots.
+/// `decide` is deterministic: every correct replica computes the same decision from
+/// the same view changes.
 public enum HybridRules {
+    /// Most slots a view change's evidence may speak for beyond the highest start it
+    /// shows (its checkpoint, its NEW-VIEWs' starts), and so the most proposals a
+    /// NEW-VIEW built from valid view changes carries. A correct replica's claims lie
+    /// within its window (`PBFTParameters.maxWindowSize` at most) of its checkpoint,
+    /// and its NEW-VIEWs' decisions within this span of their starts. Without the
+    /// bound, one Byzantine replica could claim a PREPARE its primary certified near
+    /// the last countable slot and make every replica that checks its view change
+    /// build a decision of 2^39 slots.
+    public static let maxClaimSpan = PBFTParameters.maxWindowSize
+
     /// Whether `vc` is well-formed for instance `primaryOf` (primary of each view).
     public static func isValid(_ vc: HybridViewChange, config: ClusterConfiguration,
                                primaryOf: (ViewNumber) -> ReplicaID) -> Bool {
@@ -51,6 +63,14 @@ public enum HybridRules {
         } else if e.installed == nil && e.counter.view != .zero {
             return false
         }
+        // Every claim lies within `maxClaimSpan` of the highest start the evidence shows.
+        guard e.stableSequence <= .highestStart else { return false }
+        var reach = e.stableSequence
+        for d in [e.installed?.decision, e.acknowledged?.decision].compactMap({ $0 }) {
+            guard d.isBounded else { return false }
+            reach = max(reach, d.startSequence)
+        }
+        guard e.prepares.allSatisfy({ $0.sequence.slots(after: reach) <= maxClaimSpan }) else { return false }
         // PREPAREs of the installed view: increasing, certified by its primary, and
         // complete up to the counter's sequence.
         let primary = primaryOf(e.view)
@@ -106,7 +126,9 @@ public enum HybridRules {
         }
         var best: [SequenceNumber: (view: ViewNumber, digest: Digest)] = [:]
         func claim(_ s: SequenceNumber, _ v: ViewNumber, _ d: Digest) {
-            guard s > start.0 else { return }
+            // Valid view changes claim nothing beyond the span (`isValid`); the bound
+            // here only keeps unchecked input from building an unbounded decision.
+            guard s > start.0, s.slots(after: start.0) <= maxClaimSpan else { return }
             if let b = best[s], b.view > v || (b.view == v && !d.precedes(b.digest)) { return }
             best[s] = (v, d)
         }
@@ -121,12 +143,19 @@ public enum HybridRules {
         }
         let top = best.keys.max() ?? start.0
         var proposals: [Digest] = []
-        var s = start.0.advanced(by: 1)
-        while s <= top {
-            proposals.append(best[s]?.digest ?? Payload.noop.digest)
-            s = s.advanced(by: 1)
+        for k in 0..<top.slots(after: start.0) {
+            proposals.append(best[start.0.adding(slots: k + 1)]?.digest ?? Payload.noop.digest)
         }
         return HybridDecision(view: view, startSequence: start.0, startDigest: start.1, proposals: proposals)
+    }
+}
+
+extension HybridDecision {
+    /// Starts at or below `SequenceNumber.highestStart` and covers at most
+    /// `HybridRules.maxClaimSpan` slots, so its end is its start plus its proposals
+    /// (no wrap-around). Every decision `decide` builds from valid view changes is.
+    public var isBounded: Bool {
+        startSequence <= .highestStart && UInt64(proposals.count) <= HybridRules.maxClaimSpan
     }
 }
 

@@ -2,7 +2,8 @@
 ///
 /// Guarantees: memory stays bounded, at most 4 votes (the highest sequences) per
 /// sender; a certificate comes only from `quorum` distinct senders signing the same
-/// (sequence, state digest), and `isValid` accepts only such certificates or genesis.
+/// (sequence, state digest), and `isValid` accepts only such certificates or genesis;
+/// no certificate lies above `SequenceNumber.highestStart`.
 struct CheckpointVotes: Hashable, Sendable {
     var bySender: [ReplicaID: [SignedCheckpoint]] = [:]
 
@@ -10,6 +11,7 @@ struct CheckpointVotes: Hashable, Sendable {
     /// the certificate for `c`'s state once `quorum` senders signed it: the votes of
     /// the first `quorum` senders in id order.
     mutating func record(_ c: SignedCheckpoint, quorum: Int) -> CheckpointCertificate? {
+        guard c.sequence <= .highestStart else { return nil }
         var list = bySender[c.sender] ?? []
         guard !list.contains(where: { $0.sequence == c.sequence }) else { return nil }
         list.append(c)
@@ -39,7 +41,7 @@ struct CheckpointVotes: Hashable, Sendable {
     static func isValid(_ cert: CheckpointCertificate, quorum: Int, genesis: Digest, interval: UInt64,
                         replicaCount: Int) -> Bool {
         if cert.sequence == .zero { return cert.proof.isEmpty && cert.digest == genesis }
-        guard cert.sequence.rawValue % interval == 0 else { return false }
+        guard cert.sequence.rawValue % interval == 0, cert.sequence <= .highestStart else { return false }
         var signers = ReplicaSet()
         for c in cert.proof {
             guard c.sequence == cert.sequence, c.stateDigest == cert.digest, c.sender.index < replicaCount,

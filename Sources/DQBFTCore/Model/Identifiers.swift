@@ -24,7 +24,9 @@ public struct ViewNumber: Hashable, Comparable, Sendable, CustomStringConvertibl
     public var rawValue: UInt64
     @inlinable public init(_ rawValue: UInt64) { self.rawValue = rawValue }
     @inlinable public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
-    @inlinable public var next: ViewNumber { ViewNumber(rawValue + 1) }
+    /// The following view; `UInt64.max` is its own successor (a view that high can
+    /// only come from forged input, and moving "on" from it must not trap).
+    @inlinable public var next: ViewNumber { ViewNumber(rawValue == .max ? rawValue : rawValue + 1) }
     public static let zero = ViewNumber(0)
     public var description: String { "v\(rawValue)" }
 }

@@ -19,7 +19,7 @@ public enum NewViewDecision {
               let best = viewChanges.max(by: { $0.viewChange.stableSequence < $1.viewChange.stableSequence })
         else { return nil }
         let start = best.viewChange.stableSequence
-        let limit = SequenceNumber(start.rawValue + windowSize)
+        let limit = start.adding(slots: windowSize)
         var prepared: [[SequenceNumber: SlotClaim]] = []
         var prePrepared: [[SequenceNumber: [SlotClaim]]] = []
         var maxSeq = start
@@ -38,8 +38,9 @@ public enum NewViewDecision {
             prePrepared.append(q)
         }
         var proposals: [Digest] = []
-        var seq = start.advanced(by: 1)
-        while seq <= maxSeq {
+        // Counted, not `while seq <= maxSeq`: maxSeq may be the largest slot there is.
+        for k in 0..<maxSeq.slots(after: start) {
+            let seq = start.adding(slots: k + 1)
             let claims = prepared.map { $0[seq] }
             var candidates = Array(Set(claims.compactMap { $0 }.map { Candidate(view: $0.view, digest: $0.digest) }))
             candidates.sort { ($0.view, $0.digest.w0, $0.digest.w1) > ($1.view, $1.digest.w0, $1.digest.w1) }
@@ -63,7 +64,6 @@ public enum NewViewDecision {
                 chosen = Payload.noop.digest
             }
             proposals.append(chosen!)
-            seq = seq.advanced(by: 1)
         }
         return Result(startSequence: start, startDigest: best.viewChange.stableDigest, proposals: proposals)
     }

@@ -27,7 +27,7 @@ extension PBFTInstance {
         viewChanges[me] = message
         out.append(.broadcast(.viewChange(message)))
         let backoff = UInt64(1) << UInt64(min(failedViewChanges, 6))
-        out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos * backoff))
+        out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos.saturatingMultiplied(by: backoff)))
         tryBecomePrimary(into: &out)
     }
 

@@ -81,7 +81,7 @@ public struct PBFTInstance: Sendable {
 
     public var primary: ReplicaID { config.primary(of: view, initial: initialPrimary) }
     public var isPrimary: Bool { primary == me }
-    public var highWatermark: SequenceNumber { SequenceNumber(lowWatermark.rawValue + parameters.windowSize) }
+    public var highWatermark: SequenceNumber { lowWatermark.adding(slots: parameters.windowSize) }
     /// True when this replica may propose now (primary, view active, window open).
     public var canPropose: Bool {
         isPrimary && isViewActive && nextProposal <= highWatermark

@@ -1,8 +1,14 @@
 /// Tuning of a PBFT-style instance. Every window and timeout has a named bound.
 ///
 /// Guarantees (checked at construction): the window holds at least two checkpoint
-/// intervals, so a replica can keep proposing while the next checkpoint stabilises.
+/// intervals, so a replica can keep proposing while the next checkpoint stabilises,
+/// and at most `maxWindowSize` slots, so a NEW-VIEW re-proposing a whole window fits
+/// its encoding.
 public struct PBFTParameters: Hashable, Sendable {
+    /// Most slots a window may hold: the most proposals a NEW-VIEW's encoding carries.
+    /// Hybrid view changes also bound the slots one VIEW-CHANGE may speak for by it.
+    public static let maxWindowSize: UInt64 = 1 << 16
+
     /// Slots between checkpoints (PBFT's K).
     public var checkpointInterval: UInt64
     /// Width of the sliding window between low and high watermark (PBFT's L).
@@ -29,8 +35,9 @@ public struct PBFTParameters: Hashable, Sendable {
     public init(checkpointInterval: UInt64 = 64, windowSize: UInt64 = 256,
                 progressTimeoutNanos: UInt64 = 1_000_000_000, viewChangeTimeoutNanos: UInt64 = 2_000_000_000,
                 fetchRetryNanos: UInt64 = 500_000_000, maxInFlightProposals: UInt64 = 16) {
-        precondition(checkpointInterval > 0 && windowSize >= 2 * checkpointInterval,
+        precondition(checkpointInterval > 0 && windowSize / 2 >= checkpointInterval,
                      "the window must hold at least two checkpoint intervals")
+        precondition(windowSize <= Self.maxWindowSize, "the window may hold at most \(Self.maxWindowSize) slots")
         self.checkpointInterval = checkpointInterval
         self.windowSize = windowSize
         self.progressTimeoutNanos = progressTimeoutNanos

@@ -154,7 +154,8 @@ struct ExecutionCertifier: Sendable {
         }
         let count = slot.retransmissions &+ 1
         slots[seq]?.retransmissions = count
-        guard (count - 1) % UInt32(slot.replies.count) == 0, let share = shares[seq]?[me] else { return }
+        // `&-`: the count wraps after 2^32 retransmissions (a client may retransmit forever).
+        guard (count &- 1) % UInt32(slot.replies.count) == 0, let share = shares[seq]?[me] else { return }
         out.append(.broadcast(.executionShare(from: me, share)))
         tryCombine(seq, into: &out)
     }

@@ -30,6 +30,11 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
     /// Hybrid protocols: passes off other replicas' view changes, commit shares,
     /// NEW-VIEW acknowledgements and execution shares as its own (`Relabel`).
     case relabel
+    /// Sends small mutations of its own messages (views and sequence numbers one or
+    /// far off, flipped digest bits, changed counter values and certificates), now
+    /// and then twice or to another replica too, from a generator seeded by the run's
+    /// seed (see `Fuzz`).
+    case fuzz
 
     public static func parse(_ s: String, replicas: Int) throws -> ByzantineBehaviour {
         let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
@@ -41,6 +46,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case "lying-collector": return .lyingCollector
         case "withhold-proofs": return .withholdProofs
         case "relabel": return .relabel
+        case "fuzz": return .fuzz
         case "collude":
             guard parts.count > 1, let p = Int(parts[1]), p >= 0, p < replicas else {
                 throw SimulationError.invalidArgument("collude needs a partner replica: collude=ID")
@@ -59,7 +65,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         default:
             throw SimulationError.invalidArgument(
                 "unknown Byzantine behaviour '\(s)' (silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, "
-                    + "bad-shares, lying-collector, withhold-proofs, relabel)")
+                    + "bad-shares, lying-collector, withhold-proofs, relabel, fuzz)")
         }
     }
 
@@ -75,6 +81,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case .lyingCollector: return "lying-collector"
         case .withholdProofs: return "withhold-proofs"
         case .relabel: return "relabel"
+        case .fuzz: return "fuzz"
         }
     }
 }

@@ -62,6 +62,8 @@ public final class Simulation {
     var relabelled: Set<WireMessage> = []
     /// Next never-disseminated D-slot a colluding O-primary orders, per partner.
     var collusionNext: [ReplicaID: UInt64] = [:]
+    /// Per fuzzing replica, its generator of mutations (`Fuzz`).
+    var fuzzRandoms: [Int: SimRandom] = [:]
     /// The effects buffer handed to every core call, kept with its capacity: an
     /// O-slot that executes many batches yields thousands of replies, and a fresh
     /// array would grow (and page-fault) to that size again on every call.
@@ -388,6 +390,7 @@ public final class Simulation {
             let packet = Packet(from: Int32(i), message: m, size: size)
             for j in targets { transmit(packet, from: i, to: j, at: t) }
         case .silent: return
+        case .fuzz: sendFuzzed(m, from: i, to: targets, at: t)
         case .dropTo(let victims):
             let packet = Packet(from: Int32(i), message: m, size: size)
             for j in targets where !victims.contains(ReplicaID(j)) { transmit(packet, from: i, to: j, at: t) }

@@ -96,6 +96,9 @@ public struct SimulationOptions: Sendable {
         guard readRatio + deleteRatio <= 1 else {
             try fail("--read-ratio + --delete-ratio must be at most 1, got \(readRatio) + \(deleteRatio)")
         }
+        guard checkpointInterval >= 1, windowSize / 2 >= checkpointInterval, windowSize <= PBFTParameters.maxWindowSize else {
+            try fail("--checkpoint-interval must be between 1 and \(PBFTParameters.maxWindowSize / 4) (the window holds four intervals)")
+        }
         for (t, f) in faults.events {
             guard Double(t) / 1e9 <= durationSeconds else { try fail("fault \(f) at \(Double(t) / 1e9)s is after the end of the run") }
             switch f {
