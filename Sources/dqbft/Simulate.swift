@@ -13,8 +13,8 @@ struct Simulate: ParsableCommand {
         The same flags and --seed always give the same result (except wall_s).
         Faults: --crash 0@3 crashes replica 0 at 3 s; --restart 0@6 brings it back (--restart-from-log 0@6: with nothing but its log, like a real process);
         --byzantine 1:silent,2:equivocate; --partition 2-5:0/1|2/3 splits the replicas from 2 s to 5 s.
-        Workload: every operation is a put by default; --read-ratio 0.2 --delete-ratio 0.05 mixes in gets and deletes, and
-        --history FILE records the client history, which 'dqbft check-history FILE' checks for linearizability.
+        Workload: every operation is a put by default; --read-ratio 0.2 --delete-ratio 0.05 mixes in gets and deletes, \
+        and --history FILE records the client history, which 'dqbft check-history FILE' checks for linearizability.
         """)
 
     @OptionGroup var runOptions: RunOptions
