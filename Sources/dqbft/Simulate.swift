@@ -19,8 +19,8 @@ struct Simulate: ParsableCommand {
         every correct replica must execute, and throughput must reach --min-recovery-ratio of the same seed's fault-free run,
         which runs as well whenever there are faults (--no-fault-free-reference skips it and that check). The report says
         liveness ok, stalled (with the reasons) or unchecked (no time left after the grace period), and the recovery ratio.
-        Workload: every operation is a put by default; --read-ratio 0.2 --delete-ratio 0.05 mixes in gets and deletes, and
-        --history FILE records the client history, which 'dqbft check-history FILE' checks for linearizability.
+        Workload: every operation is a put by default; --read-ratio 0.2 --delete-ratio 0.05 mixes in gets and deletes, \
+        and --history FILE records the client history, which 'dqbft check-history FILE' checks for linearizability.
         """)
 
     @OptionGroup var runOptions: RunOptions

@@ -104,6 +104,24 @@ struct LinearizabilityCheckerTests {
         let deleted = [put(1, "v1", prev: .absent, 0, 10), delete(2, prev: .unknown, 20, nil), get(3, .absent, 30, 40),
                        get(4, .value("v7"), 50, nil)]
         #expect(try verdict(deleted) == .linearizable)
+        // Two pending deletes, each needed once; one is not enough.
+        let twice = [put(1, "v1", prev: .absent, 0, 10), delete(2, prev: .unknown, 15, nil), delete(3, prev: .unknown, 16, nil),
+                     get(4, .absent, 20, 30), put(5, "v2", prev: .absent, 40, 50), get(6, .absent, 60, 70)]
+        #expect(try verdict(twice) == .linearizable)
+        #expect(try verdict(twice.filter { $0.client != 3 }) == .notLinearizable)
+        // An unobserved pending put still counts where a delete only saw "some value".
+        let someValue = [put(1, "v1", prev: .absent, 0, 10), delete(2, prev: .value("v1"), 20, 30), put(3, "v2", 25, nil),
+                         delete(4, prev: .present, 40, 50)]
+        #expect(try verdict(someValue) == .linearizable)
+        #expect(try verdict(someValue.filter { $0.client != 3 }) == .notLinearizable)
+    }
+
+    @Test("a value written twice may be read again after it was overwritten")
+    func valueWrittenTwice() throws {
+        let h = [put(1, "v", prev: .absent, 0, 10), put(2, "w", prev: .value("v"), 20, 30), get(3, .value("v"), 25, 70),
+                 put(4, "v", prev: .value("w"), 40, 50), get(5, .value("v"), 60, 80)]
+        #expect(try verdict(h) == .linearizable)
+        #expect(try verdict(h.filter { $0.client != 4 }) == .notLinearizable)
     }
 
     @Test("equal instants are concurrent, except a client's own next operation")
