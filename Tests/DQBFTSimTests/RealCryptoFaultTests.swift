@@ -41,8 +41,9 @@ struct RealCryptoFaultTests {
     func rollback() throws {
         var o = Self.options("destiny", seed: 4)
         o.faults.events = [(SimTime(1e9), .crash(ReplicaID(2))), (SimTime(2e9), .restartRolledBack(ReplicaID(2)))]
+        o.liveness.graceSeconds = 1
         let replay = "dqbft simulate --protocol destiny --replicas 3 --clients 12 --batch 4 --duration 4 --warmup 0 --seed 4 "
-            + "--crash 2@1 --restart-rolled-back 2@2 --real-crypto"
+            + "--crash 2@1 --restart-rolled-back 2@2 --real-crypto --liveness-grace 1"
         let crypto = try SoftwareHybridCluster(replicas: 3, f: 1, seed: 4, kind: .threshSign)
         let report = try Simulation(options: o, realCrypto: crypto).run()
         guard case .rolledBack? = crypto.refusals[ReplicaID(2)] else {
@@ -51,6 +52,6 @@ struct RealCryptoFaultTests {
         }
         #expect(crypto.crypto(for: ReplicaID(2)).counter.certify(.zero, instance: .main, value: CounterValue(rawValue: 1 << 50)) == nil)
         #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
-        #expect(report.liveness == "ok", "replay: \(replay)")
+        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
     }
 }
