@@ -59,7 +59,11 @@ extension DQComposition {
         for i in 0..<config.replicaCount where i != me.index && d[i].isPrimary {
             var effects: [InstanceEffect] = []
             while d[i].canPropose && d[i].nextProposal <= maxReferenced[i] {
+                let slot = d[i].nextProposal
                 d[i].propose(.noop, into: &effects)
+                // A trusted counter that refuses (it certified a higher value already:
+                // rolled back, or shared by twins) leaves the slot unproposed; stop.
+                guard d[i].nextProposal > slot else { break }
             }
             absorbD(ReplicaID(i), effects, into: &out)
         }
