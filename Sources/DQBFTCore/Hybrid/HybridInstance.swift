@@ -105,7 +105,7 @@ public struct HybridInstance: Sendable {
     public var isPrimary: Bool { primary == me }
     public var highWatermark: SequenceNumber { lowWatermark.adding(slots: base.windowSize) }
     public var canPropose: Bool {
-        isPrimary && isViewActive && nextProposal <= highWatermark
+        isPrimary && isViewActive && nextProposal <= highWatermark && nextProposal > lastDelivered
             && nextProposal.slots(after: lastDelivered) <= base.maxInFlightProposals
     }
     public var hasPendingWork: Bool { slots.contains { $0.key > lastDelivered && $0.value.digest != nil } }

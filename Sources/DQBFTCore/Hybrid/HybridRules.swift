@@ -72,7 +72,10 @@ public enum HybridRules {
         }
         guard e.prepares.allSatisfy({ $0.sequence.slots(after: reach) <= maxClaimSpan }) else { return false }
         // PREPAREs of the installed view: increasing, certified by its primary, and
-        // complete up to the counter's sequence.
+        // complete up to the counter's sequence. Claims above the counter (PREPAREs
+        // received but never shared) may have gaps, but only once every slot up to
+        // the counter is covered: otherwise a replica could hide the slots it
+        // committed below by showing one PREPARE above them.
         let primary = primaryOf(e.view)
         var next = low.advanced(by: 1)
         for p in e.prepares {
@@ -80,7 +83,9 @@ public enum HybridRules {
                   p.certificate.value == CounterValue(view: e.view, phase: .ordering, sequence: p.sequence) else { return false }
             if p.sequence <= e.counter.sequence {
                 guard p.sequence == next else { return false }
-            } else if p.sequence < next { return false }
+            } else {
+                guard p.sequence >= next, next > e.counter.sequence else { return false }
+            }
             next = p.sequence.advanced(by: 1)
         }
         if e.counter.sequence > low && next <= e.counter.sequence { return false }

@@ -84,7 +84,7 @@ public struct PBFTInstance: Sendable {
     public var highWatermark: SequenceNumber { lowWatermark.adding(slots: parameters.windowSize) }
     /// True when this replica may propose now (primary, view active, window open).
     public var canPropose: Bool {
-        isPrimary && isViewActive && nextProposal <= highWatermark
+        isPrimary && isViewActive && nextProposal <= highWatermark && nextProposal > lastDelivered
             && nextProposal.slots(after: lastDelivered) <= parameters.maxInFlightProposals
     }
     /// Slots proposed or accepted but not yet delivered.
@@ -222,6 +222,9 @@ public struct PBFTInstance: Sendable {
             guard let i = slots.index(forKey: next), let digest = slots.values[i].committedDigest,
                   let payload = slots.values[i].payload(for: digest) else { break }
             lastDelivered = next
+            // Delivered slots are taken: a primary that learned them from its peers
+            // (a twin whose other node proposed them) proposes above them.
+            if nextProposal <= next { nextProposal = next.advanced(by: 1) }
             out.append(.committed(next, payload))
             delivered = true
         }
