@@ -146,6 +146,7 @@ struct SimulationSeedSweepTests {
         "destiny/5": [6, 34, 50, 57, 66],
         "destiny/7": [2, 3, 5, 23, 27],
         "dqhybster/5": [21],
+        "dqhybster/6": [21],
         "dqpbft/4": [51, 61, 75],
         "dqpbft/7": [30, 32, 44, 46, 53, 61, 70, 89, 90, 95],
         "hybster/4": [25],
