@@ -234,7 +234,7 @@ struct FuzzCluster {
             case .setTimer(let t, _): if !timers[i].contains(t) { timers[i].append(t) }
             case .cancelTimer(let t): timers[i].removeAll { $0 == t }
             case .executed: executed += 1
-            case .reply, .stateInstalled, .viewChanged: break
+            case .reply, .stateInstalled, .viewChanged, .checkpointed: break
             }
         }
         if sentLogs[i].count > 400 { sentLogs[i].removeFirst(200) }

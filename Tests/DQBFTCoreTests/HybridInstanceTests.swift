@@ -342,6 +342,16 @@ struct HybridInstanceTests {
         #expect(!HybridRules.isValid(vc([prepare1]), config: config, primaryOf: primaryOf))
         let prepare2 = PrepareClaim(sequence: SequenceNumber(2), digest: .zero, certificate: TestScheme.make(ReplicaID(0), .zero, .main, v02, nil))
         #expect(HybridRules.isValid(vc([prepare1, prepare2]), config: config, primaryOf: primaryOf))
+        // Found by Twins (dqhybster, `dqbft twins --protocol dqhybster --scenario-seed
+        // 9387909732841398200`): one node of a twinned replica committed slots 1 and 2,
+        // the other showed only the PREPARE of slot 3 it had received, and the new view
+        // replaced the committed slots with no-ops. A claim above the counter must not
+        // stand in for the slots below it.
+        let v03 = CounterValue(view: .zero, phase: .ordering, sequence: SequenceNumber(3))!
+        let prepare3 = PrepareClaim(sequence: SequenceNumber(3), digest: .zero, certificate: TestScheme.make(ReplicaID(0), .zero, .main, v03, nil))
+        #expect(!HybridRules.isValid(vc([prepare3]), config: config, primaryOf: primaryOf))
+        #expect(!HybridRules.isValid(vc([prepare1, prepare3]), config: config, primaryOf: primaryOf))
+        #expect(HybridRules.isValid(vc([prepare1, prepare2, prepare3]), config: config, primaryOf: primaryOf))
     }
 
     @Test("retransmissions of a slot's requests broadcast the execution share once per round; a proven slot answers each")

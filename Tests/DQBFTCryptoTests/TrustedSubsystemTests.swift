@@ -88,13 +88,16 @@ struct TrustedSubsystemTests {
         #expect(!t2.verifyContinuing(cert, message: m + [0]))
         var mac = cert.mac
         mac[3] ^= 0x10
-        #expect(!t2.verifyContinuing(ContinuingCounterCertificate(counter: cert.counter, fromValue: 0, toValue: 4, mac: mac), message: m))
-        #expect(!t2.verifyContinuing(ContinuingCounterCertificate(counter: cert.counter, fromValue: 1, toValue: 4, mac: cert.mac), message: m))
-        #expect(!t2.verifyContinuing(ContinuingCounterCertificate(counter: cert.counter, fromValue: 0, toValue: 5, mac: cert.mac), message: m))
-        #expect(!t2.verifyContinuing(ContinuingCounterCertificate(counter: Self.a, fromValue: 0, toValue: 4, mac: cert.mac), message: m))
+        #expect(!t2.verifyContinuing(ContinuingCounterCertificate(issuer: cert.issuer, counter: cert.counter, fromValue: 0, toValue: 4, mac: mac), message: m))
+        #expect(!t2.verifyContinuing(ContinuingCounterCertificate(issuer: cert.issuer, counter: cert.counter, fromValue: 1, toValue: 4, mac: cert.mac), message: m))
+        #expect(!t2.verifyContinuing(ContinuingCounterCertificate(issuer: cert.issuer, counter: cert.counter, fromValue: 0, toValue: 5, mac: cert.mac), message: m))
+        #expect(!t2.verifyContinuing(ContinuingCounterCertificate(issuer: cert.issuer, counter: Self.a, fromValue: 0, toValue: 4, mac: cert.mac), message: m))
+        // The certificate names its issuer: it does not verify as another subsystem's.
+        #expect(!t2.verifyContinuing(ContinuingCounterCertificate(issuer: t2.shareIndex, counter: cert.counter, fromValue: 0, toValue: 4,
+                                                                  mac: cert.mac), message: m))
         // Domain separation: a TrInX MAC over the same fields is not a continuing certificate.
         let trinx = try t0.trinxCertificate(message: m, counter: Self.b, newValue: 4)
-        #expect(!t0.verifyContinuing(ContinuingCounterCertificate(counter: Self.b, fromValue: 0, toValue: 4, mac: trinx.mac), message: m))
+        #expect(!t0.verifyContinuing(ContinuingCounterCertificate(issuer: cert.issuer, counter: Self.b, fromValue: 0, toValue: 4, mac: trinx.mac), message: m))
         // A subsystem of another cluster does not accept it.
         var rng = BLS12381.SeededGenerator(seed: Array("other cluster".utf8))
         let otherKeys = TrustedSubsystemKeys(keyShare: Self.cluster.keys[0].keyShare,

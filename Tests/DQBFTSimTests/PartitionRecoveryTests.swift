@@ -24,8 +24,10 @@ struct PartitionRecoveryTests {
         o.faults.jitterNanos = 1_000_000
         o.faults.events = [(2_000_000_000, .partition([[ReplicaID(0)], [ReplicaID(1), ReplicaID(2), ReplicaID(3)]])),
                            (3_000_000_000, .heal)]
+        // Liveness is judged from 5 s (2 s after the heal) to the end, like the timeline.
+        o.liveness.graceSeconds = 2
         let command = "dqbft simulate --protocol \(name) --replicas 4 --clients 100 --duration 6 --jitter-ms 1 "
-            + "--partition '2-3:0|1/2/3' --timeline --seed \(seed)"
+            + "--partition '2-3:0|1/2/3' --liveness-grace 2 --timeline --seed \(seed)"
         return (o, command)
     }
 

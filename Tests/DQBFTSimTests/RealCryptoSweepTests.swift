@@ -22,15 +22,22 @@ struct RealCryptoSweepTests {
         o.durationSeconds = 5
         o.warmupSeconds = 0
         o.seed = seed
-        var replay = "dqbft simulate --protocol \(name) --replicas 3 --clients 12 --batch 4 --topology azure10 --duration 5 --warmup 0 --seed \(seed) --costs nominal --real-crypto"
+        // Judge liveness from 2 s on (the default grace would leave no window in 5 s).
+        o.liveness.graceSeconds = 2
+        o.readRatio = 0.2
+        o.deleteRatio = 0.05
+        o.recordHistory = true
+        var replay = "dqbft simulate --protocol \(name) --replicas 3 --clients 12 --batch 4 --topology azure10 --duration 5 --warmup 0 --seed \(seed) --costs nominal --real-crypto --liveness-grace 2 --read-ratio 0.2 --delete-ratio 0.05"
         if seed == 2 {
             o.faults.byzantine[ReplicaID(2)] = .badShares
             replay += " --byzantine 2:bad-shares"
         }
-        let crypto = try HybridCryptoCluster.make(replicas: 3, f: 1, seed: seed, kind: .threshSign)
-        let report = try Simulation(options: o, realCrypto: crypto).run()
+        let crypto = try SoftwareHybridCluster(replicas: 3, f: 1, seed: seed, kind: .threshSign)
+        let simulation = try Simulation(options: o, realCrypto: crypto)
+        let report = try simulation.run()
         #expect(report.safety == "ok", "safety violation \(report.safety_violations); replay: \(replay)")
-        #expect(report.liveness == "ok" && report.executed_ops > 0, "stalled; replay: \(replay)")
+        try SimulationSeedSweepTests.expectLinearizable(simulation, seed: seed, replay: replay)
+        #expect(report.liveness == "ok" && report.executed_ops > 0, "\(report.liveness); replay: \(replay)")
         #expect(report.client_replies_per_request == 1, "clients need one proven reply; replay: \(replay)")
     }
 }

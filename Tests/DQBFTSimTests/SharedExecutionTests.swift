@@ -13,6 +13,10 @@ struct SharedExecutionTests {
 
     /// (name, CLI flags to replay it, options).
     static let scenarios: [(String, String, @Sendable (inout SimulationOptions) -> Void)] = [
+        ("pbft, primary paused", "--protocol pbft --replicas 4 --pause 0@0.5-1.2", { o in
+            o.protocolName = "pbft"
+            o.faults.events = [(early, .crash(ReplicaID(0))), (late, .resume(ReplicaID(0)))]
+        }),
         ("pbft, primary crash and restart", "--protocol pbft --replicas 4 --crash 0@0.5 --restart 0@1.2", { o in
             o.protocolName = "pbft"
             o.faults.events = [(early, .crash(ReplicaID(0))), (late, .restart(ReplicaID(0)))]
@@ -25,11 +29,11 @@ struct SharedExecutionTests {
             o.faults.events = [(early, .partition([[ReplicaID(3)], [ReplicaID(0), ReplicaID(1), ReplicaID(2)]])),
                                (late, .heal)]
         }),
-        ("dqpbft, restart from the log", "--protocol dqpbft --replicas 4 --checkpoint-interval 8 --crash 2@0.5 --restart-from-log 2@1.2", { o in
+        ("dqpbft, a coordinator restarts", "--protocol dqpbft --replicas 4 --checkpoint-interval 8 --crash 2@0.5 --restart 2@1.2", { o in
             o.protocolName = "dqpbft"
             o.checkpointInterval = 8
             o.windowSize = 32
-            o.faults.events = [(early, .crash(ReplicaID(2))), (late, .restartFromLog(ReplicaID(2)))]
+            o.faults.events = [(early, .crash(ReplicaID(2))), (late, .restart(ReplicaID(2)))]
         }),
         ("dqpbft, Byzantine coordinators", "--protocol dqpbft --replicas 7 --byzantine 1:withhold,3:collude=0", { o in
             o.protocolName = "dqpbft"

@@ -57,6 +57,7 @@ extension DQComposition {
             for ref in slot.refs where ref.replica.index < config.replicaCount {
                 guard !isExecuted(ref), taken.insert(ref).inserted else { continue }
                 guard let batch = dBatches[ref.replica.index][ref.sequence] else {
+                    if config.mutated(.dqExecuteWithoutBatch) { continue }
                     // Not committed yet — or forgotten here because a quorum executed it
                     // (this replica lagged): then only the application state can help.
                     if ref.sequence <= d[ref.replica.index].lowWatermark { requestApplicationState(into: &out) }

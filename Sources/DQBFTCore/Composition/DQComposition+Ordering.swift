@@ -56,7 +56,7 @@ extension DQComposition {
     /// A replica that now coordinates another replica's D-instance proposes no-ops
     /// for the slots the O-instance referenced but nobody disseminated (case 1).
     mutating func fillNoops(into out: inout CompositionOutput) {
-        for i in 0..<config.replicaCount where i != me.index && d[i].isPrimary {
+        for i in 0..<config.replicaCount where i != me.index && d[i].isPrimary && !config.mutated(.dqNoNoopFill) {
             var effects: [InstanceEffect] = []
             while d[i].canPropose && d[i].nextProposal <= maxReferenced[i] {
                 let before = d[i].nextProposal

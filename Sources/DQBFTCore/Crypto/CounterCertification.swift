@@ -137,3 +137,18 @@ public struct HybridCrypto: Sendable {
         self.counter = counter; self.scheme = scheme; self.execution = execution
     }
 }
+
+/// Every replica's hybrid cryptography as a shell that injects faults sees it:
+/// the providers, and what a replica's trusted subsystem does when its host
+/// restarts it from an older copy of its sealed state.
+///
+/// Guarantees expected from implementations: `crypto(for:)` returns the provider
+/// replica `r` uses until `restartRolledBack(r)` replaces it; that call restarts
+/// r's trusted subsystem from a rolled-back sealed state, and the returned
+/// provider does what the subsystem decided — one that detects the rollback
+/// refuses every certification (its certifier returns nil).
+public protocol HybridCryptoProvider: AnyObject {
+    var replicaCount: Int { get }
+    func crypto(for replica: ReplicaID) -> HybridCrypto
+    func restartRolledBack(_ replica: ReplicaID) -> HybridCrypto
+}

@@ -35,12 +35,12 @@ extension HybridInstance {
         tryCombine(seq, into: &out)
     }
 
-    /// Combines f+1 shares matching the PREPARE of `seq` (collectors and Hybster
+    /// Combines a quorum of shares matching the PREPARE of `seq` (collectors and Hybster
     /// replicas). Invalid shares are dropped and their signers remembered.
     mutating func tryCombine(_ seq: SequenceNumber, into out: inout [InstanceEffect]) {
         guard var slot = slots[seq], isCollecting || slot.askedToCollect, slot.committed == nil,
-              let digest = slot.prepare?.payload.digest ?? slot.claimed, slot.shares.count >= config.f + 1 else { return }
-        let shares = slot.shares.keys.sorted().prefix(config.f + 1).map { slot.shares[$0]! }
+              let digest = slot.prepare?.payload.digest ?? slot.claimed, slot.shares.count >= config.quorum else { return }
+        let shares = slot.shares.keys.sorted().prefix(config.quorum).map { slot.shares[$0]! }
         switch crypto.scheme.combine(Array(shares), message: digest, instance: id) {
         case .combined(let qc):
             slot.committed = digest
@@ -65,8 +65,8 @@ extension HybridInstance {
     }
 
     mutating func onCommitProof(_ p: HybridCommitProof, into out: inout [InstanceEffect]) {
-        // A commit certificate of any view fixes the slot: f+1 replicas, one of them
-        // correct, committed it there, so every later view keeps it.
+        // A commit certificate of any view fixes the slot: a quorum committed it
+        // there, and every later view-change quorum includes one of them.
         guard p.sequence > lastDelivered, p.sequence > lowWatermark, p.sequence <= highWatermark,
               p.proof.value == value(p.view, .ordering, p.sequence), slots[p.sequence]?.committed == nil else { return }
         slots[p.sequence, default: HybridSlot()].committed = p.digest
@@ -155,13 +155,14 @@ extension HybridInstance {
         recordCheckpoint(c, into: &out)
     }
 
-    /// Makes a checkpoint stable once f+1 replicas signed it (they include a correct one).
+    /// Makes a checkpoint stable once a quorum signed it (⌊N/2⌋+1: f+1 when N = 2f+1;
+    /// a quorum includes a correct replica and meets every view-change quorum).
     mutating func recordCheckpoint(_ c: SignedCheckpoint, into out: inout [InstanceEffect]) {
-        if let cert = checkpointVotes.record(c, quorum: config.f + 1) { makeStable(cert, into: &out) }
+        if let cert = checkpointVotes.record(c, quorum: config.quorum) { makeStable(cert, into: &out) }
     }
 
     func isValid(_ cert: CheckpointCertificate) -> Bool {
-        CheckpointVotes.isValid(cert, quorum: config.f + 1, genesis: genesis,
+        CheckpointVotes.isValid(cert, quorum: config.quorum, genesis: genesis,
                                 interval: base.checkpointInterval, replicaCount: config.replicaCount)
     }
 

@@ -132,8 +132,8 @@ extension HybridInstance {
     mutating func tryBecomePrimary(into out: inout [InstanceEffect]) {
         guard !isViewActive, primary == me, sentNewView != view, pendingDecision == nil else { return }
         let chosen = viewChanges.values.filter { $0.newView == view }.sorted { $0.sender < $1.sender }
-        guard chosen.count >= config.f + 1 else { return }
-        let used = Array(chosen.prefix(config.f + 1))
+        guard chosen.count >= config.quorum else { return }
+        let used = Array(chosen.prefix(config.quorum))
         let decision = HybridRules.decide(used, view: view)
         guard let v = value(view, .viewChange, SequenceNumber(1)),
               let cert = crypto.counter.certify(decision.digest, instance: id, value: v) else {
@@ -159,7 +159,7 @@ extension HybridInstance {
     }
 
     /// Acknowledges a valid NEW-VIEW: certifies its decision at `(view, ordering,
-    /// end)`, which commits its proposals once f+1 replicas did so.
+    /// end)`, which commits its proposals once a quorum did so.
     mutating func acknowledge(_ nv: HybridNewView, into out: inout [InstanceEffect]) {
         let d = nv.decision
         guard let v = value(d.view, .ordering, d.end),
@@ -206,8 +206,8 @@ extension HybridInstance {
         guard let p = pendingDecision, !isViewActive, p.decision.view == view,
               let v = value(view, .ordering, p.decision.end) else { return }
         let matching = ackShares.filter { $0.value.value == v }
-        guard matching.count >= config.f + 1 else { return }
-        let shares = matching.keys.sorted().prefix(config.f + 1).map { matching[$0]! }
+        guard matching.count >= config.quorum else { return }
+        let shares = matching.keys.sorted().prefix(config.quorum).map { matching[$0]! }
         switch crypto.scheme.combine(Array(shares), message: p.decision.digest, instance: id) {
         case .combined(let qc):
             let proof = HybridNewViewProof(decision: p.decision, certificate: p.certificate, proof: qc)

@@ -1,13 +1,15 @@
 /// One Hybster / Linear Hybster consensus instance as a pure state machine
-/// (N = 2f+1, quorums of f+1).
+/// (N ≥ 2f+1, quorums of ⌊N/2⌋+1: f+1 when N = 2f+1; any two quorums share a
+/// replica, whose trusted counter cannot certify two answers for one slot).
 ///
 /// Normal case: the primary's PREPARE is certified by its trusted counter at
 /// `(view, ordering, sequence)`; each replica certifies a commit share for the same
 /// value, in slot order. With `.allToAll` (Hybster) shares are broadcast and every
-/// replica combines f+1 itself; with `.collector` (Linear Hybster) they go to a
+/// replica combines a quorum itself; with `.collector` (Linear Hybster) they go to a
 /// collector that broadcasts one combined certificate, and on timeout to the next
 /// of f+1 collectors. View changes carry evidence under continuing certificates
-/// (see `HybridRules`); a NEW-VIEW commits when f+1 replicas acknowledge it.
+/// (see `HybridRules`); a NEW-VIEW needs a quorum of view changes and commits when
+/// a quorum acknowledges it.
 ///
 /// Guarantees (P1–P4 under N ≥ 2f+1 with trusted counters that only crash): no two
 /// correct replicas deliver different payloads for one slot; a delivered payload
@@ -37,7 +39,7 @@ public struct HybridInstance: Sendable {
     var checkpointVotes = CheckpointVotes()
     /// The NEW-VIEW of the current view once it committed (nil in view 0).
     var installed: InstalledView?
-    /// The decision of the current view's NEW-VIEW while it waits for f+1 acks.
+    /// The decision of the current view's NEW-VIEW while it waits for a quorum of acks.
     var pendingDecision: (decision: HybridDecision, certificate: CounterCertificate, voters: [ReplicaID])?
     var ackShares: [ReplicaID: CounterCertificate] = [:]
     /// This replica's acknowledgement of the pending NEW-VIEW (re-sent on collector timeout).
@@ -103,7 +105,7 @@ public struct HybridInstance: Sendable {
     public var isPrimary: Bool { primary == me }
     public var highWatermark: SequenceNumber { lowWatermark.adding(slots: base.windowSize) }
     public var canPropose: Bool {
-        isPrimary && isViewActive && nextProposal <= highWatermark
+        isPrimary && isViewActive && nextProposal <= highWatermark && nextProposal > lastDelivered
             && nextProposal.slots(after: lastDelivered) <= base.maxInFlightProposals
     }
     public var hasPendingWork: Bool { slots.contains { $0.key > lastDelivered && $0.value.digest != nil } }
@@ -176,7 +178,8 @@ public struct HybridInstance: Sendable {
     /// primary made it, so a copy forwarded by another replica (DQ flooding) counts.
     mutating func onPrepare(_ p: HybridPrepare, into out: inout [InstanceEffect]) {
         let floor = installed?.decision.end ?? .zero
-        guard p.certificate.signer == primary, p.view == view, isViewActive, p.sequence > lowWatermark, p.sequence > floor,
+        guard p.certificate.signer == primary || config.mutated(.hybridPrepareFromBackup),
+              p.view == view, isViewActive, p.sequence > lowWatermark, p.sequence > floor,
               p.sequence <= highWatermark,
               p.certificate.value == value(view, .ordering, p.sequence),
               slots[p.sequence]?.prepare == nil, slots[p.sequence]?.committed == nil || slots[p.sequence]?.committed == p.payload.digest

@@ -29,7 +29,7 @@ public enum HybridRules {
         // the previous link's value (or a view-change-phase value of the same view,
         // such as the NEW-VIEW a primary certified but that never committed).
         var expected = e.counter
-        for (i, c) in vc.chain.enumerated() {
+        for (i, c) in vc.chain.enumerated() where !config.mutated(.hybridSkipChain) {
             guard c.signer == vc.sender, let prev = c.previous, c.value > prev else { return false }
             if i == 0 {
                 guard prev == expected else { return false }
@@ -72,7 +72,10 @@ public enum HybridRules {
         }
         guard e.prepares.allSatisfy({ $0.sequence.slots(after: reach) <= maxClaimSpan }) else { return false }
         // PREPAREs of the installed view: increasing, certified by its primary, and
-        // complete up to the counter's sequence.
+        // complete up to the counter's sequence. Claims above the counter (PREPAREs
+        // received but never shared) may have gaps, but only once every slot up to
+        // the counter is covered: otherwise a replica could hide the slots it
+        // committed below by showing one PREPARE above them.
         let primary = primaryOf(e.view)
         var next = low.advanced(by: 1)
         for p in e.prepares {
@@ -80,14 +83,16 @@ public enum HybridRules {
                   p.certificate.value == CounterValue(view: e.view, phase: .ordering, sequence: p.sequence) else { return false }
             if p.sequence <= e.counter.sequence {
                 guard p.sequence == next else { return false }
-            } else if p.sequence < next { return false }
+            } else {
+                guard p.sequence >= next, next > e.counter.sequence else { return false }
+            }
             next = p.sequence.advanced(by: 1)
         }
         if e.counter.sequence > low && next <= e.counter.sequence { return false }
         return true
     }
 
-    /// Whether `nv` is a NEW-VIEW its view's primary certified, built from f+1 valid
+    /// Whether `nv` is a NEW-VIEW its view's primary certified, built from a quorum of valid
     /// view changes of distinct replicas, whose decision is the one they force.
     public static func isJustified(_ nv: HybridNewView, config: ClusterConfiguration,
                                    primaryOf: (ViewNumber) -> ReplicaID) -> Bool {
@@ -107,10 +112,10 @@ public enum HybridRules {
             guard vc.newView == v, senders.insert(vc.sender),
                   accepts(vc) else { return false }
         }
-        return senders.count >= config.f + 1 && decide(nv.viewChanges, view: v) == nv.decision
+        return senders.count >= config.quorum && decide(nv.viewChanges, view: v) == nv.decision
     }
 
-    /// The decision a NEW-VIEW for `view` must carry given f+1 valid view changes:
+    /// The decision a NEW-VIEW for `view` must carry given a quorum of valid view changes:
     /// start at the highest checkpoint any of them proves; for every later slot take
     /// the digest of the highest view that prepared or decided it; no-op for gaps.
     public static func decide(_ viewChanges: [HybridViewChange], view: ViewNumber) -> HybridDecision {

@@ -17,6 +17,8 @@ public struct ClusterConfiguration: Hashable, Sendable {
     public let faultModel: FaultModel
     /// The number of faulty replicas tolerated.
     public let f: Int
+    /// A deliberate protocol bug, for the mutation check of the tests only (nil: none).
+    public var mutant: Mutant?
 
     /// Largest f the model tolerates with `replicaCount` replicas.
     public static func maxFaults(replicas: Int, model: FaultModel) -> Int {
@@ -48,8 +50,12 @@ public struct ClusterConfiguration: Hashable, Sendable {
     /// replicas (BFT: ⌈(N+f+1)/2⌉, which is 2f+1 when N = 3f+1) or in one replica
     /// (hybrid: ⌊N/2⌋+1, which is f+1 when N = 2f+1).
     public var quorum: Int {
-        faultModel == .byzantine ? (replicaCount + f + 2) / 2 : replicaCount / 2 + 1
+        if faultModel == .hybrid, mutant == .hybridWeakQuorum { return f + 1 }
+        return faultModel == .byzantine ? (replicaCount + f + 2) / 2 : replicaCount / 2 + 1
     }
+
+    /// Whether the mutation check runs with `m` (always false outside it).
+    @inline(__always) public func mutated(_ m: Mutant) -> Bool { mutant == m }
     /// Weak certificate: f+1 matching votes contain at least one correct replica.
     public var weakQuorum: Int { f + 1 }
     /// Replies a client waits for (f+1 matching).

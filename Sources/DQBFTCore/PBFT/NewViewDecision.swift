@@ -56,7 +56,8 @@ public enum NewViewDecision {
                     if let p = prepared[i][seq], p.digest == cand.digest, p.view >= cand.view { return true }
                     return prePrepared[i][seq]?.contains { $0.digest == cand.digest && $0.view >= cand.view } ?? false
                 }
-                if consistent >= config.quorum && vouched >= config.weakQuorum { chosen = cand.digest; break }
+                let enough = vouched >= config.weakQuorum || config.mutated(.newViewUnvouched)
+                if consistent >= config.quorum && enough { chosen = cand.digest; break }
             }
             if chosen == nil {
                 guard claims.count(where: { $0 == nil }) >= config.quorum else { return nil }

@@ -21,7 +21,8 @@ extension PBFTInstance {
     }
 
     mutating func record(_ c: SignedCheckpoint, into out: inout [InstanceEffect]) {
-        if let cert = checkpointVotes.record(c, quorum: config.quorum) { makeStable(cert, into: &out) }
+        let quorum = config.mutated(.pbftCheckpointWeakQuorum) ? config.weakQuorum : config.quorum
+        if let cert = checkpointVotes.record(c, quorum: quorum) { makeStable(cert, into: &out) }
     }
 
     /// Checks a checkpoint certificate's structure (signatures were checked before

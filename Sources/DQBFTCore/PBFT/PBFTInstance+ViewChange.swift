@@ -10,7 +10,7 @@ extension PBFTInstance {
         var prepared: [SlotClaim] = []
         var prePrepared: [SlotClaim] = []
         for (seq, slot) in slots.sorted(by: { $0.key < $1.key }) where seq > lowWatermark {
-            if let v = slot.preparedView, let d = slot.preparedDigest {
+            if let v = slot.preparedView, let d = slot.preparedDigest, !config.mutated(.pbftForgetPrepared) {
                 prepared.append(SlotClaim(sequence: seq, view: v, digest: d))
             }
             if let v = slot.acceptedView, let d = slot.acceptedDigest {

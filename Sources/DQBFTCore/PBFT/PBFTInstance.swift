@@ -84,7 +84,7 @@ public struct PBFTInstance: Sendable {
     public var highWatermark: SequenceNumber { lowWatermark.adding(slots: parameters.windowSize) }
     /// True when this replica may propose now (primary, view active, window open).
     public var canPropose: Bool {
-        isPrimary && isViewActive && nextProposal <= highWatermark
+        isPrimary && isViewActive && nextProposal <= highWatermark && nextProposal > lastDelivered
             && nextProposal.slots(after: lastDelivered) <= parameters.maxInFlightProposals
     }
     /// Slots proposed or accepted but not yet delivered.
@@ -152,7 +152,7 @@ public struct PBFTInstance: Sendable {
         let digest = pp.payload.digest
         slots[pp.sequence, default: PBFTSlot()].payloads[digest] = pp.payload
         if fetching.finish(digest) { tryDeliver(into: &out) }
-        guard pp.view == view, isViewActive, sender == primary else {
+        guard pp.view == view, isViewActive, sender == primary || config.mutated(.pbftProposalFromBackup) else {
             if pp.view > view { noteAhead(sender, into: &out) }
             return
         }
@@ -193,7 +193,7 @@ public struct PBFTInstance: Sendable {
 
     /// Prepared: the accepted proposal plus a quorum of matching PREPAREs in this view.
     mutating func checkPrepared(_ seq: SequenceNumber, into out: inout [InstanceEffect]) {
-        let view = self.view, quorum = config.quorum, me = self.me
+        let view = self.view, quorum = config.quorum - (config.mutated(.pbftPrepareQuorum) ? 1 : 0), me = self.me
         // `slots.values[i]` mutates in place; `slots[seq]?.…` would move the slot
         // out of the table and back (this runs for every vote).
         guard isViewActive, let i = slots.index(forKey: seq),
@@ -205,7 +205,7 @@ public struct PBFTInstance: Sendable {
     /// Committed: a quorum of matching COMMITs in one view. A quorum of COMMITs
     /// contains f+1 correct replicas that prepared, so the value is decided.
     mutating func checkCommitted(_ seq: SequenceNumber, key: PBFTSlot.VoteKey, into out: inout [InstanceEffect]) {
-        let quorum = config.quorum
+        let quorum = config.quorum - (config.mutated(.pbftCommitQuorum) ? 1 : 0)
         guard let i = slots.index(forKey: seq), slots.values[i].commitIfReady(key, quorum: quorum) else { return }
         if slots.values[i].payload(for: key.digest) == nil {
             let voters = Array(slots.values[i].commits[key]!).filter { $0 != me }
@@ -222,6 +222,9 @@ public struct PBFTInstance: Sendable {
             guard let i = slots.index(forKey: next), let digest = slots.values[i].committedDigest,
                   let payload = slots.values[i].payload(for: digest) else { break }
             lastDelivered = next
+            // Delivered slots are taken: a primary that learned them from its peers
+            // (a twin whose other node proposed them) proposes above them.
+            if nextProposal <= next { nextProposal = next.advanced(by: 1) }
             out.append(.committed(next, payload))
             delivered = true
         }

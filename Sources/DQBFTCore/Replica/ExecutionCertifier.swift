@@ -99,9 +99,10 @@ struct ExecutionCertifier: Sendable {
 
     /// Collector: f+1 shares on this replica's own root combine into the proof.
     mutating func tryCombine(_ seq: SequenceNumber, into out: inout [ReplicaEffect]) {
-        guard proven[seq] == nil, let slot = slots[seq], let got = shares[seq], got.count >= config.f + 1 else { return }
-        let matching = got.filter { $0.value.root == slot.root }.sorted { $0.key < $1.key }.prefix(config.f + 1)
-        guard matching.count >= config.f + 1 else { return }
+        let needed = config.weakQuorum  // f+1 matching results include a correct replica's
+        guard proven[seq] == nil, let slot = slots[seq], let got = shares[seq], got.count >= needed else { return }
+        let matching = got.filter { $0.value.root == slot.root }.sorted { $0.key < $1.key }.prefix(needed)
+        guard matching.count >= needed else { return }
         switch crypto.scheme.combineExecution(matching.map { ($0.key, $0.value.share) },
                                               message: ReplyProof.statement(sequence: seq, root: slot.root)) {
         case .success(let signature):

@@ -54,6 +54,8 @@ public struct Replica: Sendable {
                 signer: any ReplicaSigner, hybrid: HybridCrypto? = nil, seed: UInt64 = 0, memo: ExecutionMemo? = nil) {
         precondition(config.faultModel == kind.faultModel, "\(kind) runs under the \(kind.faultModel) fault model")
         precondition(kind.faultModel == .byzantine || hybrid != nil, "\(kind) needs a trusted subsystem (hybrid crypto)")
+        precondition(hybrid.map { $0.scheme.threshold == config.quorum } ?? true,
+                     "hybrid certificates must combine a quorum (\(config.quorum) of N=\(config.replicaCount)) shares")
         self.me = me
         self.config = config
         self.parameters = parameters
@@ -337,6 +339,7 @@ public struct Replica: Sendable {
             digest = stateDigest.chained(with: Digest.of(frontier))
             checkpointStates.append((seq, app, clients, frontier))
             pruneCheckpointStates()
+            out.append(.checkpointed(seq, stateDigest: digest))
         }
         var o = CompositionOutput()
         composition.executed(seq, stateDigest: digest, into: &o)

@@ -58,6 +58,10 @@ public enum ReplicaEffect: Sendable {
     /// Observability: the replica executed slot `sequence` of its execution order,
     /// a batch with this digest (checkers compare these logs across replicas).
     case executed(SequenceNumber, Digest, requests: Int)
+    /// Observability: the replica took a checkpoint after executing slot `sequence`;
+    /// `stateDigest` is the digest its checkpoint votes carry (application state,
+    /// client table and execution frontier). Correct replicas agree on it per slot.
+    case checkpointed(SequenceNumber, stateDigest: Digest)
     /// Observability: the replica installed a state snapshot at `sequence`.
     case stateInstalled(SequenceNumber)
     /// Observability: an instance entered a new view.

@@ -6,8 +6,10 @@ import DQBFTCore
 ///
 /// Guarantees: deterministic — the same `(replicas, f, seed)` always yields the
 /// same keys, so simulations with real crypto replay exactly; the counter key set
-/// (σ/τ, inside the subsystems) and the execution key set π (outside) are
-/// independent t = f+1 of N Shamir sharings; each replica's `HybridCrypto` holds
+/// (σ/τ, inside the subsystems) is a t = quorum (⌊N/2⌋+1, f+1 when N = 2f+1) of N
+/// Shamir sharing, so a combined certificate stands for a quorum that meets every
+/// other quorum; the execution key set π (outside) is an independent t = f+1 of N
+/// sharing (f+1 matching results include a correct replica's); each replica's `HybridCrypto` holds
 /// only its own certifier and signer, and a scheme that needs no secret of its own
 /// beyond what the cluster's subsystems share (the continuing / TrInX MAC keys,
 /// reached through the replica's own subsystem). Each subsystem hosts exactly the
@@ -43,15 +45,19 @@ public enum HybridCryptoCluster {
         public let executionKeys: BLS12381.ThresholdPublicKeySet
         public let subsystemKeys: [TrustedSubsystemKeys]
         public let executionShares: [BLS12381.ThresholdKeyShare]
+        /// Counter shares per quorum certificate: the cluster's quorum.
+        public var quorum: Int { ClusterConfiguration(replicas: replicas, faultModel: .hybrid, f: f).quorum }
     }
 
-    /// Deals σ/τ shares and the shared MAC and per-subsystem sealing keys, then π.
+    /// Deals σ/τ shares (threshold: the quorum) and the shared MAC and per-subsystem
+    /// sealing keys, then π (threshold f+1).
     public static func deal(replicas: Int, f: Int, seed: UInt64) throws -> Material {
         guard f >= 0, replicas >= 2 * f + 1, replicas < Int(UInt16.max) else {
             throw ParameterError.invalidSize(replicas: replicas, f: f)
         }
+        let quorum = ClusterConfiguration(replicas: replicas, faultModel: .hybrid, f: f).quorum
         var rng = BLS12381.SeededGenerator(seed: Array("DQBFT-HYBRID-CLUSTER-v1".utf8) + withUnsafeBytes(of: seed.bigEndian) { Array($0) })
-        let (counterKeys, subsystemKeys) = try TrustedSubsystemKeys.dealCluster(replicas: replicas, threshold: f + 1, using: &rng)
+        let (counterKeys, subsystemKeys) = try TrustedSubsystemKeys.dealCluster(replicas: replicas, threshold: quorum, using: &rng)
         let (executionKeys, executionShares) = try BLS12381.ThresholdDealer.deal(threshold: f + 1, participants: replicas, using: &rng)
         return Material(replicas: replicas, f: f, counterKeys: counterKeys, executionKeys: executionKeys,
                         subsystemKeys: subsystemKeys, executionShares: executionShares)
@@ -82,7 +88,7 @@ public enum HybridCryptoCluster {
         case .trinx:
             return HybridCrypto(
                 counter: TrInXCounterCertifier(me: replica, subsystem: subsystem),
-                scheme: TrInXCertificateScheme(replicas: material.replicas, threshold: material.f + 1, verifier: subsystem),
+                scheme: TrInXCertificateScheme(replicas: material.replicas, threshold: material.quorum, verifier: subsystem),
                 execution: UnsupportedExecutionSigner(me: replica))
         }
     }

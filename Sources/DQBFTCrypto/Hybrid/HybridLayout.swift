@@ -8,11 +8,13 @@ import DQBFTCore
 /// - ThreshSign: every replica uses the same subsystem counter for a core instance
 ///   (subsystem instance = `InstanceID.rawValue`, counter 0), so that shares of
 ///   different replicas sign identical bytes and combine.
-/// - TrInX: the signer's index is part of the subsystem instance id
-///   (`signer << 16 | InstanceID.rawValue`, counter 0). The TrInX and continuing
-///   MAC encodings do not name the subsystem that made them, so this is what stops
-///   a certificate from being relabelled as another replica's — provided each
-///   subsystem hosts only its own instances (see `HybridCryptoCluster`).
+/// - TrInX: the signer's index is also part of the subsystem instance id
+///   (`signer << 16 | InstanceID.rawValue`, counter 0).
+/// - Every MAC certificate (continuing, TrInX) names its issuer, the share index
+///   of the subsystem that made it (`TrustedEncoding`), and is verified against
+///   the share index of the replica it claims as signer, so no replica can pass
+///   another's certificate off as its own (a view change relabelled that way
+///   could hide a slot a quorum committed).
 /// - The subsystem is handed the 32 digest bytes as its message; its
 ///   `TrustedEncoding` adds the domain tag, the counter and the values.
 enum HybridLayout {
@@ -58,7 +60,7 @@ enum HybridLayout {
                                  verifier: (any TrustedSubsystem)?) -> Bool {
         guard let verifier, let previous = certificate.previous, certificate.value >= previous,
               certificate.proof.count == macLength else { return false }
-        let c = ContinuingCounterCertificate(counter: counter, fromValue: previous.rawValue,
+        let c = ContinuingCounterCertificate(issuer: shareIndex(certificate.signer), counter: counter, fromValue: previous.rawValue,
                                              toValue: certificate.value.rawValue, mac: certificate.proof)
         return verifier.verifyContinuing(c, message: message.bytes)
     }

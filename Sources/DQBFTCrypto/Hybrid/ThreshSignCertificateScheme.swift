@@ -23,10 +23,9 @@ import DQBFTCore
 /// Continuing certificates are MACs under the cluster's shared continuing key, so
 /// checking one needs a trusted subsystem of the cluster (`continuingVerifier`; in
 /// a TEE deployment that check runs inside the enclave and the key never leaves
-/// it). Without one (e.g. a client) continuing certificates are rejected. NOTE:
-/// the subsystem's continuing MAC does not name the subsystem that made it, so
-/// this scheme cannot tell one replica's continuing certificate from another's
-/// (see `HybridLayout`).
+/// it). Without one (e.g. a client) continuing certificates are rejected. The MAC
+/// names the subsystem that made it (`TrustedEncoding.continuing`), so a replica's
+/// continuing certificate verifies only as its own.
 public struct ThreshSignCertificateScheme: CertificateScheme {
     /// σ/τ: the counter-signing key set held by the trusted subsystems.
     public let counterKeys: BLS12381.ThresholdPublicKeySet
@@ -37,8 +36,8 @@ public struct ThreshSignCertificateScheme: CertificateScheme {
 
     public init(counterKeys: BLS12381.ThresholdPublicKeySet, executionKeys: BLS12381.ThresholdPublicKeySet,
                 continuingVerifier: (any TrustedSubsystem)?) {
-        precondition(counterKeys.threshold == executionKeys.threshold
-                     && counterKeys.participants == executionKeys.participants, "σ and π must share t and n")
+        precondition(counterKeys.participants == executionKeys.participants, "σ and π must have the same n")
+        precondition(2 * counterKeys.threshold > counterKeys.participants, "σ's threshold must be a quorum (⌊n/2⌋+1)")
         self.counterKeys = counterKeys
         self.execution = ThresholdExecutionVerifier(keys: executionKeys)
         self.continuingVerifier = continuingVerifier

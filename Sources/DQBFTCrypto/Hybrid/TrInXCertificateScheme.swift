@@ -27,9 +27,10 @@ public struct TrInXCertificateScheme: CertificateScheme {
     public let verifier: any TrustedSubsystem
     static let entryLength = 2 + 8 + HybridLayout.macLength
 
-    /// `threshold` is f+1 for a cluster of `replicas` ≥ 2f+1.
+    /// `threshold` is the cluster's quorum (⌊N/2⌋+1; f+1 when N = 2f+1).
     public init(replicas: Int, threshold: Int, verifier: any TrustedSubsystem) {
-        precondition(threshold >= 1 && replicas >= 2 * threshold - 1 && replicas <= 1 << 16, "hybrid quorum arithmetic")
+        precondition(2 * threshold > replicas && threshold <= replicas && replicas <= 1 << 16,
+                     "hybrid quorum arithmetic: two quorums must intersect")
         self.replicas = replicas
         self.threshold = threshold
         self.verifier = verifier
@@ -43,7 +44,8 @@ public struct TrInXCertificateScheme: CertificateScheme {
         }
         guard certificate.proof.count == 8 + HybridLayout.macLength,
               let previous = HybridLayout.uint(certificate.proof, at: 0, width: 8) else { return false }
-        let c = TrInXCertificate(counter: counter, previousValue: previous, newValue: certificate.value.rawValue,
+        let c = TrInXCertificate(issuer: HybridLayout.shareIndex(certificate.signer), counter: counter,
+                                 previousValue: previous, newValue: certificate.value.rawValue,
                                  mac: Array(certificate.proof[8...]))
         return verifier.verifyTrInX(c, message: message.bytes)
     }

@@ -126,28 +126,30 @@ public final class SoftwareTrustedSubsystem: TrustedSubsystem, @unchecked Sendab
 
     public func continuingCounterCertificate(message: [UInt8], counter: TrustedCounter, newValue: UInt64) throws(TrustedSubsystemError) -> ContinuingCounterCertificate {
         let previous = try advance(counter, to: newValue, allowEqual: true)
-        let bytes = TrustedEncoding.continuing(counter: counter, fromValue: previous, toValue: newValue, message: message)
-        return ContinuingCounterCertificate(counter: counter, fromValue: previous, toValue: newValue,
+        let bytes = TrustedEncoding.continuing(issuer: shareIndex, counter: counter, fromValue: previous, toValue: newValue,
+                                               message: message)
+        return ContinuingCounterCertificate(issuer: shareIndex, counter: counter, fromValue: previous, toValue: newValue,
                                             mac: Array(HMAC<SHA256>.authenticationCode(for: bytes, using: keys.continuingKey)))
     }
 
     public func verifyContinuing(_ certificate: ContinuingCounterCertificate, message: [UInt8]) -> Bool {
         guard certificate.toValue >= certificate.fromValue else { return false }
-        let bytes = TrustedEncoding.continuing(counter: certificate.counter, fromValue: certificate.fromValue,
-                                               toValue: certificate.toValue, message: message)
+        let bytes = TrustedEncoding.continuing(issuer: certificate.issuer, counter: certificate.counter,
+                                               fromValue: certificate.fromValue, toValue: certificate.toValue, message: message)
         return HMAC<SHA256>.isValidAuthenticationCode(certificate.mac, authenticating: bytes, using: keys.continuingKey)
     }
 
     public func trinxCertificate(message: [UInt8], counter: TrustedCounter, newValue: UInt64) throws(TrustedSubsystemError) -> TrInXCertificate {
         let previous = try advance(counter, to: newValue, allowEqual: false)
-        let bytes = TrustedEncoding.trinx(counter: counter, newValue: newValue, previousValue: previous, message: message)
-        return TrInXCertificate(counter: counter, previousValue: previous, newValue: newValue,
+        let bytes = TrustedEncoding.trinx(issuer: shareIndex, counter: counter, newValue: newValue, previousValue: previous,
+                                          message: message)
+        return TrInXCertificate(issuer: shareIndex, counter: counter, previousValue: previous, newValue: newValue,
                                 mac: Array(HMAC<SHA256>.authenticationCode(for: bytes, using: keys.trinxKey)))
     }
 
     public func verifyTrInX(_ certificate: TrInXCertificate, message: [UInt8]) -> Bool {
         guard certificate.newValue > certificate.previousValue else { return false }
-        let bytes = TrustedEncoding.trinx(counter: certificate.counter, newValue: certificate.newValue,
+        let bytes = TrustedEncoding.trinx(issuer: certificate.issuer, counter: certificate.counter, newValue: certificate.newValue,
                                           previousValue: certificate.previousValue, message: message)
         return HMAC<SHA256>.isValidAuthenticationCode(certificate.mac, authenticating: bytes, using: keys.trinxKey)
     }

@@ -48,11 +48,16 @@ public enum TrustedSubsystemError: Error, Equatable, Sendable {
 ///
 /// Guarantees: injective per kind (fixed-width big-endian integers, the message
 /// last and length-prefixed), and the three kinds use distinct domain tags, so a
-/// certificate of one kind can never be reinterpreted as another.
+/// certificate of one kind can never be reinterpreted as another. The MAC kinds
+/// (continuing, TrInX) name the subsystem that issued them (its share index, the
+/// paper's subsystem instance id): their keys are shared by the whole cluster, so
+/// without it one replica's certificate would verify as any other's. Independent
+/// shares need no issuer in the bytes: each is checked under its signer's own key
+/// share, and all shares of a value must sign identical bytes to combine.
 public enum TrustedEncoding {
     static let independentTag = Array("DQBFT-THRESHSIGN-INDEPENDENT-v1".utf8)
-    static let continuingTag = Array("DQBFT-THRESHSIGN-CONTINUING-v1".utf8)
-    static let trinxTag = Array("DQBFT-TRINX-v1".utf8)
+    static let continuingTag = Array("DQBFT-THRESHSIGN-CONTINUING-v2".utf8)
+    static let trinxTag = Array("DQBFT-TRINX-v2".utf8)
 
     static func append(_ v: UInt32, to out: inout [UInt8]) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
     static func append(_ v: UInt64, to out: inout [UInt8]) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
@@ -75,15 +80,19 @@ public enum TrustedEncoding {
         frame(independentTag, counter, newValue, previousValue, message)
     }
 
-    /// Bytes a continuing certificate MACs: (instance, counter, from value, to value, m).
-    public static func continuing(counter: TrustedCounter, fromValue: UInt64, toValue: UInt64, message: [UInt8]) -> [UInt8] {
-        frame(continuingTag, counter, fromValue, toValue, message)
+    /// Bytes a continuing certificate MACs: (issuer, instance, counter, from value, to value, m).
+    public static func continuing(issuer: UInt32, counter: TrustedCounter, fromValue: UInt64, toValue: UInt64,
+                                  message: [UInt8]) -> [UInt8] {
+        frame(continuingTag + bytes(issuer), counter, fromValue, toValue, message)
     }
 
-    /// Bytes a TrInX certificate MACs: (instance, counter, new value, previous value, m).
-    public static func trinx(counter: TrustedCounter, newValue: UInt64, previousValue: UInt64, message: [UInt8]) -> [UInt8] {
-        frame(trinxTag, counter, newValue, previousValue, message)
+    /// Bytes a TrInX certificate MACs: (issuer, instance, counter, new value, previous value, m).
+    public static func trinx(issuer: UInt32, counter: TrustedCounter, newValue: UInt64, previousValue: UInt64,
+                             message: [UInt8]) -> [UInt8] {
+        frame(trinxTag + bytes(issuer), counter, newValue, previousValue, message)
     }
+
+    static func bytes(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
 }
 
 /// A signature share issued by one subsystem for an independent counter value.
@@ -112,13 +121,17 @@ public struct IndependentCounterShare: Hashable, Sendable {
 /// A MAC certificate that moved a counter from `fromValue` to `toValue` (≥) for a message.
 ///
 /// Guarantees: `mac` is HMAC-SHA256 under the cluster's continuing key over
-/// `TrustedEncoding.continuing(...)`; only subsystems holding that key can make one.
+/// `TrustedEncoding.continuing(...)`, which names `issuer` (the share index of the
+/// subsystem that made it); only subsystems holding that key can make one, and a
+/// subsystem only ever issues under its own index.
 public struct ContinuingCounterCertificate: Hashable, Sendable {
+    public let issuer: UInt32
     public let counter: TrustedCounter
     public let fromValue: UInt64
     public let toValue: UInt64
     public let mac: [UInt8]
-    public init(counter: TrustedCounter, fromValue: UInt64, toValue: UInt64, mac: [UInt8]) {
+    public init(issuer: UInt32, counter: TrustedCounter, fromValue: UInt64, toValue: UInt64, mac: [UInt8]) {
+        self.issuer = issuer
         self.counter = counter
         self.fromValue = fromValue
         self.toValue = toValue
@@ -126,16 +139,19 @@ public struct ContinuingCounterCertificate: Hashable, Sendable {
     }
 }
 
-/// A TrInX-style counter certificate (Hybster): MAC over (instance, counter, new, previous, m).
+/// A TrInX-style counter certificate (Hybster): MAC over (issuer, instance, counter, new, previous, m).
 ///
 /// Guarantees: issued only for `newValue > previousValue`, so a counter value is
-/// certified for at most one message; `mac` is HMAC-SHA256 under the cluster's TrInX key.
+/// certified for at most one message; `mac` is HMAC-SHA256 under the cluster's TrInX
+/// key and names `issuer`, the share index of the subsystem that made it.
 public struct TrInXCertificate: Hashable, Sendable {
+    public let issuer: UInt32
     public let counter: TrustedCounter
     public let previousValue: UInt64
     public let newValue: UInt64
     public let mac: [UInt8]
-    public init(counter: TrustedCounter, previousValue: UInt64, newValue: UInt64, mac: [UInt8]) {
+    public init(issuer: UInt32, counter: TrustedCounter, previousValue: UInt64, newValue: UInt64, mac: [UInt8]) {
+        self.issuer = issuer
         self.counter = counter
         self.previousValue = previousValue
         self.newValue = newValue
@@ -161,11 +177,13 @@ public protocol TrustedSubsystem: Sendable {
     func independentCounterShare(message: [UInt8], counter: TrustedCounter, newValue: UInt64) throws(TrustedSubsystemError) -> IndependentCounterShare
     /// Continuing counter certificate; requires newValue ≥ current value.
     func continuingCounterCertificate(message: [UInt8], counter: TrustedCounter, newValue: UInt64) throws(TrustedSubsystemError) -> ContinuingCounterCertificate
-    /// Whether `certificate` moved its counter from `fromValue` to `toValue` for `message`.
+    /// Whether `certificate` was issued by subsystem `certificate.issuer` and moved its
+    /// counter from `fromValue` to `toValue` for `message`.
     func verifyContinuing(_ certificate: ContinuingCounterCertificate, message: [UInt8]) -> Bool
     /// TrInX counter certificate; requires newValue > current value.
     func trinxCertificate(message: [UInt8], counter: TrustedCounter, newValue: UInt64) throws(TrustedSubsystemError) -> TrInXCertificate
-    /// Whether a TrInX certificate from any subsystem of the cluster is valid for `message`.
+    /// Whether a TrInX certificate made by subsystem `certificate.issuer` of the cluster
+    /// is valid for `message`.
     func verifyTrInX(_ certificate: TrInXCertificate, message: [UInt8]) -> Bool
     /// Sealed, deterministic encoding of all counter values (see `SealedCounterState`).
     func persistedState() -> [UInt8]

@@ -226,6 +226,7 @@ final class ReplicaLoop: @unchecked Sendable {
                 if replica.composition.isCheckpoint(seq) {
                     outbox.requestRotate(carrying: viewRecords.keys.sorted().map { viewRecords[$0]! })
                 }
+            case .checkpointed: break  // observability for the simulator's safety checker
             case .stateInstalled(let seq):
                 metrics.stateTransfers.increment()
                 stateTransfers += 1

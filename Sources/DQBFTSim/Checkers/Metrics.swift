@@ -21,6 +21,8 @@ struct Metrics {
     let warmupEnd: SimTime
     /// Completions per virtual second (for the timeline and liveness).
     var perSecond: [Int] = []
+    /// Completions per 100 ms of virtual time (for the liveness oracle's final window).
+    var perTenth: [Int] = []
     var lastCompletion: SimTime = 0
 
     init(replicas: Int, timeline: Bool, warmupEnd: SimTime) {
@@ -42,6 +44,9 @@ struct Metrics {
         let second = Int(time / 1_000_000_000)
         while perSecond.count <= second { perSecond.append(0) }
         perSecond[second] += 1
+        let tenth = Int(time / 100_000_000)
+        while perTenth.count <= tenth { perTenth.append(0) }
+        perTenth[tenth] += 1
         guard time >= warmupEnd else { return }
         measuredCompletions += 1
         latenciesNanos.append(latency)

@@ -27,6 +27,9 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
     /// Hybrid protocols, as a collector: combines but never sends the commit and
     /// execution certificates (replicas and clients must turn to another collector).
     case withholdProofs
+    /// Hybrid protocols: passes off other replicas' view changes, commit shares,
+    /// NEW-VIEW acknowledgements and execution shares as its own (`Relabel`).
+    case relabel
     /// Sends small mutations of its own messages (views and sequence numbers one or
     /// far off, flipped digest bits, changed counter values and certificates), now
     /// and then twice or to another replica too, from a generator seeded by the run's
@@ -42,6 +45,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case "bad-shares": return .badShares
         case "lying-collector": return .lyingCollector
         case "withhold-proofs": return .withholdProofs
+        case "relabel": return .relabel
         case "fuzz": return .fuzz
         case "collude":
             guard parts.count > 1, let p = Int(parts[1]), p >= 0, p < replicas else {
@@ -61,7 +65,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         default:
             throw SimulationError.invalidArgument(
                 "unknown Byzantine behaviour '\(s)' (silent, equivocate, drop-to[=A/B], slow[=SECONDS], withhold, collude=ID, "
-                    + "bad-shares, lying-collector, withhold-proofs, fuzz)")
+                    + "bad-shares, lying-collector, withhold-proofs, relabel, fuzz)")
         }
     }
 
@@ -76,6 +80,7 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
         case .badShares: return "bad-shares"
         case .lyingCollector: return "lying-collector"
         case .withholdProofs: return "withhold-proofs"
+        case .relabel: return "relabel"
         case .fuzz: return "fuzz"
         }
     }
@@ -83,20 +88,27 @@ public enum ByzantineBehaviour: Hashable, Sendable, CustomStringConvertible {
 
 /// One injected fault at a virtual time.
 public enum Fault: Hashable, Sendable {
+    /// The replica's process stops: it receives, sends and times nothing. What it
+    /// comes back with depends on what follows (`restart` or `resume`).
     case crash(ReplicaID)
+    /// A crashed replica starts again as a real process does, from nothing but its
+    /// durable log: a core built from genesis re-learns the messages it sent
+    /// (`Replica.restore(sent:)`), hybrid replicas keep their sealed trusted
+    /// subsystem (its counters), and the executed state comes from peers by state
+    /// transfer. Everything else it held in memory is lost.
     case restart(ReplicaID)
+    /// A crashed replica carries on with its memory intact, as if it had been
+    /// paused (`--pause ID@T-T2`): not what a real crash does.
+    case resume(ReplicaID)
     /// Splits the replicas into groups that cannot talk across; clients reach all.
     case partition([[ReplicaID]])
     case heal
     /// Multiplies a replica's CPU costs (1 = normal speed).
     case slowCPU(ReplicaID, factor: Double)
-    /// Restarts a crashed replica from a rolled-back copy of its trusted-counter
-    /// state; the trusted subsystem detects it and refuses to certify anything.
+    /// Restarts a crashed replica (as `restart`) from a rolled-back copy of its
+    /// trusted-counter state; the trusted subsystem detects it and refuses to
+    /// certify anything.
     case restartRolledBack(ReplicaID)
-    /// Restarts a crashed replica from nothing but its durable log, as the runtime
-    /// does: a core built from genesis re-learns the messages it sent
-    /// (`Replica.restore(sent:)`) and fetches the executed state from its peers.
-    case restartFromLog(ReplicaID)
 }
 
 /// Everything that goes wrong in a run, fixed before it starts.
@@ -124,8 +136,7 @@ public struct FaultSchedule: Hashable, Sendable {
         for (time, fault) in events.sorted(by: { $0.time < $1.time }) {
             switch fault {
             case .crash(let r): down.insert(r)
-            case .restart(let r): down.remove(r); t = max(t, time)
-            case .restartRolledBack(let r), .restartFromLog(let r): down.remove(r); t = max(t, time)
+            case .restart(let r), .resume(let r), .restartRolledBack(let r): down.remove(r); t = max(t, time)
             case .heal: t = max(t, time)
             case .partition, .slowCPU: t = max(t, time)
             }
@@ -140,7 +151,7 @@ public struct FaultSchedule: Hashable, Sendable {
         for (_, fault) in events.sorted(by: { $0.time < $1.time }) {
             if case .crash(let r) = fault { down.insert(r) }
             if case .restart(let r) = fault { down.remove(r) }
-            if case .restartFromLog(let r) = fault { down.remove(r) }
+            if case .resume(let r) = fault { down.remove(r) }
             if case .restartRolledBack(let r) = fault { down.insert(r) }  // it can no longer act
         }
         return down.union(byzantine.keys)

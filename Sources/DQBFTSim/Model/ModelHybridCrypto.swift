@@ -67,9 +67,13 @@ final class ModelCounterCertifier: CounterCertifier, @unchecked Sendable {
 /// Verifies and combines modelled certificates; charges combination to the meter.
 ///
 /// Guarantees: a quorum certificate is produced only from `threshold` shares of
-/// distinct signers that each verify; otherwise the failing signers are named.
+/// distinct signers that each verify, an execution proof only from
+/// `executionThreshold`; otherwise the failing signers are named.
 struct ModelCertificateScheme: CertificateScheme {
+    /// Counter shares per quorum certificate (the cluster's quorum).
     let threshold: Int
+    /// Execution shares per proof (f+1: one of them is correct).
+    let executionThreshold: Int
     let kind: HybridCryptoKind
     let costs: CostTable
     let meter: CryptoMeter?
@@ -115,7 +119,7 @@ struct ModelCertificateScheme: CertificateScheme {
         meter?.pendingNanos += Double(shares.count) * costs.blsAggregatePerShareNanos + costs.blsVerifyAggregateNanos
         var seen = ReplicaSet()
         let bad = shares.filter { !($0.1 == Self.executionTag(message, signer: $0.0) && seen.insert($0.0)) }.map(\.0)
-        guard bad.isEmpty, seen.count >= threshold else { return .failure(InvalidShares(bad)) }
+        guard bad.isEmpty, seen.count >= executionThreshold else { return .failure(InvalidShares(bad)) }
         return .success(Self.tag(message.bytes + [0xEE], signer: ReplicaID(0xFFFF), size: 96))
     }
 

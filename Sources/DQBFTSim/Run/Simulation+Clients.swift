@@ -14,15 +14,20 @@ extension Simulation {
             guard id < clientSlot.count else { continue }
             let slot = Int(clientSlot[id])
             let timestamp = machines[m].clients[slot].timestamp
-            guard r.timestamp == timestamp, timestamp > 0 else { continue }
+            // Safety compares every correct reply, also those for earlier requests.
+            let current = r.timestamp == timestamp && timestamp > 0
             var done = false
             if let proof = r.proof, let scheme = verifier.certificates {
                 // Linear Hybster / Destiny: one reply proven by f+1 replicas suffices.
-                guard proof.proves(r, scheme: scheme) else { continue }
-                safety.reply(client: r.client, timestamp: r.timestamp, result: r.result)
+                guard r.timestamp > 0, proof.proves(r, scheme: scheme) else { continue }
+                safety.reply(client: r.client, timestamp: r.timestamp, result: r.result, from: r.replica)
+                guard current else { continue }
                 done = true
             } else {
-                if !byzantineSender { safety.reply(client: r.client, timestamp: r.timestamp, result: r.result) }
+                if !byzantineSender, r.timestamp > 0 {
+                    safety.reply(client: r.client, timestamp: r.timestamp, result: r.result, from: r.replica)
+                }
+                guard current else { continue }
                 // Counted in place: a copy of the client would copy its votes on every reply.
                 done = machines[m].clients[slot].vote(r.result, from: r.replica, quorum: quorum)
             }
@@ -39,8 +44,7 @@ extension Simulation {
 
     func complete(_ client: inout ClientMachine.Client, result: [UInt8], view: ViewNumber) {
         metrics.completed(latency: now - client.sentAt, at: now)
-        history?.record(client: client.id, key: client.key, tag: "c\(client.id.rawValue)t\(client.timestamp)",
-                        invoke: client.sentAt, complete: now, result: result)
+        recordCompletion(of: client, result: result)
         if kind.isSinglePrimary { client.target = config.primary(of: view) }
     }
 
@@ -48,8 +52,9 @@ extension Simulation {
         client.timestamp += 1
         client.retries = 0
         client.votes.removeAll(keepingCapacity: true)
-        let (op, key, _) = workload.operation(client: client.id, timestamp: client.timestamp, rng: &machines[m].rng)
+        let (op, key, kind) = workload.operation(client: client.id, timestamp: client.timestamp, rng: &machines[m].rng)
         client.key = key
+        client.kind = kind
         client.sentAt = now
         client.retransmitAt = now + SimTime(options.clientTimeoutSeconds * 1e9)
         let request = ClientRequest(client: client.id, timestamp: client.timestamp, assignedReplica: client.target, operation: op)
@@ -134,7 +139,7 @@ enum Equivocation {
         }
     }
 
-    static func attemptHybrid(_ m: WireMessage, certifier: ModelCounterCertifier) -> Bool {
+    static func attemptHybrid(_ m: WireMessage, certifier: any CounterCertifier) -> Bool {
         guard case .consensus(_, let instance, .hybrid(let h)) = m else { return false }
         let value: CounterValue, digest: Digest
         switch h {

@@ -21,7 +21,7 @@ public final class Simulation {
     let replicaParameters: ReplicaParameters
     /// Per replica, its trusted subsystem (hybrid protocols): it outlives restarts.
     var hybridCryptos: [HybridCrypto?] = []
-    /// Per replica that will restart from its log, the messages it must not
+    /// Per replica that will restart (`Fault.restart`), the messages it must not
     /// forget having sent (`Replica.mustPersist`), oldest first: its durable log.
     var sentLogs: [Int: [WireMessage]] = [:]
     var alive: [Bool]
@@ -41,8 +41,12 @@ public final class Simulation {
     /// Hybrid protocols: the modelled certificate scheme, and per replica its
     /// trusted counter and the meter of crypto work done inside core calls.
     let hybridKind: HybridCryptoKind?
+    /// False when real hybrid crypto was handed in (no fault-free reference then:
+    /// its CPU time is not charged, so the two runs would not compare).
+    let modelledCrypto: Bool
     var meters: [CryptoMeter] = []
-    var certifiers: [ModelCounterCertifier] = []
+    /// Real hybrid cryptography, when the run uses it instead of the model.
+    let realCrypto: (any HybridCryptoProvider)?
     /// Equivocation attempts the trusted counter refused (hybrid protocols).
     var equivocationsRefused = 0
     /// Debugging: the replica whose effects are printed (env DQBFT_TRACE=ID).
@@ -50,8 +54,12 @@ public final class Simulation {
     let byzantine: [ByzantineBehaviour?]
     var metrics: Metrics
     var safety: SafetyChecker
+    var liveness: LivenessChecker
     var history: HistoryWriter?
     var rng: SimRandom
+    /// View changes a `relabel` replica passed off as its own: one that a correct
+    /// replica's verifier accepts is a forged certificate, a safety violation.
+    var relabelled: Set<WireMessage> = []
     /// Next never-disseminated D-slot a colluding O-primary orders, per partner.
     var collusionNext: [ReplicaID: UInt64] = [:]
     /// Per fuzzing replica, its generator of mutations (`Fuzz`).
@@ -66,10 +74,11 @@ public final class Simulation {
     let executionMemo: ExecutionMemo?
     let frameOverhead = 4 + 32  // length prefix + MAC
 
-    /// `realCrypto`, for hybrid protocols: one real trusted subsystem and
-    /// threshold-signature provider per replica (e.g. `HybridCryptoCluster.make`)
-    /// instead of the modelled one. Their CPU time is not charged to the model.
-    public init(options: SimulationOptions, realCrypto: [HybridCrypto]? = nil) throws {
+    /// `realCrypto`, for hybrid protocols: real trusted subsystems and
+    /// threshold-signature providers (e.g. `SoftwareHybridCluster`) instead of the
+    /// modelled ones; equivocation attempts and rolled-back restarts act on them.
+    /// Their CPU time is not charged to the model.
+    public init(options: SimulationOptions, realCrypto: (any HybridCryptoProvider)? = nil) throws {
         try options.validate()
         self.options = options
         self.n = options.replicas
@@ -78,7 +87,9 @@ public final class Simulation {
         guard let kind = ProtocolKind(rawValue: options.protocolName) else {
             throw SimulationError.invalidArgument("unknown protocol \(options.protocolName)")
         }
-        self.config = ClusterConfiguration(replicas: n, faultModel: kind.faultModel)
+        var config = ClusterConfiguration(replicas: n, faultModel: kind.faultModel)
+        config.mutant = options.mutant
+        self.config = config
         self.end = SimTime(options.durationSeconds * 1e9)
         self.warmupEnd = SimTime(options.warmup * 1e9)
         var rng = SimRandom(seed: options.seed)
@@ -96,20 +107,26 @@ public final class Simulation {
         alive = Array(repeating: true, count: n)
         cpus = Array(repeating: CPUModel(cores: options.cores), count: n)
         timerGenerations = Array(repeating: [:], count: n)
-        workload = Workload(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
+        workload = Workload(options: options)
         let hybridKind = Self.cryptoKind(of: kind)
         self.hybridKind = hybridKind
-        let threshold = config.f + 1, costs = options.costs
-        if let realCrypto, realCrypto.count != n {
-            throw SimulationError.invalidArgument("real crypto for \(realCrypto.count) replicas, but N=\(n)")
+        self.modelledCrypto = realCrypto == nil || hybridKind == nil
+        let threshold = config.quorum, executionThreshold = config.weakQuorum, costs = options.costs
+        if let realCrypto, realCrypto.replicaCount != n {
+            throw SimulationError.invalidArgument("real crypto for \(realCrypto.replicaCount) replicas, but N=\(n)")
         }
+        self.realCrypto = realCrypto
         verifier = MessageVerifier(config: config, signatures: ModelSignatures(),
-                                   certificates: realCrypto?.first?.scheme
-                                       ?? hybridKind.map { ModelCertificateScheme(threshold: threshold, kind: $0, costs: costs, meter: nil) })
+                                   certificates: realCrypto?.crypto(for: ReplicaID(0)).scheme
+                                       ?? hybridKind.map { ModelCertificateScheme(threshold: threshold, executionThreshold: executionThreshold,
+                                                                                      kind: $0, costs: costs, meter: nil) })
         byzantine = (0..<n).map { options.faults.byzantine[ReplicaID($0)] }
         metrics = Metrics(replicas: n, timeline: options.timeline, warmupEnd: SimTime(options.warmup * 1e9))
         safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
-        if let path = options.historyPath { history = try HistoryWriter(path: path) }
+        liveness = LivenessChecker(options: options)
+        if options.historyPath != nil || options.recordHistory {
+            history = try HistoryWriter(path: options.historyPath, inMemory: options.recordHistory)
+        }
         self.rng = rng
         executionMemo = options.sharedExecution ? ExecutionMemo() : nil
 
@@ -126,26 +143,27 @@ public final class Simulation {
         for i in 0..<n {
             var crypto: HybridCrypto?
             if let realCrypto, hybridKind != nil {
-                crypto = realCrypto[i]
+                crypto = realCrypto.crypto(for: ReplicaID(i))
                 meters.append(CryptoMeter())
-                // Equivocation attempts in real mode go to a model counter that mirrors nothing;
-                // the real subsystem's refusals are covered by DQBFTCryptoTests.
-                certifiers.append(ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind!, costs: options.costs, meter: CryptoMeter()))
             } else if let hybridKind {
                 let meter = CryptoMeter()
                 let certifier = ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind, costs: options.costs, meter: meter)
                 meters.append(meter)
-                certifiers.append(certifier)
                 crypto = HybridCrypto(counter: certifier,
-                                      scheme: ModelCertificateScheme(threshold: config.f + 1, kind: hybridKind, costs: options.costs,
-                                                                     meter: meter),
+                                      scheme: ModelCertificateScheme(threshold: threshold, executionThreshold: executionThreshold,
+                                                                     kind: hybridKind, costs: options.costs, meter: meter),
                                       execution: ModelExecutionSigner(me: ReplicaID(i), costs: options.costs, meter: meter))
             }
             hybridCryptos.append(crypto)
         }
         self.replicaParameters = parameters
         replicas = (0..<n).map(freshReplica)
-        for case (_, .restartFromLog(let r)) in options.faults.events where r.index < n { sentLogs[r.index] = [] }
+        for (_, fault) in options.faults.events {
+            switch fault {
+            case .restart(let r), .restartRolledBack(let r): sentLogs[r.index] = []
+            default: break
+            }
+        }
         // Clients spread round-robin over the machines (one per region).
         for m in 0..<machineCount {
             machines.append(ClientMachine(index: m, node: Int32(n + m), rng: rng.fork()))
@@ -238,9 +256,9 @@ public final class Simulation {
                 }
             }
         }
-        try history?.close()
+        try finishHistory()
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
-        return makeReport(wallSeconds: wall)
+        return try makeReport(wallSeconds: wall)
     }
 
     // MARK: - Replicas
@@ -262,10 +280,17 @@ public final class Simulation {
                 return
             }
             if message.needsVerification, !verifier.verify(message, channelPeer: ReplicaID(Int(packet.from))) { return }
+            if !relabelled.isEmpty, relabelled.contains(message), !safety.faulty.contains(ReplicaID(i)) {
+                safety.forgeryAccepted("R\(i) accepted a view change that R\(packet.from) relabelled as its own")
+            }
             let done = cpus[i].process(arrival: now, verify: options.costs.verifyCost(message, hybrid: hybridKind),
                                        handle: options.costs.handleCost(message))
             replicas[i].handle(message, into: &out)
             dispatch(from: i, out, at: afterCrypto(i, done))
+            if case .relabel? = byzantine[i], let own = Relabel.asOwn(message, me: ReplicaID(i)) {
+                if case .consensus(_, _, .hybrid(.viewChange)) = own { relabelled.insert(own) }
+                send(own, from: i, to: (0..<n).filter { $0 != i }, at: done, behaviour: nil)
+            }
         } else {
             let k = UInt64(packet.requests.count)
             let done = cpus[i].process(arrival: now, verify: k * UInt64(options.costs.hmacNanos),
@@ -332,8 +357,12 @@ public final class Simulation {
                 timerGenerations[i][timer, default: 0] &+= 1
             case .executed(let seq, let digest, let count):
                 safety.executed(replica: ReplicaID(i), sequence: seq, digest: digest)
+                liveness.advanced(i, at: now)
                 t = cpus[i].extend(by: UInt64(Double(count) * options.costs.executePerRequestNanos))
-            case .stateInstalled: metrics.stateTransfers += 1
+            case .checkpointed(let seq, let digest): safety.checkpointed(replica: ReplicaID(i), sequence: seq, stateDigest: digest)
+            case .stateInstalled:
+                metrics.stateTransfers += 1
+                liveness.advanced(i, at: now)
             case .viewChanged(let instance, let view):
                 if !safety.faulty.contains(ReplicaID(i)) { metrics.views.insert("\(instance)/\(view.rawValue)") }
             }
@@ -367,7 +396,9 @@ public final class Simulation {
             for j in targets where !victims.contains(ReplicaID(j)) { transmit(packet, from: i, to: j, at: t) }
         case .slow(let delay):
             let packet = Packet(from: Int32(i), message: m, size: size)
-            for j in targets { transmit(packet, from: i, to: j, at: t + delay) }
+            // Held back after the links, not sent in the future: reserving the
+            // receivers' downlinks `delay` ahead stalled every other sender behind it.
+            for j in targets { transmit(packet, from: i, to: j, at: t, holdNanos: delay) }
         case .withhold:
             let packet = Packet(from: Int32(i), message: m, size: size)
             var receivers = targets
@@ -384,6 +415,10 @@ public final class Simulation {
             }
             let packet = Packet(from: Int32(i), message: message, size: message.encodedSize + frameOverhead)
             for j in targets { transmit(packet, from: i, to: j, at: t) }
+        case .relabel:
+            guard !Relabel.suppresses(m) else { return }
+            let packet = Packet(from: Int32(i), message: m, size: size)
+            for j in targets { transmit(packet, from: i, to: j, at: t) }
         case .badShares, .lyingCollector, .withholdProofs:
             guard let forged = Equivocation.hybridFault(m, behaviour: behaviour!) else { return }
             let packet = Packet(from: Int32(i), message: forged, size: forged.encodedSize + frameOverhead)
@@ -393,7 +428,7 @@ public final class Simulation {
             if hybridKind != nil {
                 // A hybrid replica cannot equivocate: its trusted counter refuses to
                 // certify a second message for the same value. Try, and count refusals.
-                if Equivocation.attemptHybrid(m, certifier: certifiers[i]) { equivocationsRefused += 1 }
+                if Equivocation.attemptHybrid(m, certifier: hybridCryptos[i]!.counter) { equivocationsRefused += 1 }
                 for j in targets { transmit(honest, from: i, to: j, at: t) }
                 return
             }
@@ -404,11 +439,11 @@ public final class Simulation {
         }
     }
 
-    func transmit(_ packet: Packet, from i: Int, to j: Int, at t: SimTime) {
+    func transmit(_ packet: Packet, from i: Int, to j: Int, at t: SimTime, holdNanos: SimTime = 0) {
         if let groups = partition, i < n, j < n, groups[i] != groups[j] { return }
         if i < n { metrics.sent(by: i, bytes: packet.size, traffic: packet.traffic) }
         guard let arrival = network.transmit(from: i, to: j, size: packet.size, at: t) else { return }
-        queue.schedule(at: arrival, .deliver(to: Int32(j), packet: packet))
+        queue.schedule(at: arrival + holdNanos, .deliver(to: Int32(j), packet: packet))
     }
 
     // MARK: - Faults
@@ -420,15 +455,23 @@ public final class Simulation {
             for key in Array(timerGenerations[r.index].keys) { timerGenerations[r.index][key]! &+= 1 }
         case .restartRolledBack(let r):
             guard !alive[r.index] else { return }
-            if hybridKind != nil { certifiers[r.index].rolledBack = true }
+            if let realCrypto, hybridKind != nil {
+                // The real subsystem restarts from an old sealed state; what it decides
+                // (refusal, when it detects the rollback) is what the restarted replica gets.
+                hybridCryptos[r.index] = realCrypto.restartRolledBack(r)
+            } else if let model = hybridCryptos[r.index]?.counter as? ModelCounterCertifier {
+                model.rolledBack = true
+            }
             apply(.restart(r))
-        case .restartFromLog(let r):
+        case .restart(let r):
+            // Amnesia: only the durable log (and, for hybrid protocols, the trusted
+            // subsystem in `hybridCryptos`, which `freshReplica` hands over) survives.
             guard !alive[r.index] else { return }
             var fresh = freshReplica(r.index)
             for m in sentLogs[r.index] ?? [] { fresh.restore(sent: m) }
             replicas[r.index] = fresh
-            apply(.restart(r))
-        case .restart(let r):
+            apply(.resume(r))
+        case .resume(let r):
             guard !alive[r.index] else { return }
             alive[r.index] = true
             cpus[r.index].loopFree = now

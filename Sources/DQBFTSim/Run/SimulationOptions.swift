@@ -1,4 +1,5 @@
 import DQBFTCore
+import Foundation
 
 /// Everything that defines one simulated run. Together with the seed it
 /// determines the run completely.
@@ -19,8 +20,14 @@ public struct SimulationOptions: Sendable {
     public var seed: UInt64 = 1
     public var faults = FaultSchedule()
     public var costs = CostTable.default
-    /// Distinct keys the workload writes.
+    /// Distinct keys the workload uses.
     public var keySpace: UInt64 = 1000
+    /// Fraction of operations that are gets (`--read-ratio`), in [0, 1]; 0 is the
+    /// paper's all-put workload.
+    public var readRatio = 0.0
+    /// Fraction of operations that are deletes (`--delete-ratio`), in [0, 1], with
+    /// `readRatio + deleteRatio ≤ 1`; the rest are puts.
+    public var deleteRatio = 0.0
     /// How long a client waits before retransmitting to every replica.
     public var clientTimeoutSeconds = 2.0
     public var batchTimeoutSeconds = 0.005
@@ -30,8 +37,10 @@ public struct SimulationOptions: Sendable {
     public var viewChangeTimeoutSeconds = 2.0
     /// Adds a per-second throughput timeline to the report.
     public var timeline = false
-    /// Writes one JSON line per completed client operation to this path.
+    /// Writes one JSON line per client operation to this path (`HistoryWriter`).
     public var historyPath: String?
+    /// Keeps the same history in memory, as `Simulation.recordedHistory` (for tests).
+    public var recordHistory = false
     /// Prints a progress line to standard error on long runs.
     public var showProgress = false
     /// Uneven load: at `time`, every region but `exceptRegion` gets `factor` times its clients.
@@ -43,10 +52,23 @@ public struct SimulationOptions: Sendable {
     /// its result (`ExecutionMemo`) instead of computing it again. The report is the
     /// same either way; sharing saves most of the CPU and memory of execution.
     public var sharedExecution = true
+    /// A deliberate protocol bug (`Mutant`), for the mutation check of the tests:
+    /// by default the value of the environment variable `DQBFT_MUTANT` (unset: none),
+    /// so that `Scripts/mutants.sh` can run the unchanged test suite against each.
+    public var mutant: Mutant? = ProcessInfo.processInfo.environment["DQBFT_MUTANT"].flatMap(Mutant.init(rawValue:))
+    /// How the liveness oracle judges the run (grace period, recovery ratio,
+    /// fault-free reference run).
+    public var liveness = LivenessOptions()
 
     public init() {}
 
     public var warmup: Double { warmupSeconds ?? durationSeconds / 5 }
+
+    /// Puts and deletes ask for the previous value (etcd's `prev_kv`), so that a
+    /// history can show a lost or stale write: on when the workload reads or
+    /// deletes or a history is recorded, off for the paper's workload, whose replies
+    /// stay one byte.
+    public var workloadReturnsPrevious: Bool { readRatio > 0 || deleteRatio > 0 || historyPath != nil || recordHistory }
 
     /// Rejects inconsistent options with a message naming the flag.
     public func validate() throws {
@@ -67,13 +89,20 @@ public struct SimulationOptions: Sendable {
         guard bandwidthMbps > 0 else { try fail("--bandwidth-mbps must be positive") }
         guard cores >= 1 && cores <= 256 else { try fail("--cores must be between 1 and 256") }
         guard keySpace >= 1 else { try fail("--keys must be positive") }
+        guard (liveness.graceSeconds ?? 0) >= 0 else { try fail("--liveness-grace must not be negative") }
+        guard liveness.minRecoveryRatio >= 0 && liveness.minRecoveryRatio <= 1 else { try fail("--min-recovery-ratio must be in [0, 1]") }
+        guard readRatio >= 0 && readRatio <= 1 else { try fail("--read-ratio must be in [0, 1], got \(readRatio)") }
+        guard deleteRatio >= 0 && deleteRatio <= 1 else { try fail("--delete-ratio must be in [0, 1], got \(deleteRatio)") }
+        guard readRatio + deleteRatio <= 1 else {
+            try fail("--read-ratio + --delete-ratio must be at most 1, got \(readRatio) + \(deleteRatio)")
+        }
         guard checkpointInterval >= 1, windowSize / 2 >= checkpointInterval, windowSize <= PBFTParameters.maxWindowSize else {
             try fail("--checkpoint-interval must be between 1 and \(PBFTParameters.maxWindowSize / 4) (the window holds four intervals)")
         }
         for (t, f) in faults.events {
             guard Double(t) / 1e9 <= durationSeconds else { try fail("fault \(f) at \(Double(t) / 1e9)s is after the end of the run") }
             switch f {
-            case .crash(let r), .restart(let r), .slowCPU(let r, _), .restartRolledBack(let r), .restartFromLog(let r):
+            case .crash(let r), .restart(let r), .resume(let r), .slowCPU(let r, _), .restartRolledBack(let r):
                 guard r.index < replicas else { try fail("fault names replica \(r.rawValue) but there are \(replicas)") }
             case .partition(let groups):
                 guard groups.joined().allSatisfy({ $0.index < replicas }) else { try fail("partition names an unknown replica") }

@@ -46,7 +46,14 @@ public struct SimulationReport: Codable, Sendable {
     public var client_replies_per_request: Double
     public var safety: String
     public var safety_violations: [String]
+    /// "ok", "stalled: <reasons>" or "unchecked: <why>" (see `LivenessChecker`):
+    /// judged in the final window, from `liveness_from_s` to the end.
     public var liveness: String
+    /// Start of the final window: the last fault event plus the grace period.
+    public var liveness_from_s: Double
+    /// Final-window throughput over the fault-free reference run's in the same
+    /// window (1 for a run without faults; absent when no reference ran).
+    public var recovery_ratio: Double?
     public var events: Int
     public var wall_s: Double
     public var timeline: [TimelinePoint]?
@@ -83,14 +90,14 @@ public struct SimulationReport: Codable, Sendable {
           traffic      \(topShares(bytes_by_kind))
           cpu          \(topShares(cpu_ms_by_kind))
           view changes \(view_changes), state transfers \(state_transfers), client retransmissions \(client_retransmissions), replies/request \(String(format: "%.1f", client_replies_per_request))
-          safety \(safety), liveness \(liveness)\(safety_violations.isEmpty ? "" : "\n  " + safety_violations.joined(separator: "\n  "))
+          safety \(safety), liveness \(liveness)\(recovery_ratio.map { " (recovery ratio \($0))" } ?? "")\(safety_violations.isEmpty ? "" : "\n  " + safety_violations.joined(separator: "\n  "))
           \(events) events in \(String(format: "%.2f", wall_s)) s wall (\(String(format: "%.0f", eventsPerWallSecond)) events/s)
         """
     }
 }
 
 extension Simulation {
-    func makeReport(wallSeconds: Double) -> SimulationReport {
+    func makeReport(wallSeconds: Double) throws -> SimulationReport {
         let sorted = metrics.latenciesNanos.sorted()
         func pct(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
@@ -105,11 +112,8 @@ extension Simulation {
         }
         let correct = (0..<n).filter { !safety.faulty.contains(ReplicaID($0)) }
         let msgs = correct.map { metrics.messagesSent[$0] }, bytes = correct.map { metrics.bytesSent[$0] }
-        // Liveness: after the last fault healed, clients kept completing operations
-        // through the second half of what remained of the run.
-        let heal = max(options.faults.healTime, warmupEnd)
-        let checkFrom = heal + (end - min(heal, end)) / 2
-        let live = metrics.lastCompletion >= checkFrom && metrics.completed > 0
+        safety.finish(states: finalStates())
+        let live = try livenessVerdict()
         let timeline = options.timeline
             ? (0..<Int(options.durationSeconds.rounded(.up))).map {
                 SimulationReport.TimelinePoint(t: $0, throughput_ops: $0 < metrics.perSecond.count ? metrics.perSecond[$0] : 0)
@@ -137,7 +141,8 @@ extension Simulation {
             }),
             client_replies_per_request: round3(Double(metrics.repliesReceived) / Double(max(1, metrics.measuredCompletions))),
             safety: safety.ok ? "ok" : "violation", safety_violations: safety.violations,
-            liveness: live ? "ok" : "stalled", events: metrics.events,
+            liveness: live.liveness, liveness_from_s: round3(Double(liveness.windowStart) / 1e9),
+            recovery_ratio: live.recoveryRatio, events: metrics.events,
             wall_s: wallSeconds, timeline: timeline, cores_per_replica: options.cores)
     }
 }
