@@ -21,7 +21,8 @@ struct ArithmeticFuzzTests {
 
     @Test("random, mutated and forged message sequences never trap a replica",
           arguments: [(ProtocolKind.pbft, 4), (.dqpbft, 4), (.rcc, 4), (.pbft, 7),
-                      (.hybster, 3), (.linearhybster, 3), (.dqhybster, 3), (.destiny, 3), (.destiny, 5)])
+                      (.hybster, 3), (.linearhybster, 3), (.dqhybster, 3), (.destiny, 3), (.destiny, 5),
+                      (.hybster, 4), (.destiny, 4)])
     func noTrap(kind: ProtocolKind, replicas: Int) {
         var executed = 0
         for seed in Self.seeds {

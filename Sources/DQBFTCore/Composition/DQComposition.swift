@@ -150,11 +150,30 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         return (executed, above)
     }
 
-    /// Keeps the frontier right after checkpoint slot `sequence` (the last few).
+    /// Keeps the frontier right after checkpoint slot `sequence` until the replica no
+    /// longer needs it (`pruneFrontiers`).
     mutating func recordFrontier(at sequence: SequenceNumber) {
         frontiers.removeAll { $0.sequence >= sequence }
         frontiers.append((sequence, encodeFrontier()))
-        if frontiers.count > 4 { frontiers.removeFirst() }
+        if frontiers.count > Self.maxFrontiers { frontiers.removeFirst(frontiers.count - Self.maxFrontiers) }
+    }
+
+    /// Most frontiers kept (only a replica catching up on more checkpoints than this
+    /// at once would need more; each holds about 12 bytes per replica).
+    static var maxFrontiers: Int { 1024 }
+
+    /// The replica executed slot `executed`, having taken the frontier of every
+    /// checkpoint up to it: drops the frontiers it will not ask for again, keeping
+    /// the newest at or below the stable O-checkpoint and every later one (they are
+    /// what `voteCoveredDCheckpoints` reads once that checkpoint is stable).
+    /// One `executeReady` may run several checkpoint slots before the replica asks
+    /// for their frontiers, so a frontier must outlive the recording of later ones:
+    /// keeping only the last four lost the first of five, and a replica catching up
+    /// on five checkpoints signed the first with the frontier of the last.
+    mutating func pruneFrontiers(executed: SequenceNumber) {
+        let stable = o.stableCheckpoint.sequence
+        let keep = min(executed, frontiers.last(where: { $0.sequence <= stable })?.sequence ?? .zero)
+        frontiers.removeAll { $0.sequence < keep }
     }
 
     public mutating func installFrontier(_ bytes: [UInt8]) throws(WireError) {
@@ -275,6 +294,7 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
     public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
+        pruneFrontiers(executed: sequence)
         guard o.isCheckpoint(sequence) else { return }
         var effects: [InstanceEffect] = []
         o.checkpoint(at: sequence, stateDigest: stateDigest, into: &effects)
