@@ -13,6 +13,13 @@ public final class Simulation {
     let kind: ProtocolKind
     let config: ClusterConfiguration
     let n: Int
+    /// Identity of every replica node: node i < n is replica i; nodes from n on are
+    /// twins (`SimulationOptions.twins`) and carry the identity of their original.
+    let identities: [ReplicaID]
+    /// Number of replica nodes (replicas and twins): client machine m is node machineBase + m.
+    let machineBase: Int
+    /// The running Twins scenario (nil without twins).
+    var twins: TwinsState?
     var queue = EventQueue()
     var now: SimTime = 0
     let end: SimTime
@@ -71,6 +78,9 @@ public final class Simulation {
         try options.validate()
         self.options = options
         self.n = options.replicas
+        let identities = Self.nodeIdentities(options), machineBase = identities.count
+        self.identities = identities
+        self.machineBase = machineBase
         let down = Self.downAtStart(options)
         self.upAtStart = (0..<options.replicas).filter { !down.contains($0) }
         guard let kind = ProtocolKind(rawValue: options.protocolName) else {
@@ -82,31 +92,33 @@ public final class Simulation {
         var rng = SimRandom(seed: options.seed)
         let topology = try Topology.named(options.topology)
         let machineCount = min(topology.regionCount, options.clients)
-        var region = (0..<n).map { $0 % topology.regionCount }
+        var region = identities.map { $0.index % topology.regionCount }
         region += (0..<machineCount).map { $0 % topology.regionCount }
-        let nodeCount = n + machineCount
+        let nodeCount = machineBase + machineCount
         network = NetworkModel(nodeCount: nodeCount, region: region,
-                               isClientMachine: (0..<nodeCount).map { $0 >= options.replicas },
+                               isClientMachine: (0..<nodeCount).map { $0 >= machineBase },
                                bandwidthMbps: options.bandwidthMbps,
                                clientBandwidthMbps: options.clientBandwidthMbps ?? options.bandwidthMbps * 10,
                                topology: topology, jitterNanos: options.faults.jitterNanos,
                                lossProbability: options.faults.lossProbability, rng: rng.fork())
-        alive = Array(repeating: true, count: n)
-        cpus = Array(repeating: CPUModel(cores: options.cores), count: n)
-        timerGenerations = Array(repeating: [:], count: n)
+        alive = Array(repeating: true, count: machineBase)
+        cpus = Array(repeating: CPUModel(cores: options.cores), count: machineBase)
+        timerGenerations = Array(repeating: [:], count: machineBase)
         workload = Workload(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
         let hybridKind = Self.cryptoKind(of: kind)
         self.hybridKind = hybridKind
         let threshold = config.f + 1, costs = options.costs
+        if realCrypto != nil, options.twins != nil { throw SimulationError.invalidArgument("twins run with the modelled crypto only") }
         if let realCrypto, realCrypto.count != n {
             throw SimulationError.invalidArgument("real crypto for \(realCrypto.count) replicas, but N=\(n)")
         }
         verifier = MessageVerifier(config: config, signatures: ModelSignatures(),
                                    certificates: realCrypto?.first?.scheme
                                        ?? hybridKind.map { ModelCertificateScheme(threshold: threshold, kind: $0, costs: costs, meter: nil) })
-        byzantine = (0..<n).map { options.faults.byzantine[ReplicaID($0)] }
+        byzantine = (0..<machineBase).map { $0 < options.replicas ? options.faults.byzantine[ReplicaID($0)] : nil }
         metrics = Metrics(replicas: n, timeline: options.timeline, warmupEnd: SimTime(options.warmup * 1e9))
-        safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
+        safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys)
+            .union(options.twins?.twinned ?? []))
         if let path = options.historyPath { history = try HistoryWriter(path: path) }
         self.rng = rng
         executionMemo = options.sharedExecution ? ExecutionMemo() : nil
@@ -121,32 +133,39 @@ public final class Simulation {
                              orderGateTimeoutNanos: SimTime(options.progressTimeoutSeconds * 1e9),
                              orderWatchNanos: SimTime(options.progressTimeoutSeconds * 1e9)))
         self.kind = kind
-        for i in 0..<n {
+        for i in 0..<machineBase {
+            let me = identities[i]
+            if i >= n, options.twins?.independentTrustedSubsystems != true {
+                // A twin shares its original's trusted subsystem: one counter for both.
+                hybridCryptos.append(hybridCryptos[me.index])
+                if hybridKind != nil { meters.append(meters[me.index]); certifiers.append(certifiers[me.index]) }
+                continue
+            }
             var crypto: HybridCrypto?
             if let realCrypto, hybridKind != nil {
                 crypto = realCrypto[i]
                 meters.append(CryptoMeter())
                 // Equivocation attempts in real mode go to a model counter that mirrors nothing;
                 // the real subsystem's refusals are covered by DQBFTCryptoTests.
-                certifiers.append(ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind!, costs: options.costs, meter: CryptoMeter()))
+                certifiers.append(ModelCounterCertifier(me: me, kind: hybridKind!, costs: options.costs, meter: CryptoMeter()))
             } else if let hybridKind {
                 let meter = CryptoMeter()
-                let certifier = ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind, costs: options.costs, meter: meter)
+                let certifier = ModelCounterCertifier(me: me, kind: hybridKind, costs: options.costs, meter: meter)
                 meters.append(meter)
                 certifiers.append(certifier)
                 crypto = HybridCrypto(counter: certifier,
                                       scheme: ModelCertificateScheme(threshold: config.f + 1, kind: hybridKind, costs: options.costs,
                                                                      meter: meter),
-                                      execution: ModelExecutionSigner(me: ReplicaID(i), costs: options.costs, meter: meter))
+                                      execution: ModelExecutionSigner(me: me, costs: options.costs, meter: meter))
             }
             hybridCryptos.append(crypto)
         }
         self.replicaParameters = parameters
-        replicas = (0..<n).map(freshReplica)
+        replicas = (0..<machineBase).map(freshReplica)
         for case (_, .restartFromLog(let r)) in options.faults.events where r.index < n { sentLogs[r.index] = [] }
         // Clients spread round-robin over the machines (one per region).
         for m in 0..<machineCount {
-            machines.append(ClientMachine(index: m, node: Int32(n + m), rng: rng.fork()))
+            machines.append(ClientMachine(index: m, node: Int32(machineBase + m), rng: rng.fork()))
         }
         replyBuckets = Array(repeating: [], count: machineCount)
         let staggerSteps = UInt64(max(1, min(10, Int(options.warmup * 10))))
@@ -183,6 +202,7 @@ public final class Simulation {
         }
         for m in 0..<machineCount { queue.schedule(at: 0, .clientSweep(machine: Int32(m))) }
         for (i, f) in options.faults.events.enumerated() { queue.schedule(at: f.time, .fault(index: Int32(i))) }
+        if let scenario = options.twins { startTwins(scenario) }
     }
 
     deinit { queue.removeAll() }
@@ -211,7 +231,7 @@ public final class Simulation {
             metrics.events += 1
             switch event.kind {
             case .deliver(let to, let packet):
-                if Int(to) < n { replicaReceives(Int(to), packet) } else { machineReceives(Int(to) - n, packet) }
+                if Int(to) < machineBase { replicaReceives(Int(to), packet) } else { machineReceives(Int(to) - machineBase, packet) }
             case .timer(let node, let timer, let generation):
                 let i = Int(node)
                 guard alive[i], timerGenerations[i][timer] == generation else { continue }
@@ -225,6 +245,7 @@ public final class Simulation {
                 metrics.cpuByClass[TrafficClass.timer] += cpus[i].busyNanos - busy
             case .clientSweep(let m): sweep(Int(m))
             case .fault(let index): apply(options.faults.events[Int(index)].fault)
+            case .round(let index): beginTwinsRound(Int(index))
             }
             if options.showProgress && now >= nextProgressCheck {
                 nextProgressCheck += 1_000_000_000
@@ -287,8 +308,8 @@ public final class Simulation {
 
     /// Replica `i` as built at the start of a run (genesis state, no memory).
     func freshReplica(_ i: Int) -> Replica {
-        Replica(me: ReplicaID(i), config: config, parameters: replicaParameters, protocol: kind,
-                signer: ModelSigner(me: ReplicaID(i)), hybrid: hybridCryptos[i], seed: options.seed &+ UInt64(i),
+        Replica(me: identities[i], config: config, parameters: replicaParameters, protocol: kind,
+                signer: ModelSigner(me: identities[i]), hybrid: hybridCryptos[i], seed: options.seed &+ UInt64(i),
                 memo: executionMemo)
     }
 
@@ -329,11 +350,11 @@ public final class Simulation {
                 // Generations only grow, so a cancelled event can never match again.
                 timerGenerations[i][timer, default: 0] &+= 1
             case .executed(let seq, let digest, let count):
-                safety.executed(replica: ReplicaID(i), sequence: seq, digest: digest)
+                safety.executed(replica: identities[i], sequence: seq, digest: digest)
                 t = cpus[i].extend(by: UInt64(Double(count) * options.costs.executePerRequestNanos))
             case .stateInstalled: metrics.stateTransfers += 1
             case .viewChanged(let instance, let view):
-                if !safety.faulty.contains(ReplicaID(i)) { metrics.views.insert("\(instance)/\(view.rawValue)") }
+                if !safety.faulty.contains(identities[i]) { metrics.views.insert("\(instance)/\(view.rawValue)") }
             }
         }
         for m in replyBuckets.indices where !replyBuckets[m].isEmpty {
@@ -348,7 +369,7 @@ public final class Simulation {
             if replies.isEmpty { continue }
             let size = replies.reduce(frameOverhead) { $0 + 2 + $1.encodedSize }
             t = max(cpus[i].extend(by: UInt64(options.costs.messageSendNanos + options.costs.hmacNanos)), start)
-            transmit(Packet(from: Int32(i), replies: replies, size: size), from: i, to: n + m, at: t)
+            transmit(Packet(from: Int32(i), replies: replies, size: size), from: i, to: machineBase + m, at: t)
         }
     }
 
@@ -402,7 +423,13 @@ public final class Simulation {
     }
 
     func transmit(_ packet: Packet, from i: Int, to j: Int, at t: SimTime) {
+        if twins != nil { transmitWithTwins(packet, from: i, to: j, at: t); return }
         if let groups = partition, i < n, j < n, groups[i] != groups[j] { return }
+        link(packet, from: i, to: j, at: t)
+    }
+
+    /// Puts `packet` on the wire from node `i` to node `j`.
+    func link(_ packet: Packet, from i: Int, to j: Int, at t: SimTime) {
         if i < n { metrics.sent(by: i, bytes: packet.size, traffic: packet.traffic) }
         guard let arrival = network.transmit(from: i, to: j, size: packet.size, at: t) else { return }
         queue.schedule(at: arrival, .deliver(to: Int32(j), packet: packet))
@@ -433,7 +460,7 @@ public final class Simulation {
             replicas[r.index].recover(into: &out)
             dispatch(from: r.index, out, at: afterCrypto(r.index, now))
         case .partition(let groups):
-            var g = Array(repeating: groups.count, count: n)
+            var g = Array(repeating: groups.count, count: machineBase)
             for (k, members) in groups.enumerated() { for r in members { g[r.index] = k } }
             partition = g
         case .heal: partition = nil

@@ -43,6 +43,9 @@ public struct SimulationOptions: Sendable {
     /// its result (`ExecutionMemo`) instead of computing it again. The report is the
     /// same either way; sharing saves most of the CPU and memory of execution.
     public var sharedExecution = true
+    /// Twins: replicas that run as two honest nodes with one identity, and the
+    /// partitions of every round (nil: no twins).
+    public var twins: TwinsScenario?
 
     public init() {}
 
@@ -86,6 +89,7 @@ public struct SimulationOptions: Sendable {
             try fail("--byzantine names replica \(r.rawValue) but there are \(replicas)")
         }
         let f = ClusterConfiguration.maxFaults(replicas: replicas, model: kind.faultModel)
+        if let twins { try twins.validate(replicas: replicas, f: f, faulty: faults.permanentlyFaulty) }
         if faults.permanentlyFaulty.count > f {
             try fail("\(faults.permanentlyFaulty.count) replicas are Byzantine or crashed for good, but N=\(replicas) tolerates only f=\(f)")
         }
