@@ -291,11 +291,14 @@ extension HybridInstance {
     /// A peer asks for a view above our active one while its checkpoint lies below
     /// what we delivered: it may have left our view because it missed those slots,
     /// and alone it cannot change views. Commit certificates hold in every view, so
-    /// ours let it deliver the slots (and execute) whichever view it waits in.
+    /// ours let it deliver the slots (and execute) whichever view it waits in; our
+    /// checkpoint certificate lets it skip the slots we have forgotten.
     mutating func resendProofs(to peer: ReplicaID, above stableSequence: SequenceNumber, asking newView: ViewNumber,
                                into out: inout [InstanceEffect]) {
         guard stableSequence < lastDelivered, resentProofs[peer] != newView else { return }
         resentProofs[peer] = newView
+        // Slots up to our checkpoint are forgotten here: the peer skips them with it.
+        if stableSequence < lowWatermark { for c in stable.proof { out.append(.send(.checkpoint(c), to: peer)) } }
         sendProofs(above: stableSequence, to: peer, into: &out)
     }
 

@@ -12,6 +12,8 @@ enum EventKind {
     case clientSweep(machine: Int32)
     /// Fault number `index` of the schedule takes effect.
     case fault(index: Int32)
+    /// Round `index` of a Twins scenario begins (its partition takes effect).
+    case round(index: Int32)
 }
 
 /// One scheduled occurrence, as popped from the queue.
@@ -45,6 +47,7 @@ struct EventQueue {
         case timer(node: Int32, timer: ReplicaTimer, generation: UInt32)
         case clientSweep(machine: Int32)
         case fault(index: Int32)
+        case round(index: Int32)
 
         /// Takes over one retain of the packet.
         init(_ kind: EventKind) {
@@ -53,6 +56,7 @@ struct EventQueue {
             case .timer(let node, let timer, let generation): self = .timer(node: node, timer: timer, generation: generation)
             case .clientSweep(let machine): self = .clientSweep(machine: machine)
             case .fault(let index): self = .fault(index: index)
+            case .round(let index): self = .round(index: index)
             }
         }
 
@@ -63,6 +67,7 @@ struct EventQueue {
             case .timer(let node, let timer, let generation): return .timer(node: node, timer: timer, generation: generation)
             case .clientSweep(let machine): return .clientSweep(machine: machine)
             case .fault(let index): return .fault(index: index)
+            case .round(let index): return .round(index: index)
             }
         }
     }

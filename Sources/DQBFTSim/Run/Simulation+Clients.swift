@@ -68,7 +68,7 @@ extension Simulation {
         for target in outbox.keys.sorted() {
             let requests = outbox[target]!
             let size = requests.reduce(frameOverhead) { $0 + 2 + $1.encodedSize }
-            transmit(Packet(from: Int32(n + m), requests: requests, size: size), from: n + m, to: target, at: now)
+            transmit(Packet(from: Int32(machineBase + m), requests: requests, size: size), from: machineBase + m, to: target, at: now)
         }
     }
 

@@ -13,6 +13,13 @@ public final class Simulation {
     let kind: ProtocolKind
     let config: ClusterConfiguration
     let n: Int
+    /// Identity of every replica node: node i < n is replica i; nodes from n on are
+    /// twins (`SimulationOptions.twins`) and carry the identity of their original.
+    let identities: [ReplicaID]
+    /// Number of replica nodes (replicas and twins): client machine m is node machineBase + m.
+    let machineBase: Int
+    /// The running Twins scenario (nil without twins).
+    var twins: TwinsState?
     var queue = EventQueue()
     var now: SimTime = 0
     let end: SimTime
@@ -82,6 +89,9 @@ public final class Simulation {
         try options.validate()
         self.options = options
         self.n = options.replicas
+        let identities = Self.nodeIdentities(options), machineBase = identities.count
+        self.identities = identities
+        self.machineBase = machineBase
         let down = Self.downAtStart(options)
         self.upAtStart = (0..<options.replicas).filter { !down.contains($0) }
         guard let kind = ProtocolKind(rawValue: options.protocolName) else {
@@ -95,23 +105,24 @@ public final class Simulation {
         var rng = SimRandom(seed: options.seed)
         let topology = try Topology.named(options.topology)
         let machineCount = min(topology.regionCount, options.clients)
-        var region = (0..<n).map { $0 % topology.regionCount }
+        var region = identities.map { $0.index % topology.regionCount }
         region += (0..<machineCount).map { $0 % topology.regionCount }
-        let nodeCount = n + machineCount
+        let nodeCount = machineBase + machineCount
         network = NetworkModel(nodeCount: nodeCount, region: region,
-                               isClientMachine: (0..<nodeCount).map { $0 >= options.replicas },
+                               isClientMachine: (0..<nodeCount).map { $0 >= machineBase },
                                bandwidthMbps: options.bandwidthMbps,
                                clientBandwidthMbps: options.clientBandwidthMbps ?? options.bandwidthMbps * 10,
                                topology: topology, jitterNanos: options.faults.jitterNanos,
                                lossProbability: options.faults.lossProbability, rng: rng.fork())
-        alive = Array(repeating: true, count: n)
-        cpus = Array(repeating: CPUModel(cores: options.cores), count: n)
-        timerGenerations = Array(repeating: [:], count: n)
+        alive = Array(repeating: true, count: machineBase)
+        cpus = Array(repeating: CPUModel(cores: options.cores), count: machineBase)
+        timerGenerations = Array(repeating: [:], count: machineBase)
         workload = Workload(options: options)
         let hybridKind = Self.cryptoKind(of: kind)
         self.hybridKind = hybridKind
         self.modelledCrypto = realCrypto == nil || hybridKind == nil
         let threshold = config.quorum, executionThreshold = config.weakQuorum, costs = options.costs
+        if realCrypto != nil, options.twins != nil { throw SimulationError.invalidArgument("twins run with the modelled crypto only") }
         if let realCrypto, realCrypto.replicaCount != n {
             throw SimulationError.invalidArgument("real crypto for \(realCrypto.replicaCount) replicas, but N=\(n)")
         }
@@ -120,9 +131,10 @@ public final class Simulation {
                                    certificates: realCrypto?.crypto(for: ReplicaID(0)).scheme
                                        ?? hybridKind.map { ModelCertificateScheme(threshold: threshold, executionThreshold: executionThreshold,
                                                                                       kind: $0, costs: costs, meter: nil) })
-        byzantine = (0..<n).map { options.faults.byzantine[ReplicaID($0)] }
+        byzantine = (0..<machineBase).map { $0 < options.replicas ? options.faults.byzantine[ReplicaID($0)] : nil }
         metrics = Metrics(replicas: n, timeline: options.timeline, warmupEnd: SimTime(options.warmup * 1e9))
-        safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys))
+        safety = SafetyChecker(faulty: options.faults.permanentlyFaulty.union(options.faults.byzantine.keys)
+            .union(options.twins?.twinned ?? []))
         liveness = LivenessChecker(options: options)
         if options.historyPath != nil || options.recordHistory {
             history = try HistoryWriter(path: options.historyPath, inMemory: options.recordHistory)
@@ -140,24 +152,31 @@ public final class Simulation {
                              orderGateTimeoutNanos: SimTime(options.progressTimeoutSeconds * 1e9),
                              orderWatchNanos: SimTime(options.progressTimeoutSeconds * 1e9)))
         self.kind = kind
-        for i in 0..<n {
+        for i in 0..<machineBase {
+            let me = identities[i]
+            if i >= n, options.twins?.independentTrustedSubsystems != true {
+                // A twin shares its original's trusted subsystem: one counter for both.
+                hybridCryptos.append(hybridCryptos[me.index])
+                if hybridKind != nil { meters.append(meters[me.index]) }
+                continue
+            }
             var crypto: HybridCrypto?
             if let realCrypto, hybridKind != nil {
                 crypto = realCrypto.crypto(for: ReplicaID(i))
                 meters.append(CryptoMeter())
             } else if let hybridKind {
                 let meter = CryptoMeter()
-                let certifier = ModelCounterCertifier(me: ReplicaID(i), kind: hybridKind, costs: options.costs, meter: meter)
+                let certifier = ModelCounterCertifier(me: me, kind: hybridKind, costs: options.costs, meter: meter)
                 meters.append(meter)
                 crypto = HybridCrypto(counter: certifier,
                                       scheme: ModelCertificateScheme(threshold: threshold, executionThreshold: executionThreshold,
                                                                      kind: hybridKind, costs: options.costs, meter: meter),
-                                      execution: ModelExecutionSigner(me: ReplicaID(i), costs: options.costs, meter: meter))
+                                      execution: ModelExecutionSigner(me: me, costs: options.costs, meter: meter))
             }
             hybridCryptos.append(crypto)
         }
         self.replicaParameters = parameters
-        replicas = (0..<n).map(freshReplica)
+        replicas = (0..<machineBase).map(freshReplica)
         for (_, fault) in options.faults.events {
             switch fault {
             case .restart(let r), .restartRolledBack(let r): sentLogs[r.index] = []
@@ -166,7 +185,7 @@ public final class Simulation {
         }
         // Clients spread round-robin over the machines (one per region).
         for m in 0..<machineCount {
-            machines.append(ClientMachine(index: m, node: Int32(n + m), rng: rng.fork()))
+            machines.append(ClientMachine(index: m, node: Int32(machineBase + m), rng: rng.fork()))
         }
         replyBuckets = Array(repeating: [], count: machineCount)
         let staggerSteps = UInt64(max(1, min(10, Int(options.warmup * 10))))
@@ -203,6 +222,7 @@ public final class Simulation {
         }
         for m in 0..<machineCount { queue.schedule(at: 0, .clientSweep(machine: Int32(m))) }
         for (i, f) in options.faults.events.enumerated() { queue.schedule(at: f.time, .fault(index: Int32(i))) }
+        if let scenario = options.twins { startTwins(scenario) }
     }
 
     deinit { queue.removeAll() }
@@ -231,7 +251,7 @@ public final class Simulation {
             metrics.events += 1
             switch event.kind {
             case .deliver(let to, let packet):
-                if Int(to) < n { replicaReceives(Int(to), packet) } else { machineReceives(Int(to) - n, packet) }
+                if Int(to) < machineBase { replicaReceives(Int(to), packet) } else { machineReceives(Int(to) - machineBase, packet) }
             case .timer(let node, let timer, let generation):
                 let i = Int(node)
                 guard alive[i], timerGenerations[i][timer] == generation else { continue }
@@ -245,6 +265,7 @@ public final class Simulation {
                 metrics.cpuByClass[TrafficClass.timer] += cpus[i].busyNanos - busy
             case .clientSweep(let m): sweep(Int(m))
             case .fault(let index): apply(options.faults.events[Int(index)].fault)
+            case .round(let index): beginTwinsRound(Int(index))
             }
             if options.showProgress && now >= nextProgressCheck {
                 nextProgressCheck += 1_000_000_000
@@ -280,7 +301,7 @@ public final class Simulation {
                 return
             }
             if message.needsVerification, !verifier.verify(message, channelPeer: ReplicaID(Int(packet.from))) { return }
-            if !relabelled.isEmpty, relabelled.contains(message), !safety.faulty.contains(ReplicaID(i)) {
+            if !relabelled.isEmpty, relabelled.contains(message), !safety.faulty.contains(identities[i]) {
                 safety.forgeryAccepted("R\(i) accepted a view change that R\(packet.from) relabelled as its own")
             }
             let done = cpus[i].process(arrival: now, verify: options.costs.verifyCost(message, hybrid: hybridKind),
@@ -314,8 +335,8 @@ public final class Simulation {
 
     /// Replica `i` as built at the start of a run (genesis state, no memory).
     func freshReplica(_ i: Int) -> Replica {
-        Replica(me: ReplicaID(i), config: config, parameters: replicaParameters, protocol: kind,
-                signer: ModelSigner(me: ReplicaID(i)), hybrid: hybridCryptos[i], seed: options.seed &+ UInt64(i),
+        Replica(me: identities[i], config: config, parameters: replicaParameters, protocol: kind,
+                signer: ModelSigner(me: identities[i]), hybrid: hybridCryptos[i], seed: options.seed &+ UInt64(i),
                 memo: executionMemo)
     }
 
@@ -356,15 +377,15 @@ public final class Simulation {
                 // Generations only grow, so a cancelled event can never match again.
                 timerGenerations[i][timer, default: 0] &+= 1
             case .executed(let seq, let digest, let count):
-                safety.executed(replica: ReplicaID(i), sequence: seq, digest: digest)
-                liveness.advanced(i, at: now)
+                safety.executed(replica: identities[i], sequence: seq, digest: digest)
+                if i < n { liveness.advanced(i, at: now) }
                 t = cpus[i].extend(by: UInt64(Double(count) * options.costs.executePerRequestNanos))
-            case .checkpointed(let seq, let digest): safety.checkpointed(replica: ReplicaID(i), sequence: seq, stateDigest: digest)
+            case .checkpointed(let seq, let digest): safety.checkpointed(replica: identities[i], sequence: seq, stateDigest: digest)
             case .stateInstalled:
                 metrics.stateTransfers += 1
-                liveness.advanced(i, at: now)
+                if i < n { liveness.advanced(i, at: now) }
             case .viewChanged(let instance, let view):
-                if !safety.faulty.contains(ReplicaID(i)) { metrics.views.insert("\(instance)/\(view.rawValue)") }
+                if !safety.faulty.contains(identities[i]) { metrics.views.insert("\(instance)/\(view.rawValue)") }
             }
         }
         for m in replyBuckets.indices where !replyBuckets[m].isEmpty {
@@ -379,7 +400,7 @@ public final class Simulation {
             if replies.isEmpty { continue }
             let size = replies.reduce(frameOverhead) { $0 + 2 + $1.encodedSize }
             t = max(cpus[i].extend(by: UInt64(options.costs.messageSendNanos + options.costs.hmacNanos)), start)
-            transmit(Packet(from: Int32(i), replies: replies, size: size), from: i, to: n + m, at: t)
+            transmit(Packet(from: Int32(i), replies: replies, size: size), from: i, to: machineBase + m, at: t)
         }
     }
 
@@ -440,7 +461,13 @@ public final class Simulation {
     }
 
     func transmit(_ packet: Packet, from i: Int, to j: Int, at t: SimTime, holdNanos: SimTime = 0) {
+        if twins != nil { transmitWithTwins(packet, from: i, to: j, at: t, holdNanos: holdNanos); return }
         if let groups = partition, i < n, j < n, groups[i] != groups[j] { return }
+        link(packet, from: i, to: j, at: t, holdNanos: holdNanos)
+    }
+
+    /// Puts `packet` on the wire from node `i` to node `j`.
+    func link(_ packet: Packet, from i: Int, to j: Int, at t: SimTime, holdNanos: SimTime = 0) {
         if i < n { metrics.sent(by: i, bytes: packet.size, traffic: packet.traffic) }
         guard let arrival = network.transmit(from: i, to: j, size: packet.size, at: t) else { return }
         queue.schedule(at: arrival + holdNanos, .deliver(to: Int32(j), packet: packet))
@@ -479,7 +506,7 @@ public final class Simulation {
             replicas[r.index].recover(into: &out)
             dispatch(from: r.index, out, at: afterCrypto(r.index, now))
         case .partition(let groups):
-            var g = Array(repeating: groups.count, count: n)
+            var g = Array(repeating: groups.count, count: machineBase)
             for (k, members) in groups.enumerated() { for r in members { g[r.index] = k } }
             partition = g
         case .heal: partition = nil

@@ -59,6 +59,9 @@ public struct SimulationOptions: Sendable {
     /// How the liveness oracle judges the run (grace period, recovery ratio,
     /// fault-free reference run).
     public var liveness = LivenessOptions()
+    /// Twins: replicas that run as two honest nodes with one identity, and the
+    /// partitions of every round (nil: no twins).
+    public var twins: TwinsScenario?
 
     public init() {}
 
@@ -118,6 +121,7 @@ public struct SimulationOptions: Sendable {
             try fail("--byzantine names replica \(r.rawValue) but there are \(replicas)")
         }
         let f = ClusterConfiguration.maxFaults(replicas: replicas, model: kind.faultModel)
+        if let twins { try twins.validate(replicas: replicas, f: f, faulty: faults.permanentlyFaulty) }
         if faults.permanentlyFaulty.count > f {
             try fail("\(faults.permanentlyFaulty.count) replicas are Byzantine or crashed for good, but N=\(replicas) tolerates only f=\(f)")
         }
