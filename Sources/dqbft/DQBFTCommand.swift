@@ -5,7 +5,7 @@ struct DQBFTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dqbft",
         abstract: "Byzantine fault-tolerant replication: DQBFT, Destiny and the protocols they are compared with.",
-        subcommands: [Simulate.self, CheckHistory.self, Compare.self, TwinsCommand.self, Keygen.self, ReplicaCommand.self, Cluster.self, KV.self, Bench.self, CryptoBench.self],
+        subcommands: [Simulate.self, CheckHistory.self, Compare.self, TwinsCommand.self, SweepCommand.self, Keygen.self, ReplicaCommand.self, Cluster.self, KV.self, Bench.self, CryptoBench.self],
         defaultSubcommand: nil
     )
 }

@@ -16,41 +16,6 @@ struct FuzzSweepTests {
     static let seeds: ClosedRange<UInt64> =
         1...(ProcessInfo.processInfo.environment["DQBFT_FUZZ_SWEEP_SEEDS"].flatMap { UInt64($0) } ?? 8)
 
-    /// The run for one seed: the seed sweep's settings (geo-distributed, small
-    /// batches, short checkpoints, 20 s), no other faults, and the fuzzing replicas
-    /// drawn from the seed (so the primary fuzzes in some runs, backups in others).
-    /// 20 s, not less: two fuzzing replicas can hold DQPBFT N=7 up for 9 s (seed 3)
-    /// while its D-instances cycle through their views back to their owners.
-    static func scenario(protocol name: String, replicas: Int, seed: UInt64, fuzzers: Int? = nil) -> (SimulationOptions, [String]) {
-        var o = SimulationOptions()
-        o.protocolName = name
-        o.replicas = replicas
-        o.topology = .azure10
-        o.clients = 12
-        o.batchSize = 4
-        o.durationSeconds = 20
-        o.warmupSeconds = 0
-        o.seed = seed
-        o.progressTimeoutSeconds = 2
-        o.viewChangeTimeoutSeconds = 3
-        o.clientTimeoutSeconds = 3
-        o.checkpointInterval = 16
-        o.windowSize = 64
-        // Liveness here: every correct client and replica keeps going. Fuzzing replicas
-        // are Byzantine for the whole run, so the throughput ratio is reported, not judged.
-        o.liveness.minRecoveryRatio = 0
-        let kind = ProtocolKind(rawValue: name)!
-        let f = ClusterConfiguration.maxFaults(replicas: replicas, model: kind.faultModel)
-        var rng = SimRandom(seed: seed ^ 0xF022)
-        var ids: [Int] = []
-        while ids.count < (fuzzers ?? f) {
-            let r = Int(rng.next() % UInt64(replicas))
-            if !ids.contains(r) { ids.append(r) }
-        }
-        for r in ids { o.faults.byzantine[ReplicaID(r)] = .fuzz }
-        return (o, ["--byzantine " + ids.map { "\($0):fuzz" }.joined(separator: ","), "--min-recovery-ratio 0"])
-    }
-
     /// Seeds known to fail, by "protocol/N": they still run and are reported as
     /// known issues; any other failing seed fails the test. (The DQ checkpoint-state
     /// disagreements listed here before — dqhybster/3 seed 7, dqpbft/4 seeds 1 and 3,
@@ -59,27 +24,8 @@ struct FuzzSweepTests {
     static let known: [String: Set<UInt64>] = [:]
 
     static func check(protocol name: String, replicas: Int, seeds: ClosedRange<UInt64>) throws {
-        var failures: [String] = [], knownFailures: [String] = []
-        for seed in seeds {
-            let (options, flags) = scenario(protocol: name, replicas: replicas, seed: seed)
-            let report = try Simulation(options: options).run()
-            let replay = SimulationSeedSweepTests.replayLine(options, flags)
-            var line: String?
-            if report.safety != "ok" {
-                line = "seed \(seed): safety violation \(report.safety_violations.prefix(3)); replay: \(replay)"
-            } else if report.liveness != "ok" {
-                line = "seed \(seed): \(report.liveness); replay: \(replay)"
-            }
-            guard let line else { continue }
-            if Self.known["\(name)/\(replicas)"]?.contains(seed) == true { knownFailures.append(line) } else { failures.append(line) }
-        }
-        let summary = "\(name) N=\(replicas), \(failures.count) of \(seeds.count) seeds failed:\n" + failures.joined(separator: "\n")
-        #expect(failures.isEmpty, "\(summary)")
-        if !knownFailures.isEmpty {
-            withKnownIssue("known failures of \(name)/\(replicas) (see FuzzSweepTests.known)", isIntermittent: true) {
-                for line in knownFailures { Issue.record(Comment(rawValue: line)) }
-            }
-        }
+        try SweepExpectation.expectPasses(.fuzz, protocol: name, replicas: replicas, seeds: seeds,
+                                          known: Self.known["\(name)/\(replicas)"] ?? [], listedIn: "FuzzSweepTests.known")
     }
 
     @Test("BFT protocols stay safe and live with f fuzzing replicas",
@@ -104,7 +50,7 @@ struct FuzzSweepTests {
 
     @Test("fuzzing is deterministic: the same seed gives the same report")
     func deterministic() throws {
-        let (options, _) = Self.scenario(protocol: "destiny", replicas: 3, seed: 7)
+        let options = SweepScenario.fuzz(protocol: "destiny", replicas: 3, seed: 7).options
         var a = try Simulation(options: options).run(), b = try Simulation(options: options).run()
         a.wall_s = 0
         b.wall_s = 0

@@ -36,7 +36,7 @@ struct RealCryptoSweepTests {
         let simulation = try Simulation(options: o, realCrypto: crypto)
         let report = try simulation.run()
         #expect(report.safety == "ok", "safety violation \(report.safety_violations); replay: \(replay)")
-        try SimulationSeedSweepTests.expectLinearizable(simulation, seed: seed, replay: replay)
+        try SweepExpectation.expectLinearizable(simulation, seed: seed, replay: replay)
         #expect(report.liveness == "ok" && report.executed_ops > 0, "\(report.liveness); replay: \(replay)")
         #expect(report.client_replies_per_request == 1, "clients need one proven reply; replay: \(replay)")
     }
