@@ -57,6 +57,14 @@ extension PBFTInstance {
         // A sender in an older view, or one that missed slots we delivered (it may
         // have timed out waiting for them while the cluster went idle), gets help.
         let older = vc.newView <= view && (isViewActive || vc.newView < view)
+        if let held = viewChanges[sender], held.signed.viewChange == vc {
+            // The very view change we hold, re-sent (`viewChangeTimedOut`: the sender
+            // is still alone a whole timeout later): what we sent it last time did not
+            // let it catch up (one COMMIT lost on the wire strands a slot, and with N−1
+            // replicas a quorum goes on without it), so help once more. The sender's
+            // own timer paces this, not anything cheaper.
+            resentCommits[sender] = nil
+        }
         if older || vc.stableSequence < lastDelivered { help(sender, above: vc.stableSequence, into: &out) }
         if older { return }
         if let old = viewChanges[sender], old.signed.viewChange.newView >= vc.newView { return }
