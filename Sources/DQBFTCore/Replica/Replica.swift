@@ -134,7 +134,7 @@ public struct Replica: Sendable {
             absorb(o, into: &out)
         case .stateRequest(let from, let req): onStateRequest(req, from: from, into: &out)
         case .stateReply(_, let rep): onStateReply(rep, into: &out)
-        case .executionShare(let from, let share): execution?.onShare(share, from: from, into: &out)
+        case .executionShare(let from, let share): execution?.onShare(share, from: from, view: composition.replyView, into: &out)
         case .executionProof(_, let proof): execution?.onProof(proof)
         }
     }
@@ -217,7 +217,10 @@ public struct Replica: Sendable {
     mutating func onRequest(_ r: ClientRequest, into out: inout [ReplicaEffect]) {
         if let done = clients[r.client], r.timestamp <= done.timestamp {
             guard r.timestamp == done.timestamp else { return }
-            if execution != nil { execution!.retransmission(of: r.client, into: &out) } else {
+            if execution != nil {
+                execution!.retransmission(of: r.client, timestamp: r.timestamp, result: done.reply,
+                                          view: composition.replyView, into: &out)
+            } else {
                 out.append(.reply(reply(to: r, result: done.reply, view: composition.replyView)))
             }
             return
