@@ -27,4 +27,23 @@ struct HybridStallScenarioTests {
         #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
         #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
     }
+
+    /// A backup that lost one PREPARE shares nothing above it (commit shares are
+    /// certified in slot order), and nothing re-sent it: with N = 2f+1 and one
+    /// replica silent, no slot after the gap could commit until a view change, which
+    /// one lost VIEW-CHANGE and a Byzantine next primary pushed past the end of the
+    /// run. linearhybster/3 seed 52 (`--byzantine 0:drop-to --loss 0.01 ...`):
+    /// replica 2 lost the PREPAREs of slots 84/85 of view 1 at 13.3 s; 11 of 12
+    /// clients and replicas 1 and 2 stopped there. Now a single-primary Linear
+    /// Hybster primary re-sends its uncertified PREPAREs when its collector timer
+    /// fires (`PBFTParameters.retransmitsProposals`; not inside DQ, see there).
+    @Test("a backup that lost a PREPARE gets it again from the primary's collector timer",
+          arguments: [("linearhybster", 3, 52)])
+    func lostPrepareResent(protocol name: String, replicas: Int, seed: UInt64) throws {
+        let (options, flags) = SimulationSeedSweepTests.randomScenario(seed: seed, replicas: replicas, protocol: name)
+        let report = try Simulation(options: options).run()
+        let replay = SimulationSeedSweepTests.replayLine(options, flags)
+        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
+        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+    }
 }

@@ -68,7 +68,9 @@ public struct Replica: Sendable {
         let emptyFrontier = [UInt8](repeating: 0, count: kind.isDQ ? 12 * config.replicaCount : 0)
         let genesis = Self.stateDigest(app: &app, clients: &clients).chained(with: Digest.of(emptyFrontier))
         self.app = app
-        let pbft = { var p = parameters.pbft; p.retransmitsProposals = kind == .pbft; return p }()
+        // Single-primary PBFT, Hybster and Linear Hybster re-send stalled proposals;
+        // DQ and RCC recover them their own way (flooding, reinstating, probation).
+        let pbft = { var p = parameters.pbft; p.retransmitsProposals = kind.isSinglePrimary; return p }()
         let makePBFT: InstanceFactory<PBFTInstance> = { id, primary, genesis in
             PBFTInstance(id: id, config: config, me: me, initialPrimary: primary, parameters: pbft, genesisDigest: genesis,
                          signer: signer)
