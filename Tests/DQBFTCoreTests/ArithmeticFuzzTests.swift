@@ -60,8 +60,8 @@ struct ArithmeticFuzzTests {
         let reply = ClientReply(client: ClientID(1), timestamp: 1, view: .zero, replica: ReplicaID(0), result: [0])
         certifier.executed(SequenceNumber(1), replies: [reply], collector: ReplicaID(1), into: &out)
         certifier.slots[SequenceNumber(1)]!.retransmissions = .max
-        certifier.retransmission(of: ClientID(1), into: &out)  // the count wraps to 0
-        certifier.retransmission(of: ClientID(1), into: &out)
+        certifier.retransmission(of: ClientID(1), timestamp: 1, result: [0], view: .zero, into: &out)  // the count wraps to 0
+        certifier.retransmission(of: ClientID(1), timestamp: 1, result: [0], view: .zero, into: &out)
         #expect(certifier.slots[SequenceNumber(1)]?.retransmissions == 1)
 
         let op = KeyValueOperation.put(key: Array(repeating: 7, count: 70_000), value: [1]).encode()

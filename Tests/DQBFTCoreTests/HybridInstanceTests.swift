@@ -366,16 +366,23 @@ struct HybridInstanceTests {
         #expect(out.count == 1)  // the share, to the collector
         out.removeAll()
         // The collector is silent: each of the slot's three clients retransmits, twice.
-        for c in [1, 2, 3, 1, 2, 3] { certifier.retransmission(of: ClientID(UInt64(c)), into: &out) }
-        let broadcasts = out.filter { if case .broadcast(.executionShare) = $0 { true } else { false } }
-        #expect(broadcasts.count == 2 && out.count == 2)
+        // The slot share goes out once per round; from the second round on, each
+        // reply is also certified on its own (sequence 0), once per retransmission.
+        for c in [1, 2, 3, 1, 2, 3] {
+            certifier.retransmission(of: ClientID(UInt64(c)), timestamp: 1, result: [UInt8(c)], view: .zero, into: &out)
+        }
+        let broadcasts = out.compactMap { if case .broadcast(.executionShare(_, let s)) = $0 { s.sequence } else { nil } }
+        #expect(broadcasts.filter { $0 != .zero }.count == 2 && broadcasts.filter { $0 == .zero }.count == 3)
+        #expect(out.count == 5)
         // Another replica's share arrives: the slot is proven and each retransmission gets its reply.
         out.removeAll()
         let share = ExecutionShare(sequence: SequenceNumber(1), root: certifier.slots[SequenceNumber(1)]!.root, share: [])
-        certifier.onShare(share, from: ReplicaID(2), into: &out)
+        certifier.onShare(share, from: ReplicaID(2), view: .zero, into: &out)
         #expect(certifier.isProven(SequenceNumber(1)))
         out.removeAll()
-        for c in [1, 2, 3] { certifier.retransmission(of: ClientID(UInt64(c)), into: &out) }
+        for c in [1, 2, 3] {
+            certifier.retransmission(of: ClientID(UInt64(c)), timestamp: 1, result: [UInt8(c)], view: .zero, into: &out)
+        }
         let proven = out.compactMap { if case .reply(let r) = $0, r.proof != nil { r.client } else { nil } }
         #expect(proven == [ClientID(1), ClientID(2), ClientID(3)])
     }

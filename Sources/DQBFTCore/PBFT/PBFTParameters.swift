@@ -28,7 +28,8 @@ public struct PBFTParameters: Hashable, Sendable {
     /// A primary whose proposals stall re-sends them once before it leaves its view,
     /// and backups follow a primary that leaves (`PBFTInstance.retransmitProposals`).
     /// On for single-primary PBFT, where lost PRE-PREPAREs otherwise wait for client
-    /// timeouts. Off inside DQ and RCC, whose coordinators have their own recovery
+    /// timeouts, and for Hybster / Linear Hybster (a Linear Hybster primary re-sends
+    /// its uncertified PREPAREs when its collector timer fires). Off inside DQ and RCC, whose coordinators have their own recovery
     /// (reinstating, probation) that it was measured to disturb under message loss.
     public var retransmitsProposals = false
 

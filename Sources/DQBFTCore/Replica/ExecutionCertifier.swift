@@ -40,6 +40,8 @@ struct ExecutionCertifier: Sendable {
     /// The Merkle tree of the slot whose proofs were handed out last: a slot's
     /// clients time out together, so their retransmissions arrive in a burst.
     var recentTree: (sequence: SequenceNumber, levels: [[Digest]])?
+    /// Replies proven one at a time when no slot proof can answer a retransmission.
+    var single = SingleReplyCertifier()
 
     init(me: ReplicaID, config: ClusterConfiguration, crypto: HybridCrypto) {
         self.me = me; self.config = config; self.crypto = crypto
@@ -88,8 +90,9 @@ struct ExecutionCertifier: Sendable {
         if collector != me { out.append(.send(.executionShare(from: me, share), to: collector)) }
     }
 
-    mutating func onShare(_ share: ExecutionShare, from sender: ReplicaID, into out: inout [ReplicaEffect]) {
+    mutating func onShare(_ share: ExecutionShare, from sender: ReplicaID, view: ViewNumber, into out: inout [ReplicaEffect]) {
         let seq = share.sequence
+        if seq == SingleReplyCertifier.sequence { return onSingleShare(share, from: sender, view: view, into: &out) }
         guard proven[seq] == nil, !(rejected[seq]?.contains(sender) ?? false),
               shares[seq]?.count ?? 0 < config.replicaCount else { return }
         if slots[seq] == nil, let low = slots.keys.min(), seq < low { return }  // long forgotten
@@ -138,25 +141,37 @@ struct ExecutionCertifier: Sendable {
         shares[proof.sequence] = nil
     }
 
-    /// A client retransmitted a request this replica executed: answer with a proven
-    /// reply if the slot is proven; otherwise the collector may be silent or behind,
-    /// so send the share to every replica: any that executed the slot and gathers
-    /// f+1 shares answers the client. The share goes out once per round of the slot's
+    /// A client retransmitted request `timestamp`, which this replica executed with
+    /// `result` (its client table says so): answer with a proven reply if its slot is
+    /// proven; otherwise the collector may be silent or behind, so send the slot's
+    /// share to every replica: any that executed the slot and gathers f+1 shares
+    /// answers the client. The slot share goes out once per round of the slot's
     /// retransmissions (on the 1st, k+1st, 2k+1st, … for a slot of k requests, whose
     /// clients time out together): an overloaded cluster, whose collectors lag while
     /// hundreds of a slot's clients retransmit, would otherwise answer each
     /// retransmission with N more messages; a lost broadcast is still repeated.
-    mutating func retransmission(of client: ClientID, into out: inout [ReplicaEffect]) {
-        guard let (seq, i) = located[client], let slot = slots[seq] else { return }
-        if let proof = proven[seq] {
-            out.append(.reply(provenReply(slot, index: i, proof: proof, levels: tree(seq, slot))))
-            return
+    /// When the slot proof cannot answer (this replica skipped the slot by state
+    /// transfer or forgot it, or a whole round of the slot's retransmissions went
+    /// unproven), the reply is also certified on its own (`SingleReplyCertifier`):
+    /// with N = 2f+1 the replicas that kept the slot may be too few to prove it.
+    mutating func retransmission(of client: ClientID, timestamp: UInt64, result: [UInt8], view: ViewNumber,
+                                 into out: inout [ReplicaEffect]) {
+        if let (seq, i) = located[client], let slot = slots[seq], slot.replies[i].timestamp == timestamp {
+            if let proof = proven[seq] {
+                out.append(.reply(provenReply(slot, index: i, proof: proof, levels: tree(seq, slot))))
+                return
+            }
+            let count = slot.retransmissions &+ 1
+            slots[seq]?.retransmissions = count
+            // `&-`: the count wraps after 2^32 retransmissions (a client may retransmit forever).
+            if (count &- 1) % UInt32(slot.replies.count) == 0, let share = shares[seq]?[me] {
+                out.append(.broadcast(.executionShare(from: me, share)))
+                tryCombine(seq, into: &out)
+            }
+            // A whole round of the slot's retransmissions went unanswered: the slot
+            // may lack f+1 replicas that kept it.
+            guard count > UInt32(slot.replies.count) else { return }
         }
-        let count = slot.retransmissions &+ 1
-        slots[seq]?.retransmissions = count
-        // `&-`: the count wraps after 2^32 retransmissions (a client may retransmit forever).
-        guard (count &- 1) % UInt32(slot.replies.count) == 0, let share = shares[seq]?[me] else { return }
-        out.append(.broadcast(.executionShare(from: me, share)))
-        tryCombine(seq, into: &out)
+        retransmissionFallback(client: client, timestamp: timestamp, result: result, view: view, into: &out)
     }
 }

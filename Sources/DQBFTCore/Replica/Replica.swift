@@ -68,7 +68,9 @@ public struct Replica: Sendable {
         let emptyFrontier = [UInt8](repeating: 0, count: kind.isDQ ? 12 * config.replicaCount : 0)
         let genesis = Self.stateDigest(app: &app, clients: &clients).chained(with: Digest.of(emptyFrontier))
         self.app = app
-        let pbft = { var p = parameters.pbft; p.retransmitsProposals = kind == .pbft; return p }()
+        // Single-primary PBFT, Hybster and Linear Hybster re-send stalled proposals;
+        // DQ and RCC recover them their own way (flooding, reinstating, probation).
+        let pbft = { var p = parameters.pbft; p.retransmitsProposals = kind.isSinglePrimary; return p }()
         let makePBFT: InstanceFactory<PBFTInstance> = { id, primary, genesis in
             PBFTInstance(id: id, config: config, me: me, initialPrimary: primary, parameters: pbft, genesisDigest: genesis,
                          signer: signer)
@@ -134,7 +136,7 @@ public struct Replica: Sendable {
             absorb(o, into: &out)
         case .stateRequest(let from, let req): onStateRequest(req, from: from, into: &out)
         case .stateReply(_, let rep): onStateReply(rep, into: &out)
-        case .executionShare(let from, let share): execution?.onShare(share, from: from, into: &out)
+        case .executionShare(let from, let share): execution?.onShare(share, from: from, view: composition.replyView, into: &out)
         case .executionProof(_, let proof): execution?.onProof(proof)
         }
     }
@@ -217,7 +219,10 @@ public struct Replica: Sendable {
     mutating func onRequest(_ r: ClientRequest, into out: inout [ReplicaEffect]) {
         if let done = clients[r.client], r.timestamp <= done.timestamp {
             guard r.timestamp == done.timestamp else { return }
-            if execution != nil { execution!.retransmission(of: r.client, into: &out) } else {
+            if execution != nil {
+                execution!.retransmission(of: r.client, timestamp: r.timestamp, result: done.reply,
+                                          view: composition.replyView, into: &out)
+            } else {
                 out.append(.reply(reply(to: r, result: done.reply, view: composition.replyView)))
             }
             return

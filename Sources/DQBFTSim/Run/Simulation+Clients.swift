@@ -1,4 +1,5 @@
 import DQBFTCore
+import Foundation
 
 extension Simulation {
     /// Replies reach a client machine: count matching votes, complete operations,
@@ -17,6 +18,9 @@ extension Simulation {
             // Safety compares every correct reply, also those for earlier requests.
             let current = r.timestamp == timestamp && timestamp > 0
             var done = false
+            if id == tracedClient {
+                FileHandle.standardError.write(Data("t=\(Double(now) / 1e9) c\(id) <- R\(packet.from) ts=\(r.timestamp) cur=\(timestamp) proof=\(r.proof != nil) view=\(r.view.rawValue)\n".utf8))
+            }
             if let proof = r.proof, let scheme = verifier.certificates {
                 // Linear Hybster / Destiny: one reply proven by f+1 replicas suffices.
                 guard r.timestamp > 0, proof.proves(r, scheme: scheme) else { continue }
@@ -59,6 +63,9 @@ extension Simulation {
         client.retransmitAt = now + SimTime(options.clientTimeoutSeconds * 1e9)
         let request = ClientRequest(client: client.id, timestamp: client.timestamp, assignedReplica: client.target, operation: op)
         outbox[client.target.index, default: []].append(request)
+        if Int(client.id.rawValue) == tracedClient {
+            FileHandle.standardError.write(Data("t=\(Double(now) / 1e9) c\(client.id.rawValue) issue ts=\(client.timestamp) -> R\(client.target.index)\n".utf8))
+        }
         client.active = true
         client.pending = request
     }
@@ -93,6 +100,9 @@ extension Simulation {
                     client.pending = request
                 }
                 for r in 0..<n { outbox[r, default: []].append(request) }
+                if Int(client.id.rawValue) == tracedClient {
+                    FileHandle.standardError.write(Data("t=\(Double(now) / 1e9) c\(client.id.rawValue) retransmit ts=\(request.timestamp) assigned=R\(request.assignedReplica.index)\n".utf8))
+                }
                 client.retransmitAt = now + timeout
                 metrics.retransmissions += 1
             }

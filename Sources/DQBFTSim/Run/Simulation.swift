@@ -58,6 +58,8 @@ public final class Simulation {
     var equivocationsRefused = 0
     /// Debugging: the replica whose effects are printed (env DQBFT_TRACE=ID).
     let traced: Int? = ProcessInfo.processInfo.environment["DQBFT_TRACE"].flatMap { Int($0) }
+    /// Client id whose requests and replies are traced to stderr (DQBFT_TRACE_CLIENT).
+    let tracedClient: Int? = ProcessInfo.processInfo.environment["DQBFT_TRACE_CLIENT"].flatMap { Int($0) }
     let byzantine: [ByzantineBehaviour?]
     var metrics: Metrics
     var safety: SafetyChecker

@@ -1,0 +1,49 @@
+import DQBFTCore
+import Testing
+
+@testable import DQBFTSim
+
+/// Liveness stalls the seed sweeps found in the hybrid protocols, one named
+/// scenario per root cause, each the exact sweep schedule of its seed
+/// (`SimulationSeedSweepTests.randomScenario`, replay line in the failure).
+@Suite("Hybrid stall scenarios")
+struct HybridStallScenarioTests {
+    /// A slot whose execution proof lacked f+1 replicas that kept it. Linear
+    /// Hybster and Destiny prove a reply with f+1 execution shares on the Merkle
+    /// root of its slot; a replica that skipped the slot by state transfer has the
+    /// reply in its client table but not the slot. With one replica refused
+    /// (rolled-back trusted counter) or Byzantine, and one that transferred state,
+    /// the slot's clients retransmitted forever: e.g. linearhybster/5 seed 6,
+    /// `--byzantine 4:withhold-proofs --crash 0@3.4 --restart-rolled-back 0@4.4
+    /// --loss 0.01`, clients c1 and c11 completed nothing after 0.5 s (their slot
+    /// #23 was kept by replicas 1 and 3 only). Now a reply the slot proof cannot
+    /// answer is certified on its own from the replicas' client tables.
+    @Test("an execution proof its slot cannot get: the reply is proven on its own",
+          arguments: [("linearhybster", 5, 6), ("destiny", 3, 25), ("destiny", 3, 68), ("destiny", 5, 6), ("destiny", 7, 3)])
+    func singleReplyProof(protocol name: String, replicas: Int, seed: UInt64) throws {
+        let (options, flags) = SimulationSeedSweepTests.randomScenario(seed: seed, replicas: replicas, protocol: name)
+        let report = try Simulation(options: options).run()
+        let replay = SimulationSeedSweepTests.replayLine(options, flags)
+        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
+        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+    }
+
+    /// A backup that lost one PREPARE shares nothing above it (commit shares are
+    /// certified in slot order), and nothing re-sent it: with N = 2f+1 and one
+    /// replica silent, no slot after the gap could commit until a view change, which
+    /// one lost VIEW-CHANGE and a Byzantine next primary pushed past the end of the
+    /// run. linearhybster/3 seed 52 (`--byzantine 0:drop-to --loss 0.01 ...`):
+    /// replica 2 lost the PREPAREs of slots 84/85 of view 1 at 13.3 s; 11 of 12
+    /// clients and replicas 1 and 2 stopped there. Now a single-primary Linear
+    /// Hybster primary re-sends its uncertified PREPAREs when its collector timer
+    /// fires (`PBFTParameters.retransmitsProposals`; not inside DQ, see there).
+    @Test("a backup that lost a PREPARE gets it again from the primary's collector timer",
+          arguments: [("linearhybster", 3, 52)])
+    func lostPrepareResent(protocol name: String, replicas: Int, seed: UInt64) throws {
+        let (options, flags) = SimulationSeedSweepTests.randomScenario(seed: seed, replicas: replicas, protocol: name)
+        let report = try Simulation(options: options).run()
+        let replay = SimulationSeedSweepTests.replayLine(options, flags)
+        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
+        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+    }
+}
