@@ -51,12 +51,11 @@ struct SimulationSeedSweepTests {
             byz.append("\(r):\(b)")
         }
         if !byz.isEmpty { flags.append("--byzantine \(byz.joined(separator: ","))") }
-        // Crashes of correct replicas that come back. Under the Byzantine fault model
-        // three in four restart as a real process does, with nothing but their log of
-        // sent messages; the rest are paused and resume with their memory intact (its
-        // own stream, so the rest of the schedule is the same either way). Hybrid
-        // protocols are paused: amnesiac restarts stall them (see
-        // `hybridAmnesiacRestarts`).
+        // Crashes of correct replicas that come back. Three in four restart as a real
+        // process does, with nothing but their durable log (and, under the hybrid
+        // fault model, their sealed trusted counters); the rest are paused and resume
+        // with their memory intact (its own stream, so the rest of the schedule is
+        // the same either way).
         var amnesia = SimRandom(seed: seed ^ 0xA3E5)
         var crashes: [String] = [], restarts: [String] = [], pauses: [String] = []
         for _ in 0..<Int(rng.next() % 3) {
@@ -64,7 +63,7 @@ struct SimulationSeedSweepTests {
             let at = 1 + Double(rng.next() % 30) / 10
             let back = at + 0.5 + Double(rng.next() % 20) / 10
             o.faults.events.append((SimTime(at * 1e9), .crash(ReplicaID(r))))
-            if amnesia.next() % 4 != 0 && kind.faultModel == .byzantine {
+            if amnesia.next() % 4 != 0 {
                 o.faults.events.append((SimTime(back * 1e9), .restart(ReplicaID(r))))
                 crashes.append("\(r)@\(at)")
                 restarts.append("\(r)@\(back)")
@@ -197,27 +196,50 @@ struct SimulationSeedSweepTests {
         }
     }
 
-    /// Amnesiac restarts of hybrid replicas stall the cluster for good when more
-    /// than f replicas restart close together: a restarted hybrid replica keeps its
-    /// trusted counters but not the messages it certified (`Replica.mustPersist`
-    /// leaves hybrid messages out of the log, `HybridInstance.restore` re-learns
-    /// nothing), so with f+1 of them no quorum can justify a view change. E.g.
+    /// Amnesiac restarts of hybrid replicas: f+1 replicas crash and restart close
+    /// together with nothing but their durable log and their sealed trusted
+    /// counters, or the initial primary (of the single instance, of the O-instance
+    /// and of D0) restarts. A restarted replica's counter continues where it
+    /// stopped, so its next VIEW-CHANGE must show every message certified up to
+    /// there; before hybrid replicas logged what their counters certified and what
+    /// those certifications vouched for (`Replica.mustPersist`,
+    /// `InstanceEffect.persist`, `HybridInstance.restore`), none of them could,
+    /// no quorum justified a view change and the cluster stalled for good: e.g.
     /// `dqbft simulate --protocol destiny --replicas 3 --clients 12 --batch 4
     /// --topology azure10 --duration 20 --warmup 0 --seed 28 --costs nominal
     /// --checkpoint-interval 16 --progress-timeout 2 --view-change-timeout 3
-    /// --client-timeout 3 --crash 2@3.0,1@1.4 --restart 2@3.9,1@3.7` executes nothing
-    /// after 6.9 s (with `--pause 2@3.0-3.9,1@1.4-3.7` it recovers, ratio 0.89; one
-    /// amnesiac restart alone recovers too). The hybrid sweeps pause instead.
-    @Test("hybrid protocols with amnesiac restarts (f+1 restarting close together stall for good)",
-          .disabled("hybrid replicas do not log the messages they certify; the hybrid sweeps use pauses"))
-    func hybridAmnesiacRestarts() throws {
-        var o = Self.randomScenario(seed: 28, replicas: 3, protocol: "destiny").0
-        o.faults.events = [(3_000_000_000, .crash(ReplicaID(2))), (1_400_000_000, .crash(ReplicaID(1))),
-                           (3_900_000_000, .restart(ReplicaID(2))), (3_700_000_000, .restart(ReplicaID(1)))]
-        o.faults.byzantine = [:]
-        o.faults.lossProbability = 0
-        let report = try Simulation(options: o).run()
-        #expect(report.liveness == "ok", "\(report.liveness)")
+    /// --client-timeout 3 --crash 2@3.0,1@1.4 --restart 2@3.9,1@3.7` executed
+    /// nothing after 6.9 s (with `--pause` instead it recovered, ratio 0.89).
+    @Test("hybrid protocols recover from amnesiac restarts (f+1 close together, the primary)",
+          arguments: ["hybster", "linearhybster", "dqhybster", "destiny"], [3, 5])
+    func hybridAmnesiacRestarts(protocol name: String, replicas: Int) throws {
+        // (crash at, restart at) per replica, seconds.
+        let together: [Int: (Double, Double)] = replicas == 3
+            ? [2: (3.0, 3.9), 1: (1.4, 3.7)]
+            : [2: (3.0, 3.9), 1: (1.4, 3.7), 3: (2.2, 3.4)]
+        let primary: [Int: (Double, Double)] = [0: (2.0, 2.8)]
+        for (schedule, seeds) in [(together, [28, 5, 11] as [UInt64]), (primary, [28, 5])] {
+            for seed in seeds {
+                var o = Self.randomScenario(seed: seed, replicas: replicas, protocol: name).0
+                o.faults.events = []
+                for (r, (crash, restart)) in schedule.sorted(by: { $0.key < $1.key }) {
+                    o.faults.events.append((SimTime(crash * 1e9), .crash(ReplicaID(UInt16(r)))))
+                    o.faults.events.append((SimTime(restart * 1e9), .restart(ReplicaID(UInt16(r)))))
+                }
+                o.faults.byzantine = [:]
+                o.faults.lossProbability = 0
+                o.faults.jitterNanos = 0
+                o.liveness = SimulationOptions().liveness
+                let keys = schedule.keys.sorted()
+                let replay = Self.replayLine(o, [
+                    "--crash " + keys.map { "\($0)@\(schedule[$0]!.0)" }.joined(separator: ","),
+                    "--restart " + keys.map { "\($0)@\(schedule[$0]!.1)" }.joined(separator: ","),
+                ])
+                let report = try Simulation(options: o).run()
+                #expect(report.safety == "ok", "seed \(seed): \(report.safety_violations); replay: \(replay)")
+                #expect(report.liveness == "ok", "seed \(seed): \(report.liveness); replay: \(replay)")
+            }
+        }
     }
 
     /// Checks the run's recorded history; a failure explains the first keys and

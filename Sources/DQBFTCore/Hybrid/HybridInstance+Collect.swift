@@ -169,6 +169,9 @@ extension HybridInstance {
     mutating func makeStable(_ cert: CheckpointCertificate, into out: inout [InstanceEffect]) {
         guard cert.sequence > lowWatermark else { return }
         let seq = cert.sequence
+        // Later VIEW-CHANGEs prove their checkpoint with this certificate (this
+        // replica's own vote is logged as sent).
+        for c in cert.proof where c.sender != me { out.append(.persist(.checkpoint(c))) }
         lowWatermark = seq
         stable = cert
         slots = slots.filter { $0.key > seq }
