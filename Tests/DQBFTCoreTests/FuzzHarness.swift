@@ -233,6 +233,7 @@ struct FuzzCluster {
                 for j in 0..<n where j != i { inFlight.append((i, j, m)) }
             case .setTimer(let t, _): if !timers[i].contains(t) { timers[i].append(t) }
             case .cancelTimer(let t): timers[i].removeAll { $0 == t }
+            case .persist(let m): sentLogs[i].append(m)
             case .executed: executed += 1
             case .reply, .stateInstalled, .viewChanged, .checkpointed: break
             }

@@ -98,7 +98,7 @@ private struct Cluster {
             case .committed(_, let p): delivered[i].append(p)
             case .setTimer(let t, _): timers[i].insert(t)
             case .cancelTimer(let t): timers[i].remove(t)
-            case .viewChanged, .needsState, .checkpointStable: break
+            case .viewChanged, .needsState, .checkpointStable, .persist: break
             }
         }
     }

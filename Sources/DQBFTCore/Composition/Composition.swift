@@ -113,6 +113,7 @@ extension CompositionOutput {
                 viewChanged = true
             case .needsState(let seq, let digest): needs = (seq, digest)
             case .checkpointStable: mayPropose = true
+            case .persist(let m): self.effects.append(.persist(.consensus(from: me, instance: instance, m)))
             }
         }
         return (delivered, needs)

@@ -179,6 +179,15 @@ extension HybridInstance {
     mutating func makeStable(_ cert: CheckpointCertificate, into out: inout [InstanceEffect]) {
         guard cert.sequence > lowWatermark else { return }
         let seq = cert.sequence
+        // Later VIEW-CHANGEs prove their checkpoint with this certificate (this
+        // replica's own vote is logged as sent), and show the installed view, which
+        // is logged again here so that a log cut at a stable checkpoint (keeping
+        // the window of slots above it) still explains the counter.
+        for c in cert.proof where c.sender != me { out.append(.persist(.checkpoint(c))) }
+        if let inst = installed {
+            out.append(.persist(.hybrid(.newViewProof(HybridNewViewProof(decision: inst.decision, certificate: inst.certificate,
+                                                                           proof: inst.commitProof)))))
+        }
         lowWatermark = seq
         stable = cert
         slots = slots.filter { $0.key > seq }

@@ -162,6 +162,9 @@ extension HybridInstance {
     /// end)`, which commits its proposals once a quorum did so.
     mutating func acknowledge(_ nv: HybridNewView, into out: inout [InstanceEffect]) {
         let d = nv.decision
+        // Evidence after a restart shows the acknowledged NEW-VIEW (the primary's
+        // own is logged as sent).
+        if nv.certificate.signer != me { out.append(.persist(.hybrid(.newView(nv)))) }
         guard let v = value(d.view, .ordering, d.end),
               let cert = crypto.counter.certify(d.digest, instance: id, value: v) else {
             refusedCertifications += 1
@@ -235,6 +238,8 @@ extension HybridInstance {
     /// The NEW-VIEW committed: adopt its decision and resume normal operation.
     mutating func install(_ p: HybridNewViewProof, into out: inout [InstanceEffect]) {
         let d = p.decision
+        // The installed view is part of every later VIEW-CHANGE's evidence.
+        out.append(.persist(.hybrid(.newViewProof(p))))
         // Bind the counter to the installed view even if this replica never
         // acknowledged it, so its next evidence is complete for it.
         if let v = value(d.view, .ordering, d.end), crypto.counter.current(instance: id) < v {

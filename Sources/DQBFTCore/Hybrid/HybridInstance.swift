@@ -197,6 +197,9 @@ public struct HybridInstance: Sendable {
     mutating func shareInOrder(into out: inout [InstanceEffect]) {
         while let p = slots[lastShared.advanced(by: 1)]?.prepare, p.view == view, isViewActive {
             let seq = p.sequence
+            // The share binds the counter to this PREPARE: a later VIEW-CHANGE must
+            // show it, after a restart too (the primary's own is logged as sent).
+            if p.certificate.signer != me { out.append(.persist(.hybrid(.prepare(p)))) }
             guard let v = value(view, .ordering, seq),
                   let cert = crypto.counter.certify(p.payload.digest, instance: id, value: v) else {
                 refusedCertifications += 1
@@ -284,18 +287,12 @@ public struct HybridInstance: Sendable {
         progressTimerRunning = false
         collectorTimerRunning = false
         helped = [:]
+        resumeFromCounter(into: &out)
         out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)))
         if isViewActive { armProgressTimer(into: &out) } else { out.append(.setTimer(.viewChange, afterNanos: base.viewChangeTimeoutNanos)) }
         if !fetching.isEmpty { out.append(.setTimer(.fetch, afterNanos: base.fetchRetryNanos)) }
         armCollectorTimer(into: &out)
     }
-
-    /// Nothing to re-learn: the trusted counter, which outlives the process, is
-    /// this instance's durable memory. It refuses to certify anything for a view
-    /// or slot below the last value it certified, so a replica that restarts with
-    /// an empty state cannot contradict a message it sent before; it waits until
-    /// its peers bring it to the counter's view (status → NEW-VIEW, state transfer).
-    public mutating func restore(sent message: ConsensusMessage) {}
 
     /// One line describing where the instance stands.
     public var status: String {

@@ -28,4 +28,10 @@ public enum InstanceEffect: Sendable {
     case needsState(SequenceNumber, Digest)
     /// The checkpoint at `sequence` became stable; slots up to it are forgotten.
     case checkpointStable(SequenceNumber)
+    /// Log `message` durably before anything that follows leaves: a message this
+    /// replica received and now vouches for (a hybrid replica's counter certified
+    /// a share for a PREPARE, an acknowledgement of a NEW-VIEW, a view it
+    /// installed, a stable checkpoint), which it must show again after a restart.
+    /// Replayed through `restore(sent:)` with the replica's own sent messages.
+    case persist(ConsensusMessage)
 }

@@ -191,11 +191,24 @@ public struct Replica: Sendable {
     /// itself after a restart (a proposal, vote, checkpoint or view change). A shell
     /// that restarts replicas logs these durably before they leave and hands them
     /// back to `restore(sent:)`.
+    ///
+    /// Hybrid replicas log what their trusted counter certified (PREPAREs, commit
+    /// shares, VIEW-CHANGEs, NEW-VIEWs and their acknowledgements): a restarted
+    /// replica's counter continues from where it stopped, and its next VIEW-CHANGE
+    /// must show every certified message up to there. What it received and vouches
+    /// for comes through `ReplicaEffect.persist`. Combined certificates re-sent to
+    /// peers (commit and NEW-VIEW proofs) and retries of logged shares carry no new
+    /// promise.
     public static func mustPersist(_ message: WireMessage) -> Bool {
         guard case .consensus(_, _, let m) = message else { return false }
         switch m {
         case .prePrepare, .prepare, .commit, .checkpoint, .viewChange, .newView: return true
-        case .fetch, .payload, .status, .hybrid: return false
+        case .fetch, .payload, .status: return false
+        case .hybrid(let h):
+            switch h {
+            case .prepare, .commit, .viewChange, .newView, .newViewAck: return true
+            case .commitRetry, .commitProof, .newViewProof: return false
+            }
         }
     }
 

@@ -66,4 +66,8 @@ public enum ReplicaEffect: Sendable {
     case stateInstalled(SequenceNumber)
     /// Observability: an instance entered a new view.
     case viewChanged(InstanceID, ViewNumber)
+    /// Append `message` to the durable log (the one `mustPersist` messages go to)
+    /// before any later effect leaves; hand it back to `Replica.restore(sent:)`
+    /// after a restart. Nothing is sent.
+    case persist(WireMessage)
 }

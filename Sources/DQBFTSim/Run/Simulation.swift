@@ -350,6 +350,7 @@ public final class Simulation {
             for effect in effects {
                 switch effect {
                 case .send(let m, _), .broadcast(let m): if Replica.mustPersist(m) { sentLogs[i]!.append(m) }
+                case .persist(let m): sentLogs[i]!.append(m)
                 default: break
                 }
             }
@@ -388,6 +389,7 @@ public final class Simulation {
                 if i < n { liveness.advanced(i, at: now) }
             case .viewChanged(let instance, let view):
                 if !safety.faulty.contains(identities[i]) { metrics.views.insert("\(instance)/\(view.rawValue)") }
+            case .persist: break  // logged above, when the replica's log is kept
             }
         }
         for m in replyBuckets.indices where !replyBuckets[m].isEmpty {

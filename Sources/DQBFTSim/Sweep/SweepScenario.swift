@@ -86,12 +86,11 @@ public struct SweepScenario: Sendable {
             byz.append("\(r):\(b)")
         }
         if !byz.isEmpty { flags.append("--byzantine \(byz.joined(separator: ","))") }
-        // Crashes of correct replicas that come back. Under the Byzantine fault model
-        // three in four restart as a real process does, with nothing but their log of
-        // sent messages; the rest are paused and resume with their memory intact (its
-        // own stream, so the rest of the schedule is the same either way). Hybrid
-        // protocols are paused: amnesiac restarts stall them (see
-        // `hybridAmnesiacRestarts` in the sweep tests).
+        // Crashes of correct replicas that come back. Three in four restart as a real
+        // process does, with nothing but their durable log (and, under the hybrid
+        // fault model, their sealed trusted counters); the rest are paused and resume
+        // with their memory intact (its own stream, so the rest of the schedule is
+        // the same either way).
         var amnesia = SimRandom(seed: seed ^ 0xA3E5)
         var crashes: [String] = [], restarts: [String] = [], pauses: [String] = []
         for _ in 0..<Int(rng.next() % 3) {
@@ -99,7 +98,7 @@ public struct SweepScenario: Sendable {
             let at = 1 + Double(rng.next() % 30) / 10
             let back = at + 0.5 + Double(rng.next() % 20) / 10
             o.faults.events.append((SimTime(at * 1e9), .crash(ReplicaID(r))))
-            if amnesia.next() % 4 != 0 && kind.faultModel == .byzantine {
+            if amnesia.next() % 4 != 0 {
                 o.faults.events.append((SimTime(back * 1e9), .restart(ReplicaID(r))))
                 crashes.append("\(r)@\(at)")
                 restarts.append("\(r)@\(back)")
