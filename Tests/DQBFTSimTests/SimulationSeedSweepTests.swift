@@ -153,9 +153,6 @@ struct SimulationSeedSweepTests {
         "linearhybster/3": [52],
         "linearhybster/5": [6],
         "linearhybster/7": [47],
-        "pbft/4": [20, 69],
-        "pbft/7": [20, 78, 80],
-        "rcc/7": [31, 90],
     ]
     /// (Empty since the DQ execution-frontier fix: dqpbft/7 seed 80 was a replica
     /// catching up on five checkpoints signing the first with the last's frontier;
