@@ -5,7 +5,7 @@ import Testing
 
 /// Liveness stalls the seed sweeps found in the hybrid protocols, one named
 /// scenario per root cause, each the exact sweep schedule of its seed
-/// (`SimulationSeedSweepTests.randomScenario`, replay line in the failure).
+/// (`SweepScenario.faults` as the sweeps drew them with hybrid crashes paused, replay line in the failure).
 @Suite("Hybrid stall scenarios")
 struct HybridStallScenarioTests {
     /// A slot whose execution proof lacked f+1 replicas that kept it. Linear
@@ -21,9 +21,9 @@ struct HybridStallScenarioTests {
     @Test("an execution proof its slot cannot get: the reply is proven on its own",
           arguments: [("linearhybster", 5, 6), ("destiny", 3, 25), ("destiny", 3, 68), ("destiny", 5, 6), ("destiny", 7, 3)])
     func singleReplyProof(protocol name: String, replicas: Int, seed: UInt64) throws {
-        let (options, flags) = SimulationSeedSweepTests.randomScenario(seed: seed, replicas: replicas, protocol: name)
-        let report = try Simulation(options: options).run()
-        let replay = SimulationSeedSweepTests.replayLine(options, flags)
+        let scenario = SweepScenario.faults(protocol: name, replicas: replicas, seed: seed, hybridPauses: true)
+        let report = try Simulation(options: scenario.options).run()
+        let replay = scenario.replay
         #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
         #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
     }
@@ -40,9 +40,9 @@ struct HybridStallScenarioTests {
     @Test("a backup that lost a PREPARE gets it again from the primary's collector timer",
           arguments: [("linearhybster", 3, 52)])
     func lostPrepareResent(protocol name: String, replicas: Int, seed: UInt64) throws {
-        let (options, flags) = SimulationSeedSweepTests.randomScenario(seed: seed, replicas: replicas, protocol: name)
-        let report = try Simulation(options: options).run()
-        let replay = SimulationSeedSweepTests.replayLine(options, flags)
+        let scenario = SweepScenario.faults(protocol: name, replicas: replicas, seed: seed, hybridPauses: true)
+        let report = try Simulation(options: scenario.options).run()
+        let replay = scenario.replay
         #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
         #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
     }

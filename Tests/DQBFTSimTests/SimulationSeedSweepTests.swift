@@ -53,15 +53,12 @@ struct SimulationSeedSweepTests {
         // checkpoint on, and with one Byzantine peer it never gathers a checkpoint quorum
         // itself.
         "hybster/4": [25],
-        "pbft/4": [20, 69],
-        "pbft/7": [20],
         // 55: a PRE-PREPARE lost on the way to one of the three live replicas of an
         // RCC instance (R3 silent) strands its slot: RCC instances do not re-send
         // proposals, the instance sits 4.6 s until its primary's progress timer, then
         // view-changes through the silent replica late in the run. It passed before
         // the COMMIT re-send fix only by the luck of the loss draws.
         "rcc/4": [55],
-        "rcc/7": [31],
     ]
     func sweep(protocol name: String, replicas: Int, seeds: UInt64) throws {
         try SweepExpectation.expectPasses(.faults, protocol: name, replicas: replicas, seeds: 1...seeds,

@@ -49,6 +49,9 @@ public protocol Composition: Sendable {
     var kind: ProtocolKind { get }
     /// The view the replica reports in client replies.
     var replyView: ViewNumber { get }
+    /// The ordering instance's current view, pending or not (`replyView` may name
+    /// the last installed one instead).
+    var orderingView: ViewNumber { get }
     /// True if this replica should batch and propose `request` itself now or later.
     /// May change only when an instance enters a new view (the replica re-checks the
     /// requests it forwarded then, and only then).
@@ -88,6 +91,10 @@ public protocol Composition: Sendable {
     /// `ConsensusInstance.isRedundant`): the shell may drop it unverified.
     /// Changes nothing (`mutating` to reach the instance in place, not copy it).
     mutating func isRedundant(_ message: ConsensusMessage, instance: InstanceID) -> Bool
+}
+
+extension Composition {
+    public var orderingView: ViewNumber { replyView }
 }
 
 extension CompositionOutput {

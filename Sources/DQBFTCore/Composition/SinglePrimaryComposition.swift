@@ -14,16 +14,36 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
     public let kind: ProtocolKind
     /// Delivered slot seen at the last request-timeout check.
     var suspicionMark = SequenceNumber.zero
+    /// The last view the instance was active in: named in replies and forwarded to
+    /// while a view change is pending (see `LastActiveView`).
+    var installed: LastActiveView
 
     public init(kind: ProtocolKind, me: ReplicaID, genesis: Digest, makeInstance: InstanceFactory<Instance>) {
         self.me = me
         self.kind = kind
         instance = makeInstance(.main, ReplicaID(0), genesis)
+        installed = LastActiveView(primary: instance.primary)
     }
 
-    public var replyView: ViewNumber { instance.view }
+    /// The view clients are told about: the current one, or while a PBFT view change
+    /// is pending the last one installed. (Hybster and Linear Hybster keep naming
+    /// the pending view and forwarding nothing meanwhile: their view changes were not
+    /// measured with this, and the hybrid sweeps stalled once more with it.)
+    public var replyView: ViewNumber {
+        instance.isViewActive || kind.faultModel != .byzantine ? instance.view : installed.view
+    }
+    public var orderingView: ViewNumber { instance.view }
     public func proposes(_ request: ClientRequest) -> Bool { instance.isPrimary && instance.isViewActive }
-    public func forwardTarget(for request: ClientRequest) -> ReplicaID? { instance.isViewActive ? instance.primary : nil }
+    public func forwardTarget(for request: ClientRequest) -> ReplicaID? {
+        if instance.isViewActive { return instance.primary }
+        return kind.faultModel == .byzantine ? installed.primary : nil
+    }
+
+    /// Remembers the instance's view while it is active (after every input).
+    mutating func noteActiveView() {
+        installed.note(view: instance.view, active: instance.isViewActive, primary: instance.primary)
+    }
+
     public var canPropose: Bool {
         @_specialize(where Instance == PBFTInstance)
         @_specialize(where Instance == HybridInstance)
@@ -101,9 +121,11 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
 
     public mutating func restore(sent message: ConsensusMessage, instance id: InstanceID) {
         if id == .main { instance.restore(sent: message) }
+        noteActiveView()
     }
 
     mutating func absorb(_ effects: [InstanceEffect], into out: inout CompositionOutput) {
+        noteActiveView()
         let (delivered, needs) = out.add(effects, from: .main, me: me)
         if let needs { out.needsState = needs }
         for (seq, payload) in delivered {

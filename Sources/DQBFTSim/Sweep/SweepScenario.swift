@@ -62,7 +62,9 @@ public struct SweepScenario: Sendable {
 
     /// Draws a fault schedule from `seed`: crashes with restarts, partitions, loss,
     /// jitter and up to f Byzantine replicas, all healed by 6 s.
-    public static func faults(protocol name: String, replicas: Int, seed: UInt64) -> SweepScenario {
+    /// `hybridPauses` draws the schedules of the sweeps before hybrid replicas could
+    /// restart amnesiacally (every hybrid crash a pause), which tests pinned then.
+    public static func faults(protocol name: String, replicas: Int, seed: UInt64, hybridPauses: Bool = false) -> SweepScenario {
         var rng = SimRandom(seed: seed ^ 0xD0B)
         var o = base(protocol: name, replicas: replicas, seed: seed)
         o.readRatio = 0.2
@@ -98,7 +100,7 @@ public struct SweepScenario: Sendable {
             let at = 1 + Double(rng.next() % 30) / 10
             let back = at + 0.5 + Double(rng.next() % 20) / 10
             o.faults.events.append((SimTime(at * 1e9), .crash(ReplicaID(r))))
-            if amnesia.next() % 4 != 0 {
+            if amnesia.next() % 4 != 0 && !(hybridPauses && kind.faultModel == .hybrid) {
                 o.faults.events.append((SimTime(back * 1e9), .restart(ReplicaID(r))))
                 crashes.append("\(r)@\(at)")
                 restarts.append("\(r)@\(back)")

@@ -65,7 +65,7 @@ extension Simulation {
     func currentPrimary() -> ReplicaID {
         var replicasIn: [ViewNumber: Int] = [:]
         for i in 0..<n where alive[i] && !safety.faulty.contains(ReplicaID(i)) {
-            replicasIn[replicas[i].composition.replyView, default: 0] += 1
+            replicasIn[replicas[i].composition.orderingView, default: 0] += 1
         }
         let view = replicasIn.max { ($0.value, $0.key) < ($1.value, $1.key) }?.key ?? ViewNumber(0)
         return config.primary(of: view)
