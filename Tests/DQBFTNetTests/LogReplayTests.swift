@@ -58,7 +58,7 @@ struct LogReplayTests {
         let (restored, viewRecords) = ReplicaService.restore(&after, from: log + [[9, 9, 9, 9]])  // plus a foreign record
         #expect(restored == log.count)
         #expect(viewRecords[.main] == log.last)
-        #expect(after.composition.replyView == ViewNumber(1))
+        #expect(after.composition.orderingView == ViewNumber(1))  // replies still name view 0 until view 1 is installed
         out = []
         after.handle(Self.prePrepare(2), into: &out)  // view 0, conflicting: refused
         #expect(Self.prepares(out) == 0)
