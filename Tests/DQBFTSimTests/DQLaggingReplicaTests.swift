@@ -1,5 +1,5 @@
 import DQBFTCore
-import DQBFTSim
+@testable import DQBFTSim
 import Testing
 
 /// DQPBFT liveness scenarios found by the seed sweeps (`SimulationSeedSweepTests`),
@@ -9,20 +9,7 @@ struct DQLaggingReplicaTests {
     /// The sweeps' settings: geo-distributed, 12 clients, batches of 4, checkpoints
     /// every 16 slots, 2 s progress and 3 s view-change and client timeouts, 20 s.
     func sweepOptions(replicas: Int, seed: UInt64) -> SimulationOptions {
-        var o = SimulationOptions()
-        o.protocolName = "dqpbft"
-        o.replicas = replicas
-        o.topology = .azure10
-        o.clients = 12
-        o.batchSize = 4
-        o.durationSeconds = 20
-        o.warmupSeconds = 0
-        o.seed = seed
-        o.progressTimeoutSeconds = 2
-        o.viewChangeTimeoutSeconds = 3
-        o.clientTimeoutSeconds = 3
-        o.checkpointInterval = 16
-        o.windowSize = 64
+        var o = SweepScenario.base(protocol: "dqpbft", replicas: replicas, seed: seed)
         o.readRatio = 0.2
         o.deleteRatio = 0.05
         o.liveness.minRecoveryRatio = 0

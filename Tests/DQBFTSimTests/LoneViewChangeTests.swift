@@ -17,20 +17,7 @@ struct LoneViewChangeTests {
     /// `groups` from `start` to `stop` seconds (no other fault).
     static func scenario(_ name: String, replicas: Int, seed: UInt64, partition groups: [[Int]], from start: Double,
                          to stop: Double) -> (SimulationOptions, String) {
-        var o = SimulationOptions()
-        o.protocolName = name
-        o.replicas = replicas
-        o.topology = .azure10
-        o.clients = 12
-        o.batchSize = 4
-        o.durationSeconds = 20
-        o.warmupSeconds = 0
-        o.seed = seed
-        o.progressTimeoutSeconds = 2
-        o.viewChangeTimeoutSeconds = 3
-        o.clientTimeoutSeconds = 3
-        o.checkpointInterval = 16
-        o.windowSize = 64
+        var o = SweepScenario.base(protocol: name, replicas: replicas, seed: seed)
         o.readRatio = 0.2
         o.deleteRatio = 0.05
         o.faults.events = [(SimTime(start * 1e9), .partition(groups.map { $0.map { ReplicaID($0) } })),
