@@ -21,7 +21,7 @@ declare -A killers=(
   [hybrid-skip-chain]="ProtocolRuleTests"
   [hybrid-prepare-from-backup]="ProtocolRuleTests"
   [dq-execute-without-batch]="DQScenarioTests"
-  [dq-no-noop-fill]="DQScenarioTests"
+  [dq-no-noop-fill]="ProtocolRuleTests"
 )
 mutants=("$@")
 [ ${#mutants[@]} -eq 0 ] && mutants=($(printf '%s\n' "${!killers[@]}" | sort))

@@ -1,7 +1,7 @@
-import DQBFTCore
 import Foundation
 import Testing
 
+@testable import DQBFTCore
 @testable import DQBFTSim
 
 /// The safety rules of the instances, one at a time, on a single core driven by
@@ -156,5 +156,37 @@ struct ProtocolRuleTests {
         r1.receive(.hybrid(.prepare(HybridPrepare(view: .zero, sequence: Self.one, payload: Self.payload, certificate: forged))),
                    from: ReplicaID(2), into: &out)
         #expect(Self.sent(out).isEmpty, "a backup's PREPARE got a commit share")
+    }
+
+    @Test("DQ: a replica that takes over a D-instance proposes no-ops for the referenced slots nobody disseminated")
+    func noopFill() throws {
+        // R1 of N=4 sees the O-primary R0 order D-slot (R0, 1), whose D-PrePrepare
+        // never reached it, then D0 changes view to 1, which R1 leads. Unless R1 fills
+        // slot 1 with a no-op, the O-slot waits for a batch that will never come: no
+        // view change of D0 finds it prepared anywhere.
+        let c = Self.config(4, .byzantine)
+        let me = ReplicaID(1), owner = ReplicaID(0)
+        var dq = DQComposition<PBFTInstance>(kind: .dqpbft, config: c, me: me, dq: DQParameters(), genesis: .zero, seed: 1) {
+            id, primary, genesis in
+            PBFTInstance(id: id, config: c, me: me, initialPrimary: primary, genesisDigest: genesis, signer: ModelSigner(me: me))
+        }
+        var out = CompositionOutput()
+        let order = Payload.order(OrderBatch(refs: [DSlotRef(replica: owner, sequence: Self.one)]))
+        dq.receive(.prePrepare(PrePrepare(view: .zero, sequence: Self.one, payload: order)), instance: .main, from: owner, into: &out)
+        for sender in [2, 3] {
+            let vc = ViewChange(newView: ViewNumber(1), stableSequence: .zero, stableDigest: dCheckpointDigest(owner, .zero),
+                                prepared: [], prePrepared: [])
+            dq.receive(.viewChange(ViewChangeMessage(signed: SignedViewChange(sender: ReplicaID(sender), viewChange: vc, signature: []),
+                                                     checkpointProof: [])),
+                       instance: .dissemination(owner), from: ReplicaID(sender), into: &out)
+        }
+        #expect(dq.d[owner.index].primary == me && dq.d[owner.index].isViewActive, "R1 did not take D0 over: \(dq.status)")
+        let fills = out.effects.compactMap { effect -> PrePrepare? in
+            guard case .broadcast(.consensus(_, let instance, .prePrepare(let pp))) = effect,
+                  instance == .dissemination(owner) else { return nil }
+            return pp
+        }
+        #expect(fills.contains { $0.sequence == Self.one && $0.payload == .noop && $0.view == ViewNumber(1) },
+                "no no-op proposed for the referenced D-slot (R0, 1): \(fills)")
     }
 }
