@@ -98,4 +98,40 @@ struct StateTransferTests {
         #expect(bus.replicas[3].lastExecuted == bus.replicas[0].lastExecuted)
         #expect(bus.replicas[3].stateDigest == bus.replicas[0].stateDigest)
     }
+
+    static func isCheckpoint(_ m: WireMessage) -> Bool {
+        if case .consensus(_, _, .checkpoint) = m { return true } else { return false }
+    }
+
+    @Test("a replica that cannot certify a newer checkpoint itself gets the certificate, with the state, from the peer it asks",
+          arguments: [ProtocolKind.pbft, .dqpbft])
+    func prunedSnapshotComesWithCertificate(_ kind: ProtocolKind) {
+        var bus = Bus(kind)
+        bus.drops = { from, to, _ in from == 3 || to == 3 }
+        bus.submit(0..<20)
+
+        // Replica 3 restarts and learns which snapshot to fetch, but no reply reaches
+        // it; then, while 20 more slots execute, neither replies nor checkpoint votes
+        // do (as when the f replicas it would need for a quorum of votes are faulty).
+        bus.replicas[3] = Bus.fresh(3, kind)
+        bus.drops = { _, to, m in to == 3 && StateTransferTests.isStateReply(m) }
+        var out: [ReplicaEffect] = []
+        bus.replicas[3].recover(into: &out)
+        bus.post(out, from: 3)
+        bus.run()
+        let awaited = bus.replicas[3].awaitingState?.sequence
+        bus.drops = { _, to, m in to == 3 && (StateTransferTests.isStateReply(m) || StateTransferTests.isCheckpoint(m)) }
+        bus.submit(20..<40)
+        #expect(awaited != nil && bus.replicas[3].awaitingState?.sequence == awaited,
+                "replica 3 should still wait for the old snapshot: \(String(describing: bus.replicas[3].awaitingState))")
+        #expect(bus.replicas[3].composition.stableState.sequence <= awaited ?? .zero)
+
+        // Every peer has pruned that snapshot: the one asked next must send the
+        // certificate of its stable checkpoint and the state there.
+        bus.drops = { _, _, _ in false }
+        for _ in 0..<3 { bus.fire(.stateTransfer, at: 3) }
+        #expect(bus.replicas[3].awaitingState == nil, "still waiting: \(String(describing: bus.replicas[3].awaitingState))")
+        #expect(bus.replicas[3].lastExecuted == bus.replicas[0].lastExecuted)
+        #expect(bus.replicas[3].stateDigest == bus.replicas[0].stateDigest)
+    }
 }

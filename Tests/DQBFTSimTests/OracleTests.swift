@@ -126,4 +126,14 @@ struct OracleTests {
         s.reply(client: c, timestamp: 1, result: [9], from: ReplicaID(2))
         #expect(s.violations.count == 1 && s.repliesOutsideWindow == 1)
     }
+
+    @Test("faulty replicas: one restarted from a rolled-back trusted subsystem stays faulty, even if a pause of it ends later")
+    func rolledBackStaysFaulty() {
+        var schedule = FaultSchedule()
+        let r = ReplicaID(0)
+        schedule.events = [(1_000_000_000, .crash(r)), (2_000_000_000, .restartRolledBack(r)), (3_000_000_000, .resume(r))]
+        #expect(schedule.permanentlyFaulty == [r])
+        schedule.events = [(1_000_000_000, .crash(r)), (2_000_000_000, .restart(r))]
+        #expect(schedule.permanentlyFaulty.isEmpty)
+    }
 }

@@ -45,13 +45,6 @@ struct SimulationSeedSweepTests {
         // per retransmission (R1, R1 to all, R2, R3), about 9 s, longer than the final
         // window.
         "dqpbft/7": [32, 53, 55, 70],
-        // hybster/4 seed 25: replica 3 (paused) keeps asking for checkpoint states its
-        // peers have already pruned (#256, then #384, #640): its first request goes to
-        // the drop-to replica, the 1 s retry comes after the others moved their stable
-        // checkpoint on, and with one Byzantine peer it never gathers a checkpoint quorum
-        // itself. Seed 3: the replica restarted with a rolled-back counter (refused,
-        // counted against f) executes nothing after 10.4 s.
-        "hybster/4": [3, 25],
     ]
     func sweep(protocol name: String, replicas: Int, seeds: UInt64) throws {
         try SweepExpectation.expectPasses(.faults, protocol: name, replicas: replicas, seeds: 1...seeds,

@@ -85,6 +85,9 @@ public protocol Composition: Sendable {
     /// that state's digest. A replica waiting for an older snapshot switches to this
     /// one: peers forget the states below their own stable checkpoint.
     var stableState: (sequence: SequenceNumber, digest: Digest) { get }
+    /// The checkpoint messages that certify `stableState`, and the instance they
+    /// belong to: relayed to a peer that asks for a state this replica has pruned.
+    var stableProof: (instance: InstanceID, checkpoints: [SignedCheckpoint]) { get }
     /// Where instances stand (for status output and tests).
     var status: String { get }
     /// True if the instance `message` is for would gain nothing from it (see

@@ -55,6 +55,8 @@ public protocol ConsensusInstance: Sendable {
     var highWatermark: SequenceNumber { get }
     /// The stable checkpoint, certified by a quorum: its slot and the owner's state digest.
     var stableCheckpoint: (sequence: SequenceNumber, digest: Digest) { get }
+    /// The signed checkpoints that certify `stableCheckpoint` (none at genesis).
+    var stableProof: [SignedCheckpoint] { get }
     /// True while a proposal accepted here is not yet delivered.
     var hasPendingWork: Bool { get }
     /// Whether this replica holds the proposal (payload) of `seq`, or delivered it:
@@ -114,6 +116,7 @@ public protocol ConsensusInstance: Sendable {
 public typealias InstanceFactory<Instance> = @Sendable (InstanceID, ReplicaID, Digest) -> Instance
 
 extension PBFTInstance: ConsensusInstance {
+    public var stableProof: [SignedCheckpoint] { stable.proof }
     public mutating func isRedundant(_ message: ConsensusMessage) -> Bool {
         guard case .prePrepare(let pp) = message else { return false }
         return pp.sequence <= lastDelivered || (pp.view == view && slots[pp.sequence]?.acceptedView == view)
@@ -132,6 +135,7 @@ extension PBFTInstance: ConsensusInstance {
 }
 
 extension HybridInstance: ConsensusInstance {
+    public var stableProof: [SignedCheckpoint] { stable.proof }
     public mutating func isRedundant(_ message: ConsensusMessage) -> Bool {
         guard case .hybrid(let h) = message else { return false }
         switch h {

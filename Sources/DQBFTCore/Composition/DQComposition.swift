@@ -337,6 +337,7 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
 
     /// The O-instance's stable checkpoint: it certifies the state after that O-slot.
     public var stableState: (sequence: SequenceNumber, digest: Digest) { o.stableCheckpoint }
+    public var stableProof: (instance: InstanceID, checkpoints: [SignedCheckpoint]) { (.main, o.stableProof) }
 
     public var status: String {
         "o.view=\(o.view.rawValue) o.active=\(o.isViewActive) o.delivered=\(o.lastDelivered.rawValue) next=\(nextExecution.rawValue) "

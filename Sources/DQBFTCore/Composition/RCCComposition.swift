@@ -326,6 +326,15 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         return (globalSlot(endingRound: best.sequence) ?? .zero, best.digest)
     }
 
+    /// The certificate of the most advanced instance's stable checkpoint (the one
+    /// `stableState` names).
+    public var stableProof: (instance: InstanceID, checkpoints: [SignedCheckpoint]) {
+        let best = instances.indices.filter { globalSlot(endingRound: instances[$0].stableCheckpoint.sequence) != nil }
+            .max { instances[$0].stableCheckpoint.sequence < instances[$1].stableCheckpoint.sequence }
+        guard let best else { return (.main, []) }
+        return (.dissemination(ReplicaID(best)), instances[best].stableProof)
+    }
+
     /// The execution slot that ends round `round` (round·N), or nil past the last
     /// one whose successor is a slot too: a round that high comes only from forged
     /// checkpoints, and would otherwise overflow or wrap execution back to slot 0.

@@ -39,6 +39,9 @@ public struct Replica: Sendable {
     /// The certified checkpoint this replica is fetching, if any.
     public internal(set) var awaitingState: (sequence: SequenceNumber, digest: Digest)?
     var stateSource = 0
+    /// A peer's state at a checkpoint newer than `awaitingState`, kept until this
+    /// replica learns that checkpoint's certificate (see `onStateRequest`).
+    var offeredState: StateReply?
     /// States at the stable checkpoint and every later one (copy-on-write values
     /// that share structure), for peers' state transfer.
     var checkpointStates: [(sequence: SequenceNumber, app: any StateMachine, clients: ClientTable, frontier: [UInt8])] = []
@@ -167,7 +170,7 @@ public struct Replica: Sendable {
                 awaitingState = stable
                 deferred = deferred.filter { $0.key > stable.sequence }
             }
-            requestState(into: &out)
+            if !installOffered(into: &out) { requestState(into: &out) }
         case .instance, .orderGate, .orderWatch:
             var o = CompositionOutput()
             composition.timerFired(timer, into: &o)
@@ -294,7 +297,7 @@ public struct Replica: Sendable {
         if let needs = o.needsState, needs.sequence > lastExecuted, needs.sequence > (awaitingState?.sequence ?? .zero) {
             awaitingState = needs
             deferred = deferred.filter { $0.key > needs.sequence }
-            requestState(into: &out)
+            if !installOffered(into: &out) { requestState(into: &out) }
         }
         for (seq, batches) in o.executions { onExecution(seq, batches, into: &out) }
         if o.mayPropose {
@@ -437,17 +440,56 @@ public struct Replica: Sendable {
         out.append(.setTimer(.stateTransfer, afterNanos: parameters.stateRetryNanos))
     }
 
+    /// Sends the state at checkpoint `req.sequence`. A state this replica has pruned
+    /// (its stable checkpoint moved past it) cannot be sent; the peer could only ask
+    /// again for the stable one if it knew its certificate, and a peer that lags
+    /// behind may never gather that certificate from the checkpoint votes alone
+    /// (with f faulty replicas not voting towards it, the correct ones minus itself
+    /// can be fewer than a quorum). So it gets the certificate, as the checkpoint
+    /// messages its instance accepts from any relaying peer, and the stable state:
+    /// found in a hybster N=4 sweep (seed 25), where a resumed replica asked the
+    /// faulty replica first and every later request came after the others' stable
+    /// checkpoint moved on, until the end of the run.
     func onStateRequest(_ req: StateRequest, from peer: ReplicaID, into out: inout [ReplicaEffect]) {
-        guard let saved = checkpointStates.first(where: { $0.sequence == req.sequence }) else { return }
+        if let reply = stateReply(at: req.sequence) {
+            out.append(.send(.stateReply(from: me, reply), to: peer))
+            return
+        }
+        let stable = composition.stableState.sequence
+        guard stable > req.sequence, let reply = stateReply(at: stable) else { return }
+        let proof = composition.stableProof
+        for c in proof.checkpoints {
+            out.append(.send(.consensus(from: me, instance: proof.instance, .checkpoint(c)), to: peer))
+        }
+        out.append(.send(.stateReply(from: me, reply), to: peer))
+    }
+
+    func stateReply(at sequence: SequenceNumber) -> StateReply? {
+        guard let saved = checkpointStates.first(where: { $0.sequence == sequence }) else { return nil }
         var w = WireWriter(capacity: 1024)
         w.write(saved.app.snapshot())
         saved.clients.encode(into: &w)
         w.write(saved.frontier)
-        out.append(.send(.stateReply(from: me, StateReply(sequence: req.sequence, snapshot: w.bytes)), to: peer))
+        return StateReply(sequence: sequence, snapshot: w.bytes)
+    }
+
+    /// Installs the offered state if it is the one this replica now waits for.
+    mutating func installOffered(into out: inout [ReplicaEffect]) -> Bool {
+        guard let offer = offeredState, let want = awaitingState, offer.sequence == want.sequence else { return false }
+        offeredState = nil
+        onStateReply(offer, into: &out)
+        return lastExecuted >= want.sequence
     }
 
     mutating func onStateReply(_ rep: StateReply, into out: inout [ReplicaEffect]) {
-        guard let want = awaitingState, rep.sequence == want.sequence else { return }
+        guard let want = awaitingState else { return }
+        if rep.sequence > want.sequence {
+            // Offered with the certificate of a newer checkpoint (`onStateRequest`):
+            // checked once that certificate makes the checkpoint stable here.
+            offeredState = rep
+            return
+        }
+        guard rep.sequence == want.sequence else { return }
         var candidateApp = app
         var candidateClients: ClientTable
         let frontier: [UInt8]
@@ -469,6 +511,7 @@ public struct Replica: Sendable {
         }
         lastExecuted = want.sequence
         awaitingState = nil
+        if let offer = offeredState, offer.sequence <= lastExecuted { offeredState = nil }
         checkpointStates.append((want.sequence, app, clients, frontier))
         pruneCheckpointStates()
         out.append(.cancelTimer(.stateTransfer))

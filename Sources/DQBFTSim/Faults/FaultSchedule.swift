@@ -144,16 +144,19 @@ public struct FaultSchedule: Hashable, Sendable {
         return t
     }
 
-    /// Replicas that are faulty for the whole run's checks: Byzantine ones and
-    /// those that crash and never come back.
+    /// Replicas that are faulty for the whole run's checks: Byzantine ones, those
+    /// that crash and never come back, and those restarted from a rolled-back
+    /// trusted subsystem (it refuses every certification from then on, whatever
+    /// follows: a pause that ends later does not make such a replica correct).
     public var permanentlyFaulty: Set<ReplicaID> {
         var down: Set<ReplicaID> = []
+        var rolledBack: Set<ReplicaID> = []
         for (_, fault) in events.sorted(by: { $0.time < $1.time }) {
             if case .crash(let r) = fault { down.insert(r) }
             if case .restart(let r) = fault { down.remove(r) }
             if case .resume(let r) = fault { down.remove(r) }
-            if case .restartRolledBack(let r) = fault { down.insert(r) }  // it can no longer act
+            if case .restartRolledBack(let r) = fault { rolledBack.insert(r) }
         }
-        return down.union(byzantine.keys)
+        return down.union(rolledBack).union(byzantine.keys)
     }
 }
