@@ -20,6 +20,7 @@ declare -A killers=(
   [hybrid-weak-quorum]="EvenHybridClusterTests"
   [hybrid-skip-chain]="ProtocolRuleTests"
   [hybrid-prepare-from-backup]="ProtocolRuleTests"
+  [hybrid-volatile-checkpoints]="HybridStallScenarioTests"
   [dq-execute-without-batch]="DQScenarioTests"
   [dq-no-noop-fill]="ProtocolRuleTests"
 )

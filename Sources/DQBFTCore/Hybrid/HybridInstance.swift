@@ -65,9 +65,12 @@ public struct HybridInstance: Sendable {
     var collectorTurn = 0
     var fetching: PayloadFetcher
     var helped: [ReplicaID: ViewNumber] = [:]
-    /// Per peer, the stable checkpoint last sent because it fetched a payload this
-    /// replica no longer has (rate limit: once per checkpoint).
+    /// Per peer, the stable checkpoint whose proof was last sent to it because it
+    /// fetched a payload this replica no longer has or its STATUS showed an older
+    /// checkpoint (rate limit: once per checkpoint).
     var pointedToCheckpoint: [ReplicaID: SequenceNumber] = [:]
+    /// PREPAREs and commit certificates received beyond the window (`noteAhead`).
+    var aheadOfWindow: UInt32 = 0
     /// Replicas we re-sent our commit certificates to, with the view their
     /// VIEW-CHANGE asked for (rate limit: once per such view).
     var resentProofs: [ReplicaID: ViewNumber] = [:]
@@ -157,10 +160,14 @@ public struct HybridInstance: Sendable {
         switch message {
         case .hybrid(let h):
             switch h {
-            case .prepare(let p): onPrepare(p, into: &out)
+            case .prepare(let p):
+                noteAhead(p.sequence, from: sender, into: &out)
+                onPrepare(p, into: &out)
             case .commit(let c): onShare(c, from: sender, retry: false, into: &out)
             case .commitRetry(let c): onShare(c, from: sender, retry: true, into: &out)
-            case .commitProof(let p): onCommitProof(p, into: &out)
+            case .commitProof(let p):
+                noteAhead(p.sequence, from: sender, into: &out)
+                onCommitProof(p, into: &out)
             case .viewChange(let vc): onViewChange(vc, from: sender, into: &out)
             case .newView(let nv): onNewView(nv, from: sender, into: &out)
             case .newViewAck(let a): onAck(a, from: sender, into: &out)

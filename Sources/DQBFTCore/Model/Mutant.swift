@@ -25,6 +25,8 @@ public enum Mutant: String, Sendable, Hashable, CaseIterable {
     case hybridSkipChain = "hybrid-skip-chain"
     /// Hybrid: a backup accepts a PREPARE certified by any replica, not only the primary.
     case hybridPrepareFromBackup = "hybrid-prepare-from-backup"
+    /// Hybrid: a replica does not log its checkpoint states, so a restart loses them.
+    case hybridVolatileCheckpoints = "hybrid-volatile-checkpoints"
     /// DQ: an O-slot executes without the batches of D-slots that have not committed here.
     case dqExecuteWithoutBatch = "dq-execute-without-batch"
     /// DQ: D-slots that were ordered but never disseminated are not filled with no-ops.

@@ -51,6 +51,10 @@ public struct Replica: Sendable {
     let memo: ExecutionMemo?
     /// The memo's name for this replica's application state and client table.
     var lineage: UInt64 = 0
+    /// Hybrid fault model: checkpoint states this replica logged durably before it
+    /// voted for them, handed back by `restore(sent:)` after a restart
+    /// (`Replica+DurableCheckpoints.swift`).
+    var durableStates: [StateReply] = []
 
     public init(me: ReplicaID, config: ClusterConfiguration, parameters: ReplicaParameters = ReplicaParameters(),
                 protocol kind: ProtocolKind = .pbft, app: any StateMachine = KeyValueStore(),
@@ -220,6 +224,7 @@ public struct Replica: Sendable {
     /// oldest first), so it keeps its views, votes and proposal slots. Messages
     /// signed by other replicas are ignored.
     public mutating func restore(sent message: WireMessage) {
+        if case .stateReply(let from, let state) = message, from == me { return restoreCheckpointState(state) }
         guard case .consensus(let from, let instance, let m) = message, from == me else { return }
         composition.restore(sent: m, instance: instance)
     }
@@ -360,6 +365,7 @@ public struct Replica: Sendable {
             digest = stateDigest.chained(with: Digest.of(frontier))
             checkpointStates.append((seq, app, clients, frontier))
             pruneCheckpointStates()
+            persistCheckpointState(seq, into: &out)
             out.append(.checkpointed(seq, stateDigest: digest))
         }
         var o = CompositionOutput()
@@ -433,6 +439,7 @@ public struct Replica: Sendable {
 
     mutating func requestState(into out: inout [ReplicaEffect]) {
         guard let want = awaitingState else { return }
+        if installDurableState(into: &out) { return }
         // Ask one peer at a time, rotating, so one silent or lying peer only delays.
         stateSource = (stateSource + 1) % config.replicaCount
         if stateSource == me.index { stateSource = (stateSource + 1) % config.replicaCount }
@@ -466,11 +473,7 @@ public struct Replica: Sendable {
 
     func stateReply(at sequence: SequenceNumber) -> StateReply? {
         guard let saved = checkpointStates.first(where: { $0.sequence == sequence }) else { return nil }
-        var w = WireWriter(capacity: 1024)
-        w.write(saved.app.snapshot())
-        saved.clients.encode(into: &w)
-        w.write(saved.frontier)
-        return StateReply(sequence: sequence, snapshot: w.bytes)
+        return StateReply(sequence: sequence, snapshot: Self.snapshot(app: saved.app, clients: saved.clients, frontier: saved.frontier))
     }
 
     /// Installs the offered state if it is the one this replica now waits for.
@@ -514,6 +517,7 @@ public struct Replica: Sendable {
         if let offer = offeredState, offer.sequence <= lastExecuted { offeredState = nil }
         checkpointStates.append((want.sequence, app, clients, frontier))
         pruneCheckpointStates()
+        persistCheckpointState(want.sequence, into: &out)
         out.append(.cancelTimer(.stateTransfer))
         out.append(.stateInstalled(want.sequence))
         var o = CompositionOutput()

@@ -1,0 +1,62 @@
+/// Hybrid replicas keep their checkpoint states in their durable log.
+///
+/// Why: with N = 2f+1 a checkpoint becomes stable with the votes of f+1 replicas,
+/// and every replica prunes what lies below it. If those f+1 restart close together
+/// with nothing but their log of sent messages, no replica holds the state of the
+/// stable checkpoint any more; the restarted ones wait for it by state transfer and
+/// the others, behind, wait for it too: the cluster executes nothing again (e.g.
+/// `dqbft simulate --protocol hybster --replicas 3 --seed 84 --crash 0@1.5,1@2.8
+/// --restart 0@3.0,1@3.7 --partition 1.0-3.0:0/1|2 ...`: replicas 0 and 1 took
+/// checkpoint 80 while replica 2 was cut off at 58; after their restarts every
+/// replica waited for state 80 until the end of the run). Byzantine quorums of
+/// 2f+1 keep f+1 correct holders through f such restarts, so only the hybrid fault
+/// model needs this.
+///
+/// The rule: a hybrid replica logs the state of a checkpoint (application, client
+/// table, execution frontier, as a `StateReply` from itself) BEFORE its checkpoint
+/// vote leaves, and the state it installed by transfer likewise. A stable
+/// checkpoint thus always has f+1 voters that can bring its state back. After a
+/// restart the replica installs its own logged state when it is the one it awaits,
+/// and only if it matches the certified digest, exactly as a peer's; otherwise it
+/// asks its peers as before.
+///
+/// Guarantees: a logged state is installed only through `onStateReply`, so only at
+/// the awaited sequence and with the certified digest; each is tried once; at most
+/// `maxCheckpointStates` are kept after a restart (the newest).
+extension Replica {
+    /// The bytes of a state transfer of `saved`: application snapshot, client table, frontier.
+    static func snapshot(app: any StateMachine, clients: ClientTable, frontier: [UInt8]) -> [UInt8] {
+        var w = WireWriter(capacity: 1024)
+        w.write(app.snapshot())
+        clients.encode(into: &w)
+        w.write(frontier)
+        return w.bytes
+    }
+
+    /// Hybrid fault model: logs the checkpoint state at `seq` (just taken or installed)
+    /// before anything that follows leaves, the checkpoint vote in particular.
+    mutating func persistCheckpointState(_ seq: SequenceNumber, into out: inout [ReplicaEffect]) {
+        guard config.faultModel == .hybrid, !config.mutated(.hybridVolatileCheckpoints),
+              let saved = checkpointStates.last(where: { $0.sequence == seq }) else { return }
+        let bytes = Self.snapshot(app: saved.app, clients: saved.clients, frontier: saved.frontier)
+        out.append(.persist(.stateReply(from: me, StateReply(sequence: seq, snapshot: bytes))))
+    }
+
+    /// On a replica rebuilt after a restart: a checkpoint state it logged.
+    mutating func restoreCheckpointState(_ state: StateReply) {
+        durableStates.removeAll { $0.sequence == state.sequence }
+        durableStates.append(state)
+        if durableStates.count > Self.maxCheckpointStates { durableStates.removeFirst(durableStates.count - Self.maxCheckpointStates) }
+    }
+
+    /// Installs the awaited state from this replica's own log, if it logged it and
+    /// it matches the certified digest; true if the transfer needs no peer now
+    /// (installed; a newer state awaited since was asked for already).
+    mutating func installDurableState(into out: inout [ReplicaEffect]) -> Bool {
+        guard let want = awaitingState, let i = durableStates.firstIndex(where: { $0.sequence == want.sequence })
+        else { return false }
+        let state = durableStates.remove(at: i)
+        onStateReply(state, into: &out)
+        return awaitingState.map { $0 != want } ?? true
+    }
+}
