@@ -45,7 +45,7 @@ for i in $(seq 0 $((N - 1))); do
   PIDS+=($!)
 done
 sleep 2
-"$DQBFT" kv --config "$WORK/conf/cluster.json" put color blue
+"$DQBFT" kv --config "$WORK/conf/cluster.json" --connect-timeout 10 put color blue
 VALUE=$("$DQBFT" kv --config "$WORK/conf/cluster.json" get color)
 echo "get color -> $VALUE"
 [ "$VALUE" = blue ] || { echo "FAILED: expected blue" >&2; tail -n 20 "$WORK"/replica-*.log >&2; exit 1; }

@@ -8,6 +8,9 @@ public enum DQBFTClientError: Error, Equatable, CustomStringConvertible {
     case invalidOperation
     /// A reply could not be interpreted as a key-value result.
     case unexpectedResult([UInt8])
+    /// `connect` could not reach f+1 replicas within its timeout; lists the
+    /// replicas it could not reach ("replica 2 at 10.0.0.3:7002").
+    case unavailable(unreachable: [String])
 
     public var description: String {
         switch self {
@@ -15,6 +18,8 @@ public enum DQBFTClientError: Error, Equatable, CustomStringConvertible {
         case .closed: return "client is closed"
         case .invalidOperation: return "the replicas rejected the operation as invalid"
         case .unexpectedResult(let r): return "unexpected result \(r.prefix(16))"
+        case .unavailable(let down):
+            return "cluster unavailable: could not reach \(down.joined(separator: ", "))"
         }
     }
 }

@@ -32,8 +32,10 @@ public actor DQBFTClient {
         public var maxAttemptTimeout: TimeAmount = .seconds(8)
         /// Give up on an operation after this long.
         public var operationTimeout: TimeAmount = .seconds(30)
-        /// How long `connect` waits for f+1 replicas to be reachable.
-        public var connectTimeout: TimeAmount = .seconds(5)
+        /// How long `connect` waits for f+1 replicas to be reachable before it fails
+        /// with `.unavailable`; nil returns at once (operations then wait, within their
+        /// own deadlines, for replicas that come up later).
+        public var connectTimeout: TimeAmount? = .seconds(5)
         /// The key that signs this client's requests and owns its client ids (nil:
         /// a fresh one per connection). Reuse one only with a single client at a
         /// time: two clients with one key would reuse each other's timestamps.
@@ -97,7 +99,9 @@ public actor DQBFTClient {
     }
 
     /// Connects to every replica of `configuration` and waits (up to
-    /// `options.connectTimeout`) until f+1 of them are reachable.
+    /// `options.connectTimeout`) until f+1 of them are reachable; if they are not,
+    /// closes everything and throws `DQBFTClientError.unavailable` naming the
+    /// addresses it could not reach.
     public static func connect(configuration: ClusterFile, options: Options = Options(), group: EventLoopGroup? = nil,
                                logger: Logger = Logger(label: "dqbft.client")) async throws -> DQBFTClient {
         let client = DQBFTClient(cluster: configuration, options: options, group: group, logger: logger)
@@ -108,14 +112,24 @@ public actor DQBFTClient {
             collector.expire()
         }
         await client.setSweeper(sweeper)
-        let deadline = NIODeadline.now() + options.connectTimeout
-        while NIODeadline.now() < deadline {
-            var up = 0
-            for link in client.links where (try? await link.isEstablished().get()) == true { up += 1 }
-            if up >= configuration.configuration.replyQuorum { break }
-            try await Task.sleep(nanoseconds: 20_000_000)
+        guard let timeout = options.connectTimeout else { return client }
+        let deadline = NIODeadline.now() + timeout
+        while true {
+            var down: [String] = []
+            for (i, link) in client.links.enumerated() where (try? await link.isEstablished().get()) != true {
+                let entry = configuration.replicas[i]
+                down.append("replica \(entry.id) at \(entry.host):\(entry.port)")
+            }
+            if configuration.n - down.count >= configuration.configuration.replyQuorum { return client }
+            if NIODeadline.now() >= deadline {
+                await client.close()
+                throw DQBFTClientError.unavailable(unreachable: down)
+            }
+            do { try await Task.sleep(nanoseconds: 20_000_000) } catch {
+                await client.close()
+                throw error
+            }
         }
-        return client
     }
 
     /// Closes every connection; outstanding operations fail.

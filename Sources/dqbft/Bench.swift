@@ -8,7 +8,13 @@ import Histogram
 /// `dqbft bench`: closed-loop load against a running cluster.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Closed-loop benchmark: C clients each keep one put outstanding; reports throughput and latency percentiles.")
+        abstract: "Closed-loop benchmark: C clients each keep one put outstanding; reports throughput and latency percentiles.",
+        discussion: """
+        --json prints the keys of 'dqbft simulate --json' where they mean the same (protocol, replicas, f, clients, \
+        payload, duration_s, throughput_ops, executed_ops, latency_ms, version) plus errors.
+        Exit status: 0 done; 3 the configuration cannot be read; 5 the cluster could not be reached, or no \
+        operation completed.
+        """)
 
     @Option(help: "Cluster configuration file.") var config: String
     @Option(help: "Concurrent closed-loop clients.") var clients = 64
@@ -17,6 +23,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Bytes per put value.") var payload = 512
     @Option(help: "Distinct keys written.") var keys = 100_000
     @Option(help: "Milliseconds before a request is re-sent to all replicas.") var attemptTimeoutMs = 1000
+    @Option(help: "Seconds to wait for f+1 replicas to be reachable.") var connectTimeout = 2.0
     @Flag(help: "Print one JSON object instead of a summary.") var json = false
 
     struct Stats {
@@ -28,13 +35,22 @@ struct Bench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard clients >= 1, clients <= 4096, duration > 0, payload >= 0 else { throw ValidationError("bad arguments") }
+        guard clients >= 1, clients <= 4096 else { throw ValidationError("--clients must be in 1...4096, got \(clients)") }
+        guard duration > 0, duration <= 86_400 else { throw ValidationError("--duration must be in (0, 86400] seconds, got \(duration)") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
+        guard payload >= 0, payload <= 1 << 20 else { throw ValidationError("--payload must be in 0...1048576 bytes, got \(payload)") }
+        guard attemptTimeoutMs >= 1 else { throw ValidationError("--attempt-timeout-ms must be at least 1, got \(attemptTimeoutMs)") }
+        guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive, got \(connectTimeout)") }
         let cluster: ClusterFile
-        do { cluster = try ClusterFile.load(path: config) } catch { throw ValidationError("\(error)") }
+        cluster = try ClusterInput.load(config)
         var options = DQBFTClient.Options()
         options.concurrency = clients
         options.attemptTimeout = .milliseconds(Int64(attemptTimeoutMs))
-        let client = try await DQBFTClient.connect(configuration: cluster, options: options)
+        options.connectTimeout = .nanoseconds(Int64(connectTimeout * 1e9))
+        let client: DQBFTClient
+        do { client = try await DQBFTClient.connect(configuration: cluster, options: options) } catch let error as DQBFTClientError {
+            throw ExitStatus.fail(ExitStatus.unavailable, "\(error)")
+        }
         let stats = LockedBox(Stats())
         let start = Date()
         let measureFrom = start.addingTimeInterval(warmup)
@@ -82,16 +98,22 @@ struct Bench: AsyncParsableCommand {
         progress.cancel()
         await client.close()
         let s = stats.withLock { $0 }
+        if s.all == 0 {
+            throw ExitStatus.fail(ExitStatus.unavailable, "no operation completed in \(warmup + duration) s (\(s.errors) failed); "
+                                  + "is the cluster in \(config) running and reachable?")
+        }
         let h = s.histogram
         func ms(_ p: Double) -> Double { Double(h.valueAtPercentile(p)) / 1000 }
         let throughput = Double(s.completed) / duration
         if json {
-            print("""
-            {"protocol":"\(cluster.protocol)","n":\(cluster.n),"clients":\(clients),"payload_bytes":\(payload),\
-            "duration_s":\(duration),"ops":\(s.completed),"errors":\(s.errors),"ops_per_s":\(String(format: "%.1f", throughput)),\
-            "latency_ms":{"p50":\(ms(50)),"p90":\(ms(90)),"p99":\(ms(99)),"p99_9":\(ms(99.9)),"max":\(Double(h.max) / 1000),\
-            "mean":\(String(format: "%.3f", h.mean / 1000))}}
-            """)
+            let report = BenchReport(protocol: cluster.protocol, replicas: cluster.n, f: cluster.f, clients: clients, payload: payload,
+                                     duration_s: duration, executed_ops: s.completed, errors: s.errors,
+                                     throughput_ops: (throughput * 10).rounded() / 10,
+                                     latency_ms: .init(mean: (h.mean / 1000 * 1000).rounded() / 1000, p50: ms(50), p90: ms(90),
+                                                       p99: ms(99), p99_9: ms(99.9), max: Double(h.max) / 1000))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print("""
             \(cluster.protocol) n=\(cluster.n) f=\(cluster.f)  clients=\(clients)  payload=\(payload) B  measured \(duration) s
@@ -100,4 +122,23 @@ struct Bench: AsyncParsableCommand {
             """)
         }
     }
+}
+
+/// What `dqbft bench --json` prints: the keys of `SimulationReport` where they mean
+/// the same, so one script reads both.
+///
+/// Guarantees: every key present in both reports has the same name, unit and meaning.
+struct BenchReport: Codable {
+    struct Latency: Codable { var mean, p50, p90, p99, p99_9, max: Double }
+    var version = DQBFTVersion.current
+    var `protocol`: String
+    var replicas: Int
+    var f: Int
+    var clients: Int
+    var payload: Int
+    var duration_s: Double
+    var executed_ops: Int
+    var errors: Int
+    var throughput_ops: Double
+    var latency_ms: Latency
 }

@@ -26,7 +26,7 @@ struct CheckHistory: ParsableCommand {
         guard maxSteps >= 1 else { throw ValidationError("--max-steps must be at least 1, got \(maxSteps)") }
         guard let data = FileManager.default.contents(atPath: file) else {
             FileHandle.standardError.write(Data("check-history: cannot read \(file)\n".utf8))
-            throw ExitCode(3)
+            throw ExitStatus.badInput
         }
         let report: LinearizabilityReport
         do {
@@ -34,13 +34,13 @@ struct CheckHistory: ParsableCommand {
             report = try LinearizabilityChecker(maxStepsPerKey: maxSteps).check(history)
         } catch {
             FileHandle.standardError.write(Data("check-history: \(file): \(error)\n".utf8))
-            throw ExitCode(3)
+            throw ExitStatus.badInput
         }
         print(report.text(explaining: explain))
         switch report.verdict {
         case .linearizable: return
-        case .notLinearizable: throw ExitCode(1)
-        case .unknown: throw ExitCode(2)
+        case .notLinearizable: throw ExitStatus.negative
+        case .unknown: throw ExitStatus.undecided
         }
     }
 }

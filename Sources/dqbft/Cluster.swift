@@ -8,37 +8,70 @@ struct Cluster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start N local replica processes (generating keys if needed); Ctrl-C stops them all.",
         discussion: """
-        Keys, configuration, logs (replica-I.log) and data directories live under --dir. Then, in another
-        terminal: dqbft kv --config DIR/cluster.json put k v; dqbft bench --config DIR/cluster.json.
+        Keys, configuration, logs (replica-I.log; earlier runs' logs are kept as replica-I.log.1 … .3) and data
+        directories live under --dir. Then, in another terminal: dqbft kv --config DIR/cluster.json put k v;
+        dqbft bench --config DIR/cluster.json. An existing DIR/cluster.json is reused as it is; flags that would
+        change it (--protocol, --replicas, --base-port, --batch, …) are refused rather than ignored.
         """)
 
-    @Option(name: .customLong("protocol"), help: "Protocol: \(ClusterFile.supportedProtocols.sorted().joined(separator: ", ")).") var protocolName = "pbft"
-    @Option(help: "Number of replicas N.") var replicas = 4
+    @Option(name: .customLong("protocol"), help: "Protocol: \(ClusterFile.supportedProtocols.sorted().joined(separator: ", ")) (default: pbft; only used when generating).")
+    var protocolName: String?
+    @Option(help: "Number of replicas N, at least 4 (default: 4; only used when generating).") var replicas: Int?
     @Option(help: "Directory for keys, configuration, logs and data.") var dir = "dqbft-cluster"
-    @Option(help: "Port of replica 0 (consecutive ports follow).") var basePort = 7000
+    @Option(help: "Port of replica 0, consecutive ports follow (default: 7000; only used when generating).") var basePort: Int?
     @Option(help: "Metrics port of replica 0 (consecutive ports follow); 0 disables metrics.") var metricsBasePort = 9100
-    @Option(help: "Replica log level.") var logLevel = "info"
+    @Option(help: "Replica log level: \(ClusterInput.logLevels.joined(separator: ", ")).") var logLevel = "info"
     @Option(help: "Write-ahead log sync of every replica: fsync or write.") var walSync = "fsync"
     @Option(help: "Requests per batch (only used when generating a new configuration).") var batch: Int?
-    @Option(help: "Milliseconds the primary waits to fill a batch (only used when generating; 1 ms suits a local cluster with few clients).")
-    var batchTimeoutMs: Double = 1
+    @Option(help: "Milliseconds the primary waits to fill a batch (default 1, which suits a local cluster with few clients; only used when generating).")
+    var batchTimeoutMs: Double?
     @Flag(help: "Do not require client signatures (only used when generating): faster, but a Byzantine replica can then issue requests in any client's name.")
     var unsignedClients = false
+
+    /// Log files kept per replica: `replica-I.log` and its predecessors `.1` … `.3`.
+    static let logsKept = 4
+
+    func validate() throws {
+        _ = try ClusterInput.logLevel(logLevel)
+        guard ["fsync", "write"].contains(walSync) else { throw ValidationError("--wal-sync must be fsync or write, got '\(walSync)'") }
+        if let replicas { try Keygen.checkReplicaCount(replicas) }
+        if let protocolName, !ClusterFile.supportedProtocols.contains(protocolName) {
+            throw ValidationError("--protocol \(protocolName): the runtime runs \(ClusterFile.supportedProtocols.sorted().joined(separator: ", "))")
+        }
+        if let basePort, !(1...65535).contains(basePort) { throw ValidationError("--base-port must be in 1...65535, got \(basePort)") }
+        guard metricsBasePort == 0 || (1...65535).contains(metricsBasePort) else {
+            throw ValidationError("--metrics-base-port must be 0 or in 1...65535, got \(metricsBasePort)")
+        }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        if let batchTimeoutMs, !(batchTimeoutMs >= 0 && batchTimeoutMs <= 60_000) {
+            throw ValidationError("--batch-timeout-ms must be in [0, 60000], got \(batchTimeoutMs)")
+        }
+    }
 
     func run() async throws {
         let configPath = dir + "/cluster.json"
         let cluster: ClusterFile
         if FileManager.default.fileExists(atPath: configPath) {
-            do { cluster = try ClusterFile.load(path: configPath) } catch { throw ValidationError("\(error)") }
-            if cluster.n != replicas || cluster.protocol != protocolName {
-                say("note: using existing \(configPath) (n=\(cluster.n), protocol=\(cluster.protocol)); delete it to regenerate")
+            cluster = try ClusterInput.load(configPath, flag: "--dir")
+            // Flags that only shape a new configuration must not be dropped silently.
+            var ignored: [String] = []
+            if let protocolName, protocolName != cluster.protocol { ignored.append("--protocol \(protocolName) (file: \(cluster.protocol))") }
+            if let replicas, replicas != cluster.n { ignored.append("--replicas \(replicas) (file: \(cluster.n))") }
+            if let basePort, basePort != cluster.replicas[0].port { ignored.append("--base-port \(basePort) (file: \(cluster.replicas[0].port))") }
+            if let batch, batch != cluster.tuning?.batchSize { ignored.append("--batch \(batch)") }
+            if let batchTimeoutMs, batchTimeoutMs != cluster.tuning?.batchTimeoutMs { ignored.append("--batch-timeout-ms \(batchTimeoutMs)") }
+            if unsignedClients && cluster.requiresClientSignatures { ignored.append("--unsigned-clients") }
+            if !ignored.isEmpty {
+                throw ValidationError("\(configPath) exists and fixes the cluster, so these flags cannot apply: "
+                                      + ignored.joined(separator: ", ") + ". Drop them, or remove \(dir) to start a new cluster.")
             }
+            say("using existing \(configPath) (n=\(cluster.n), protocol=\(cluster.protocol))")
         } else {
             var tuning = ClusterFile.Tuning()
             tuning.batchSize = batch
-            tuning.batchTimeoutMs = batchTimeoutMs
-            cluster = try Keygen.generate(protocolName: protocolName, replicas: replicas, faultModel: .byzantine,
-                                          host: "127.0.0.1", basePort: basePort, directory: dir, force: false, tuning: tuning,
+            tuning.batchTimeoutMs = batchTimeoutMs ?? 1
+            cluster = try Keygen.generate(protocolName: protocolName ?? "pbft", replicas: replicas ?? 4, faultModel: .byzantine,
+                                          host: "127.0.0.1", basePort: basePort ?? 7000, directory: dir, force: false, tuning: tuning,
                                           clientSignatures: !unsignedClients).file
             say("generated \(configPath)")
         }
@@ -53,6 +86,7 @@ struct Cluster: AsyncParsableCommand {
             if metricsBasePort > 0 { arguments += ["--metrics-port", "\(metricsBasePort + entry.id)"] }
             process.arguments = arguments
             let logPath = dir + "/replica-\(entry.id).log"
+            Self.rotate(logPath)
             FileManager.default.createFile(atPath: logPath, contents: nil)
             let log = FileHandle(forWritingAtPath: logPath)
             log?.seekToEndOfFile()
@@ -81,15 +115,40 @@ struct Cluster: AsyncParsableCommand {
         var reported = Set<Int32>()
         while children.contains(where: \.isRunning) {
             try? await Task.sleep(nanoseconds: 200_000_000)
-            for child in children where !child.isRunning && !reported.contains(child.processIdentifier) {
+            for (id, child) in children.enumerated() where !child.isRunning && !reported.contains(child.processIdentifier) {
                 reported.insert(child.processIdentifier)
                 if !stopping.withLock({ $0 }) {
-                    say("replica process \(child.processIdentifier) exited with status \(child.terminationStatus)")
+                    let how = child.terminationReason == .uncaughtSignal
+                        ? "was killed by signal \(child.terminationStatus)" : "exited with status \(child.terminationStatus)"
+                    let logPath = dir + "/replica-\(id).log"
+                    let last = Self.lastLine(of: logPath).map { "; last log line: \($0)" } ?? ""
+                    say("replica \(id) (pid \(child.processIdentifier)) \(how)\(last) (log \(logPath))")
                 }
             }
         }
         _ = sources
         say("all replicas stopped")
+    }
+
+    /// Keeps the previous runs' logs: `replica-I.log` becomes `.1`, `.1` becomes `.2`, …
+    static func rotate(_ path: String) {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: path) else { return }
+        try? fm.removeItem(atPath: "\(path).\(logsKept - 1)")
+        for k in stride(from: logsKept - 2, through: 1, by: -1) where fm.fileExists(atPath: "\(path).\(k)") {
+            try? fm.moveItem(atPath: "\(path).\(k)", toPath: "\(path).\(k + 1)")
+        }
+        try? fm.moveItem(atPath: path, toPath: "\(path).1")
+    }
+
+    /// The last non-empty line of a (small tail of a) log file.
+    static func lastLine(of path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 4096 ? size - 4096 : 0)
+        let tail = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        return tail.split(separator: "\n").last.map { String($0.prefix(300)) }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DQBFTCore
 import DQBFTSim
 import Foundation
 
@@ -15,11 +16,21 @@ struct Compare: ParsableCommand {
     func run() throws {
         let names = protocols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard !names.isEmpty else { throw ValidationError("--protocols needs at least one protocol") }
-        var reports: [SimulationReport] = []
+        // Every name and flag is checked before the first run starts.
+        var runs: [SimulationOptions] = []
         for name in names {
+            guard ProtocolKind(rawValue: name) != nil else {
+                throw ValidationError("--protocols: unknown protocol '\(name)'; known: "
+                                      + ProtocolKind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
             var options = try runOptions.simulationOptions()
             options.protocolName = name
-            do { try options.validate() } catch let e as SimulationError { throw ValidationError(e.description) }
+            do { try options.validate() } catch let e as SimulationError { throw ValidationError("\(name): \(e.description)") }
+            runs.append(options)
+        }
+        var reports: [SimulationReport] = []
+        for options in runs {
+            let name = options.protocolName
             if !json { FileHandle.standardError.write(Data("running \(name)…\n".utf8)) }
             let r = try Simulation(options: options).run()
             // Each result as soon as it exists: a later protocol may run out of memory or time.

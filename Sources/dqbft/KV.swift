@@ -7,40 +7,58 @@ import Foundation
 struct KV: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Put, get or delete a key in the replicated key-value store.",
-        discussion: "Examples: dqbft kv --config c/cluster.json put color blue | get color | delete color")
+        discussion: """
+        Examples: dqbft kv --config c/cluster.json put color blue | get color | delete color
+        Exit status: 0 done (get prints the value); 1 the key does not exist (get, delete); 3 the configuration \
+        cannot be read; 5 the cluster could not be reached (the unreachable addresses are named) or did not answer \
+        within --timeout.
+        """)
 
     @Option(help: "Cluster configuration file.") var config: String
-    @Option(help: "Seconds before giving up.") var timeout = 10.0
+    @Option(help: "Seconds before giving up on the operation.") var timeout = 10.0
+    @Option(help: "Seconds to wait for f+1 replicas to be reachable.") var connectTimeout = 2.0
     @Argument(help: "put KEY VALUE | get KEY | delete KEY") var words: [String]
 
+    func validate() throws {
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be in (0, 3600] seconds, got \(timeout)") }
+        guard connectTimeout > 0, connectTimeout <= 600 else {
+            throw ValidationError("--connect-timeout must be in (0, 600] seconds, got \(connectTimeout)")
+        }
+        switch (words.first, words.count) {
+        case ("put", 3), ("get", 2), ("delete", 2): return
+        default: throw ValidationError("expected: put KEY VALUE | get KEY | delete KEY")
+        }
+    }
+
     func run() async throws {
-        let cluster: ClusterFile
-        do { cluster = try ClusterFile.load(path: config) } catch { throw ValidationError("\(error)") }
+        let cluster = try ClusterInput.load(config)
         var options = DQBFTClient.Options()
         options.operationTimeout = .nanoseconds(Int64(timeout * 1e9))
-        let client = try await DQBFTClient.connect(configuration: cluster, options: options)
-        defer { Task { await client.close() } }
+        options.connectTimeout = .nanoseconds(Int64(connectTimeout * 1e9))
+        let client: DQBFTClient
+        do { client = try await DQBFTClient.connect(configuration: cluster, options: options) } catch let error as DQBFTClientError {
+            throw ExitStatus.fail(ExitStatus.unavailable, "\(error)")
+        }
+        let found: Bool
         do {
-            switch (words.first, words.count) {
-            case ("put", 3):
+            switch words[0] {
+            case "put":
                 try await client.put(words[1], words[2])
                 print("OK")
-            case ("get", 2):
-                if let value = try await client.get(words[1]) { print(value) } else {
-                    print("(not found)")
-                    await client.close()
-                    throw ExitCode(1)
-                }
-            case ("delete", 2):
-                print(try await client.delete(Array(words[1].utf8)) ? "deleted" : "(not found)")
+                found = true
+            case "get":
+                let value = try await client.get(words[1])
+                print(value ?? "(not found)")
+                found = value != nil
             default:
-                throw ValidationError("expected: put KEY VALUE | get KEY | delete KEY")
+                found = try await client.delete(Array(words[1].utf8))
+                print(found ? "deleted" : "(not found)")
             }
         } catch let error as DQBFTClientError {
             await client.close()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw ExitStatus.fail(ExitStatus.unavailable, "\(error)")
         }
         await client.close()
+        if !found { throw ExitStatus.negative }
     }
 }

@@ -17,28 +17,55 @@ struct Keygen: ParsableCommand {
     @Option(help: "Number of replicas N.") var replicas = 4
     @Option(name: .customLong("protocol"), help: "Protocol: \(ClusterFile.supportedProtocols.sorted().joined(separator: ", ")).")
     var protocolName = "pbft"
-    @Option(help: "Fault model: byzantine or hybrid.") var faultModel = "byzantine"
+    @Option(help: "Fault model: byzantine (the only one the runtime runs so far: hybrid protocols run in the simulator).")
+    var faultModel = "byzantine"
     @Option(help: "Host of every replica.") var host = "127.0.0.1"
     @Option(help: "Comma-separated host of each replica, in id order (overrides --host), e.g. 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4.")
     var hosts: String?
     @Option(help: "Port of replica 0; replica I listens on base-port + I.") var basePort = 7000
-    @Option(help: "Output directory.") var out: String
+    @Option(name: [.customLong("dir"), .customLong("out")], help: "Directory for cluster.json and the key files (the same --dir as 'dqbft cluster'; --out is an alias).")
+    var out: String
     @Flag(help: "Overwrite an existing configuration.") var force = false
     @Flag(help: "Do not require client signatures: faster, but a Byzantine replica can then issue requests in any client's name.")
     var unsignedClients = false
 
-    func run() throws {
-        guard let model = FaultModel(rawValue: faultModel) else { throw ValidationError("--fault-model must be byzantine or hybrid") }
-        guard replicas >= 1, replicas < 1024 else { throw ValidationError("--replicas must be in 1..<1024") }
-        let hostList = hosts.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        if let hostList, hostList.count != replicas || hostList.contains(where: \.isEmpty) {
-            throw ValidationError("--hosts needs \(replicas) non-empty comma-separated hosts, got \(hostList.count)")
+    func validate() throws {
+        guard let model = FaultModel(rawValue: faultModel) else { throw ValidationError("--fault-model must be byzantine, got '\(faultModel)'") }
+        guard model == .byzantine else {
+            throw ValidationError("--fault-model hybrid: the runtime does not run the hybrid protocols (hybster, linearhybster, dqhybster, "
+                                  + "destiny) yet; run them with 'dqbft simulate --protocol destiny'")
         }
-        let written = try Self.generate(protocolName: protocolName, replicas: replicas, faultModel: model, host: host,
+        guard ClusterFile.supportedProtocols.contains(protocolName) else {
+            throw ValidationError("--protocol \(protocolName): the runtime runs \(ClusterFile.supportedProtocols.sorted().joined(separator: ", "))"
+                                  + (ProtocolKind(rawValue: protocolName) != nil ? "; \(protocolName) runs in the simulator only" : ""))
+        }
+        try Self.checkReplicaCount(replicas)
+        guard (1...65535).contains(basePort), basePort + replicas - 1 <= 65535 else {
+            throw ValidationError("--base-port must leave room for \(replicas) consecutive ports below 65536, got \(basePort)")
+        }
+        if let hosts {
+            let list = hosts.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            if list.count != replicas || list.contains(where: \.isEmpty) {
+                throw ValidationError("--hosts needs \(replicas) non-empty comma-separated hosts, got \(list.count)")
+            }
+        }
+    }
+
+    func run() throws {
+        let hostList = hosts.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        let written = try Self.generate(protocolName: protocolName, replicas: replicas, faultModel: .byzantine, host: host,
                                         basePort: basePort, directory: out, force: force, clientSignatures: !unsignedClients,
                                         hosts: hostList)
         print("wrote \(written.configPath) (n=\(written.file.n), f=\(written.file.f), protocol=\(written.file.protocol))")
         print("wrote \(replicas) private keys: \(out)/replica-<id>.key (mode 0600)")
+    }
+
+    /// A runtime cluster tolerates at least one fault: N = 3f+1 ≥ 4.
+    static func checkReplicaCount(_ n: Int) throws {
+        guard n >= 4, n < 1024 else {
+            throw ValidationError("--replicas must be in 4..<1024 (N = 3f+1 replicas tolerate f Byzantine faults; "
+                                  + "\(n) would tolerate \(max(0, (n - 1) / 3)))")
+        }
     }
 
     static func keyPath(directory: String, id: Int) -> String { directory + "/replica-\(id).key" }

@@ -25,7 +25,7 @@ struct ReplicaCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = try ClusterInput.logLevel(logLevel)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -33,8 +33,8 @@ struct ReplicaCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "dqbft.replica")
         let cluster: ClusterFile
-        do { cluster = try ClusterFile.load(path: config) } catch { throw ValidationError("\(error)") }
-        guard id >= 0, id < cluster.n else { throw ValidationError("--id must be in 0..<\(cluster.n)") }
+        cluster = try ClusterInput.load(config)
+        guard id >= 0, id < cluster.n else { throw ValidationError("--id must be in 0..<\(cluster.n) (\(config) lists \(cluster.n) replicas), got \(id)") }
         let keyPath = key ?? ((config as NSString).deletingLastPathComponent.isEmpty ? "." : (config as NSString).deletingLastPathComponent)
             + "/replica-\(id).key"
         let privateKey = try KeyFiles.readPrivateKey(at: keyPath)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DQBFTCore
 import DQBFTCrypto
+import DQBFTNet
 import DQBFTSim
 import Foundation
 
@@ -21,6 +22,8 @@ struct Simulate: ParsableCommand {
         liveness ok, stalled (with the reasons) or unchecked (no time left after the grace period), and the recovery ratio.
         Workload: every operation is a put by default; --read-ratio 0.2 --delete-ratio 0.05 mixes in gets and deletes, \
         and --history FILE records the client history, which 'dqbft check-history FILE' checks for linearizability.
+        Exit status: 0 safe and live (or liveness unchecked); 1 a safety violation; 4 liveness stalled (0 with \
+        --allow-stall, for experiments that expect a stall); 3 an unreadable --costs file; 64 a bad command line.
         """)
 
     @OptionGroup var runOptions: RunOptions
@@ -30,6 +33,8 @@ struct Simulate: ParsableCommand {
         "Write the client history to FILE for 'dqbft check-history FILE': one JSON line per completed operation, then one per operation still pending at the end (complete_s null).",
         discussion: "Puts and deletes then return the previous value, which the history records."))
     var history: String?
+    @Flag(help: "Exit 0 when liveness stalled (for experiments that expect a stall); a safety violation still exits 1.")
+    var allowStall = false
 
     func run() throws {
         var options = try runOptions.simulationOptions()
@@ -52,6 +57,12 @@ struct Simulate: ParsableCommand {
             for line in simulation.replicaStatus { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
         print(json ? report.json() : report.summary)
+        if report.safety != "ok" {
+            throw ExitStatus.fail(ExitStatus.negative, "safety violated: \(report.safety_violations.first ?? report.safety)")
+        }
+        if report.liveness.hasPrefix("stalled") && !allowStall {
+            throw ExitStatus.fail(ExitStatus.stalled, "liveness \(report.liveness) (--allow-stall exits 0)")
+        }
     }
 }
 
@@ -138,7 +149,10 @@ struct RunOptions: ParsableArguments {
             }
             o.loadChange = (t, factor, parts.count == 3 ? parts[2] : nil)
         }
-        o.costs = try CostTable.load(path: costs)
+        do { o.costs = try CostTable.load(path: costs) } catch {
+            throw ExitStatus.fail(ExitStatus.badInput, "--costs \(costs): not 'measured', 'nominal' or a readable cost table "
+                                  + "written by 'dqbft crypto-bench --write-costs' (\(Self.reason(error)))")
+        }
         guard (0..<1).contains(loss) else { throw ValidationError("--loss must be in [0, 1)") }
         o.faults.lossProbability = loss
         o.faults.jitterNanos = UInt64(max(0, jitterMs) * 1e6)
@@ -194,6 +208,15 @@ struct RunOptions: ParsableArguments {
 
     static func items(_ s: String?) -> [String] {
         (s ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The readable part of a file error (Foundation's descriptions name Cocoa domains).
+    static func reason(_ error: any Error) -> String {
+        if let e = error as? CocoaError, let path = e.filePath {
+            return e.code == .fileReadNoSuchFile ? "no such file: \(path)" : "cannot read \(path)"
+        }
+        if let e = error as? DecodingError { return e.readable }
+        return "\(error)"
     }
 
     static func parseAt(_ s: String?, flag: String) throws -> [(ReplicaID, UInt64)] {

@@ -49,7 +49,7 @@ struct SweepCommand: ParsableCommand {
                 failed += try sweep(name, replicas: n, seeds: lo...hi, family: family)
             }
         }
-        if failed > 0 { throw ExitCode.failure }
+        if failed > 0 { throw ExitStatus.negative }
     }
 
     /// Runs one protocol at one size over `seeds`; returns the number of failed runs.

@@ -99,6 +99,6 @@ struct TwinsCommand: ParsableCommand {
         emit("\(settings.protocolName) N=\(settings.replicaCount): \(seeds.count) scenarios in \(String(format: "%.1f", elapsed())) s "
             + "(\(perHour(seeds.count)) scenarios per hour on this machine, \(events) events): \(unsafe) with a safety violation, "
             + "\(stalled) stalled after the heal, \(refusals) twin certifications refused by the trusted subsystem")
-        if unsafe > 0 { throw ExitCode.failure }
+        if unsafe > 0 { throw ExitStatus.negative }
     }
 }

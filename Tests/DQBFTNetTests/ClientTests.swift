@@ -19,8 +19,24 @@ struct ClientTests {
         var o = DQBFTClient.Options()
         o.attemptTimeout = .milliseconds(100)
         o.operationTimeout = timeout
-        o.connectTimeout = .milliseconds(200)
+        o.connectTimeout = nil  // the replicas never come up: test the operation's own deadline
         return o
+    }
+
+    @Test("connect to a cluster that is down fails fast with .unavailable naming every unreachable replica")
+    func unavailable() async throws {
+        let file = Self.deadCluster()
+        var options = Self.options(timeout: .seconds(30))
+        options.connectTimeout = .milliseconds(500)
+        let start = Date()
+        do {
+            _ = try await DQBFTClient.connect(configuration: file, options: options, logger: testLogger)
+            Issue.record("connect returned a client with no replica up")
+        } catch DQBFTClientError.unavailable(let down) {
+            #expect(down.count == 4)
+            #expect(down.allSatisfy { line in file.replicas.contains { line.hasSuffix(":\($0.port)") } })
+        }
+        #expect(Date().timeIntervalSince(start) < 3)
     }
 
     @Test("with no replica reachable an operation fails with .timeout after its deadline")

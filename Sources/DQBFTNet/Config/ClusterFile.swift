@@ -81,7 +81,7 @@ public struct ClusterFile: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
         let file: ClusterFile
         do { file = try JSONDecoder().decode(ClusterFile.self, from: data) } catch {
-            throw .invalid("\(path): \(error)")
+            throw .invalid("\(path): \((error as? DecodingError)?.readable ?? "\(error)")")
         }
         return try file.validated()
     }

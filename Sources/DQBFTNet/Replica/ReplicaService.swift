@@ -17,9 +17,13 @@ public enum ReplicaServiceError: Error, CustomStringConvertible {
     case unknownReplica(Int)
     case dataDirectoryLocked(String)
     case alreadyStarted
+    /// A listener could not be opened: what it was for, the address, and why.
+    case cannotListen(role: String, address: String, reason: String)
 
     public var description: String {
         switch self {
+        case .cannotListen(let role, let address, let reason):
+            return "cannot listen for \(role) on \(address): \(reason)"
         case .unknownReplica(let i): return "replica \(i) is not in the cluster configuration"
         case .dataDirectoryLocked(let p): return "data directory \(p) is in use by another replica process"
         case .alreadyStarted: return "the replica service was already started"
@@ -114,6 +118,15 @@ public final class ReplicaService: Service, @unchecked Sendable {
         await stop()
     }
 
+    /// A socket error in words ("address already in use") rather than a raw errno dump.
+    static func reason(_ error: any Error) -> String {
+        if let e = error as? IOError {
+            let text = String(cString: strerror(e.errnoCode)).lowercased()
+            return e.errnoCode == EADDRINUSE ? text + " (another process, perhaps another replica, holds the port)" : text
+        }
+        return "\(error)"
+    }
+
     /// Opens the log, binds the listener, connects to peers and starts the protocol.
     public func start() async throws {
         guard state.withLock({ $0 == nil }) else { throw ReplicaServiceError.alreadyStarted }
@@ -200,7 +213,11 @@ public final class ReplicaService: Service, @unchecked Sendable {
         let listener: Channel
         var metricsServer: MetricsHTTPServer?
         do {
-            listener = try await bootstrap.bind(host: options.listenHost ?? entry.host, port: entry.port).get()
+            let host = options.listenHost ?? entry.host
+            do { listener = try await bootstrap.bind(host: host, port: entry.port).get() } catch {
+                throw ReplicaServiceError.cannotListen(role: "peers and clients (replica \(id.rawValue))",
+                                                       address: "\(host):\(entry.port)", reason: Self.reason(error))
+            }
             do {
                 if let port = options.metricsPort {
                     metricsServer = try await MetricsHTTPServer.start(host: options.metricsHost, port: port,
@@ -208,7 +225,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
                 }
             } catch {
                 try? await listener.close()
-                throw error
+                throw ReplicaServiceError.cannotListen(role: "metrics (replica \(id.rawValue), --metrics-port)",
+                                                       address: "\(options.metricsHost):\(options.metricsPort ?? 0)",
+                                                       reason: Self.reason(error))
             }
         } catch {
             // Undo everything started so far, so a failed start leaks nothing.

@@ -10,6 +10,8 @@ public struct SimulationReport: Codable, Sendable {
     public struct Spread: Codable, Sendable { public var mean: Double; public var max: Int }
     public struct TimelinePoint: Codable, Sendable { public var t: Int; public var throughput_ops: Int }
 
+    /// `DQBFTVersion.current` of the build that ran it.
+    public var version = DQBFTVersion.current
     public var `protocol`: String
     public var replicas: Int
     public var f: Int
