@@ -18,6 +18,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Distinct keys written.") var keys = 100_000
     @Option(help: "Milliseconds before a request is re-sent to all replicas.") var attemptTimeoutMs = 1000
     @Flag(help: "Print one JSON object instead of a summary.") var json = false
+    @Option(help: "Client key file: this client's identity, created on first use (default: client.key next to --config). One process at a time per key file.")
+    var clientKey: String?
 
     struct Stats {
         var completed = 0
@@ -34,6 +36,10 @@ struct Bench: AsyncParsableCommand {
         var options = DQBFTClient.Options()
         options.concurrency = clients
         options.attemptTimeout = .milliseconds(Int64(attemptTimeoutMs))
+        do {
+            options.identity = try ClientIdentityFile.load(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config))
+        } catch { throw ValidationError("\(error)") }
+        options.firstTimestamp = ClientIdentityFile.timestampFloor()
         let client = try await DQBFTClient.connect(configuration: cluster, options: options)
         let stats = LockedBox(Stats())
         let start = Date()

@@ -11,6 +11,8 @@ struct KV: AsyncParsableCommand {
 
     @Option(help: "Cluster configuration file.") var config: String
     @Option(help: "Seconds before giving up.") var timeout = 10.0
+    @Option(help: "Client key file: this client's identity, created on first use (default: client.key next to --config). One process at a time per key file.")
+    var clientKey: String?
     @Argument(help: "put KEY VALUE | get KEY | delete KEY") var words: [String]
 
     func run() async throws {
@@ -18,6 +20,10 @@ struct KV: AsyncParsableCommand {
         do { cluster = try ClusterFile.load(path: config) } catch { throw ValidationError("\(error)") }
         var options = DQBFTClient.Options()
         options.operationTimeout = .nanoseconds(Int64(timeout * 1e9))
+        do {
+            options.identity = try ClientIdentityFile.load(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config))
+        } catch { throw ValidationError("\(error)") }
+        options.firstTimestamp = ClientIdentityFile.timestampFloor()
         let client = try await DQBFTClient.connect(configuration: cluster, options: options)
         defer { Task { await client.close() } }
         do {

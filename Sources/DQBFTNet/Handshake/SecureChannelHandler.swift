@@ -8,7 +8,9 @@ import NIOCore
 public struct SecureChannelConfiguration: Sendable {
     public enum LocalIdentity: Sendable {
         case replica(Ed25519Signer)
-        case client(base: ClientID, lanes: UInt32)
+        /// A client: the key that owns its ids (and signs its handshake) and how
+        /// many of those ids (`1 ... ClientSignature.idsPerKey`) this connection uses.
+        case client(ClientSigningKey, lanes: UInt32)
     }
 
     public var local: LocalIdentity
@@ -23,6 +25,8 @@ public struct SecureChannelConfiguration: Sendable {
     public var handshakeTimeout: TimeAmount
     /// Most outbound messages buffered while the handshake is in progress.
     public var maxBufferedWrites: Int
+    /// Where "closing connection" warnings go through (nil: every one is logged).
+    public var warnings: LogRateLimiter?
 
     public init(local: LocalIdentity, isInitiator: Bool, expectedPeer: ReplicaID?, acceptsClients: Bool,
                 verifier: Ed25519Verifier, replicaCount: Int, handshakeTimeout: TimeAmount = .seconds(5),
@@ -36,6 +40,8 @@ public struct SecureChannelConfiguration: Sendable {
 /// Fired inbound (as a user event) once the handshake has authenticated the peer.
 public struct SecureChannelEstablished: Sendable {
     public let peer: PeerIdentity
+    /// A client peer's Ed25519 public key (it signed the handshake with it); nil for replicas.
+    public var clientKey: [UInt8]? = nil
 }
 
 /// Why a secure channel was torn down.
@@ -51,13 +57,18 @@ public enum SecureChannelError: Error, Equatable {
 /// Authenticates a framed channel, then every frame on it.
 ///
 /// Handshake: each side sends a `Hello` (identity, 32-byte nonce, ephemeral X25519
-/// key), then an authenticator: replicas sign the hash of both hellos (bound to
-/// their position, initiator or responder) with their Ed25519 key; clients send
-/// an empty one (clients sign each request instead: `ClientSignature`). Both derive one HMAC key
-/// per direction by HKDF from the X25519 shared secret, salted with the transcript.
+/// key; a client adds its Ed25519 public key, which determines its id base), then an
+/// authenticator: the Ed25519 signature of the hash of both hellos (bound to the
+/// signer's position, initiator or responder) — by the replica's key, or by the
+/// client's key. Both derive one HMAC key per direction by HKDF from the X25519
+/// shared secret, salted with the transcript.
 ///
 /// Guarantees: no application frame passes before the peer's identity is proven
-/// (replicas) and the keys agreed; afterwards every inbound frame carries a valid
+/// (replicas: their configured key; clients: the key that owns the ids they claim,
+/// so nobody can claim another client's ids to receive its replies) and the keys
+/// agreed; while the handshake is in progress the frame decoder accepts only
+/// `TransportLimits.handshakeFrameBytes` per frame (`frameLimit`), raised once the
+/// peer is authenticated (clients: `maxClientFrameBytes`); afterwards every inbound frame carries a valid
 /// HMAC-SHA256 over (frame counter, bytes), so frames cannot be forged, replayed,
 /// reordered or dropped; any failure, or no handshake within the timeout, closes
 /// the channel. Outbound writes before the handshake are buffered (bounded).
@@ -84,19 +95,26 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
     var receiveCounter: UInt64 = 0
     var buffered: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     var timeout: Scheduled<Void>?
+    /// The frame decoder's limit, raised once the peer is authenticated (nil: fixed).
+    let frameLimit: FrameLimit?
 
-    public init(configuration: SecureChannelConfiguration, logger: Logger) {
+    public init(configuration: SecureChannelConfiguration, logger: Logger, frameLimit: FrameLimit? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.frameLimit = frameLimit
         let identity: PeerIdentity
+        var clientKey: [UInt8]?
         switch configuration.local {
         case .replica(let signer): identity = .replica(signer.me)
-        case .client(let base, let lanes): identity = .client(base: base, lanes: lanes)
+        case .client(let key, let lanes):
+            identity = .client(base: key.idBase, lanes: lanes)
+            clientKey = key.publicKey
         }
         var nonce = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
         for i in nonce.indices { nonce[i] = UInt8.random(in: 0...255, using: &rng) }
-        myHello = Hello(identity: identity, nonce: nonce, ephemeralKey: Array(ephemeral.publicKey.rawRepresentation))
+        myHello = Hello(identity: identity, nonce: nonce, ephemeralKey: Array(ephemeral.publicKey.rawRepresentation),
+                        clientKey: clientKey)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -152,9 +170,11 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
                 ? (keys.initiatorToResponder, keys.responderToInitiator)
                 : (keys.responderToInitiator, keys.initiatorToResponder)
             state = .awaitingAuth(peer: peer, transcript: transcript, send: send, receive: receive)
-            var auth: [UInt8] = []
-            if case .replica(let signer) = configuration.local {
-                auth = signer.sign(transcript.signedBytes(asInitiator: configuration.isInitiator))
+            let signed = transcript.signedBytes(asInitiator: configuration.isInitiator)
+            let auth: [UInt8]
+            switch configuration.local {
+            case .replica(let signer): auth = signer.sign(signed)
+            case .client(let key, _): auth = key.signature(for: signed)
             }
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: auth)), promise: nil)
         case .awaitingAuth(let peer, let transcript, let send, let receive):
@@ -164,11 +184,19 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
                 guard configuration.verifier.verify(auth, of: transcript.signedBytes(asInitiator: !configuration.isInitiator), by: r)
                 else { return fail(context, .badSignature(peer.identity)) }
             case .client:
-                guard auth.isEmpty else { return fail(context, .badSignature(peer.identity)) }
+                guard let key = peer.clientKey,
+                      let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key),
+                      publicKey.isValidSignature(auth, for: transcript.signedBytes(asInitiator: !configuration.isInitiator))
+                else { return fail(context, .badSignature(peer.identity)) }
             }
             timeout?.cancel()
             state = .established(peer: peer.identity, send: send, receive: receive)
-            context.fireUserInboundEventTriggered(SecureChannelEstablished(peer: peer.identity))
+            if case .client = peer.identity {
+                frameLimit?.bytes = TransportLimits.maxClientFrameBytes
+            } else {
+                frameLimit?.bytes = TransportLimits.maxFrameBytes
+            }
+            context.fireUserInboundEventTriggered(SecureChannelEstablished(peer: peer.identity, clientKey: peer.clientKey))
             let pending = buffered
             buffered = []
             for (message, promise) in pending { context.write(wrapOutboundOut(seal(message, with: send)), promise: promise) }
@@ -196,8 +224,12 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         if case .failed = state { return }
         state = .failed
-        logger.warning("closing connection", metadata: ["remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")",
-                                                         "error": "\(error)"])
+        let metadata: Logger.Metadata = ["remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"]
+        if let warnings = configuration.warnings {
+            warnings.warning("closing connection", metadata: metadata, logger: logger)
+        } else {
+            logger.warning("closing connection", metadata: metadata)
+        }
         context.fireErrorCaught(error)
         context.close(promise: nil)
     }

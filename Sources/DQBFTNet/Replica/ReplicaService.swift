@@ -49,8 +49,17 @@ public final class ReplicaService: Service, @unchecked Sendable {
         public var metricsHost = "127.0.0.1"
         /// Address to listen on; nil = the host in the configuration file.
         public var listenHost: String?
-        /// Most simultaneous inbound connections (peers + clients).
+        /// Most simultaneous inbound connections (pending handshakes + peers +
+        /// clients); `ConnectionAdmission` splits them: `2 × (N − 1)` are reserved
+        /// for replicas, `maxPendingHandshakes` for handshakes in progress, the rest
+        /// are for clients.
         public var maxConnections = 1024
+        /// Most connections whose handshake is in progress (0: a quarter of `maxConnections`).
+        public var maxPendingHandshakes = 0
+        /// Most connections of one client key.
+        public var maxConnectionsPerClientKey = 4
+        /// How long an accepted connection may take to authenticate before it is closed.
+        public var handshakeTimeout: TimeAmount = .seconds(5)
         public var verificationThreads = 2
         /// Network event loops when the service creates its own group; the protocol
         /// loop runs on the first of them (fewer thread hops per message).
@@ -172,28 +181,47 @@ public final class ReplicaService: Service, @unchecked Sendable {
         loop.start(peers: links)
         for link in links { link?.start() }
 
-        let inboundSecurity = SecureChannelConfiguration(local: .replica(signer), isInitiator: false, expectedPeer: nil,
-                                                         acceptsClients: true, verifier: verifier, replicaCount: cluster.n)
+        let warnings = LogRateLimiter()
+        var inboundSecurity = SecureChannelConfiguration(local: .replica(signer), isInitiator: false, expectedPeer: nil,
+                                                         acceptsClients: true, verifier: verifier, replicaCount: cluster.n,
+                                                         handshakeTimeout: options.handshakeTimeout)
+        inboundSecurity.warnings = warnings
         let messageVerifier = cluster.messageVerifier
-        let accepted = self.accepted, maxConnections = options.maxConnections
+        let accepted = self.accepted
+        let admission = ConnectionAdmission(maxConnections: options.maxConnections, replicaCount: cluster.n,
+                                            maxPending: options.maxPendingHandshakes,
+                                            maxPerClientKey: options.maxConnectionsPerClientKey)
+        let clientBudget = ClientVerificationBudget()
+        // An authenticated connection keeps its slot only if admission grants one;
+        // a replica's newest connection may evict its oldest.
+        let admit: @Sendable (Channel, SecureChannelEstablished) -> Bool = { channel, established in
+            switch admission.authenticated(ObjectIdentifier(channel), peer: established.peer, clientKey: established.clientKey) {
+            case .refused: return false
+            case .admitted(let evict):
+                if let evict, let old = accepted.withLock({ $0[evict] }) { old.close(promise: nil) }
+                return true
+            }
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                let admitted = accepted.withLock { open -> Bool in
-                    guard open.count < maxConnections else { return false }
-                    open[ObjectIdentifier(channel)] = channel
-                    return true
-                }
-                guard admitted else {
-                    logger.warning("too many connections, refusing", metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+                let id = ObjectIdentifier(channel)
+                guard admission.accept(id) else {
+                    warnings.warning("too many connections, refusing", metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+                                                                                  "occupancy": "\(admission.occupancy)"], logger: logger)
                     return channel.close()
                 }
-                channel.closeFuture.whenComplete { _ in accepted.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+                accepted.withLock { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in
+                    accepted.withLock { _ = $0.removeValue(forKey: id) }
+                    admission.close(id)
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     let handler = InboundHandler(core: loop, verifier: messageVerifier, verificationPool: verificationPool,
-                                                 limits: .default, metrics: metrics, logger: logger)
+                                                 limits: .default, metrics: metrics, logger: logger, clientBudget: clientBudget,
+                                                 warnings: warnings, admit: admit)
                     try channel.pipeline.syncOperations.addSecureFraming(inboundSecurity, logger: logger, then: handler)
                 }
             }

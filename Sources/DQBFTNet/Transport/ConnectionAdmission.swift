@@ -1,0 +1,127 @@
+import DQBFTCore
+
+/// Who may hold one of a replica's inbound connections. A connection is first
+/// *pending* (accepted, handshake not done), then a *replica* or a *client*
+/// connection, each class with its own slots:
+/// - pending: at most `maxPending` (they time out after the handshake timeout);
+/// - replicas: `2 × (n − 1)` slots reserved for the other replicas, two each (so a
+///   restarted peer is admitted while its old connection is still being torn down);
+///   a third authenticated connection of one replica evicts its oldest (a connection
+///   left half-open by a peer's power loss never locks that peer out);
+/// - clients: the rest of `maxConnections`, and at most `maxPerClientKey` per
+///   client key (a key's ids route to one connection at a time anyway).
+///
+/// Guarantees: thread-safe; pending + replica + client connections never exceed
+/// `maxConnections`; however many client connections (idle or not) are open, a
+/// replica whose handshake succeeds gets a slot (it needs a free pending slot
+/// first: an attacker who keeps `maxPending` handshakes open delays it by at most
+/// the handshake timeout per attempt, and the peer keeps retrying); `close` frees
+/// whichever slot the connection held.
+public final class ConnectionAdmission: Sendable {
+    public enum Slot: Hashable, Sendable {
+        case pending
+        case replica(ReplicaID)
+        case client(key: [UInt8])
+    }
+
+    public let maxConnections: Int
+    public let maxPending: Int
+    public let maxReplicaConnections: Int
+    public let maxClientConnections: Int
+    public let maxPerClientKey: Int
+
+    struct Counts {
+        var slots: [ObjectIdentifier: Slot] = [:]
+        var pending = 0
+        var replicas = 0
+        var clients = 0
+        /// Per replica, its connections, oldest first.
+        var perReplica: [ReplicaID: [ObjectIdentifier]] = [:]
+        var perKey: [[UInt8]: Int] = [:]
+    }
+    let counts = LockedBox(Counts())
+
+    /// - Parameters: `maxPending` 0 = a quarter of `maxConnections`.
+    public init(maxConnections: Int, replicaCount n: Int, maxPending: Int = 0, maxPerClientKey: Int = 4) {
+        let replicaSlots = 2 * max(0, n - 1)
+        let pending = maxPending > 0 ? maxPending : max(1, maxConnections / 4)
+        precondition(maxConnections > replicaSlots + pending, "maxConnections must exceed the replica and pending slots")
+        precondition(maxPerClientKey >= 1)
+        self.maxConnections = maxConnections
+        self.maxPending = pending
+        self.maxReplicaConnections = replicaSlots
+        self.maxClientConnections = maxConnections - replicaSlots - pending
+        self.maxPerClientKey = maxPerClientKey
+    }
+
+    /// A connection was accepted: whether it gets a pending slot (else close it).
+    public func accept(_ id: ObjectIdentifier) -> Bool {
+        counts.withLock { c in
+            guard c.pending < maxPending else { return false }
+            c.pending += 1
+            c.slots[id] = .pending
+            return true
+        }
+    }
+
+    public enum Decision: Equatable, Sendable {
+        /// Keep the connection; close `evict` (an older connection of the same replica) if set.
+        case admitted(evict: ObjectIdentifier?)
+        /// Close the connection.
+        case refused
+    }
+
+    /// The connection's handshake authenticated `peer` (a client with `clientKey`):
+    /// whether it keeps a slot (its pending slot is freed either way).
+    public func authenticated(_ id: ObjectIdentifier, peer: PeerIdentity, clientKey: [UInt8]?) -> Decision {
+        counts.withLock { c in
+            guard c.slots[id] == .pending else { return .refused }
+            c.pending -= 1
+            c.slots[id] = nil
+            switch peer {
+            case .replica(let r):
+                var evict: ObjectIdentifier?
+                if c.perReplica[r, default: []].count >= 2 {
+                    evict = c.perReplica[r]!.removeFirst()
+                    c.slots[evict!] = nil
+                    c.replicas -= 1
+                }
+                guard c.replicas < maxReplicaConnections else { return .refused }
+                c.replicas += 1
+                c.perReplica[r, default: []].append(id)
+                c.slots[id] = .replica(r)
+                return .admitted(evict: evict)
+            case .client:
+                let key = clientKey ?? []
+                guard c.clients < maxClientConnections, c.perKey[key, default: 0] < maxPerClientKey else { return .refused }
+                c.clients += 1
+                c.perKey[key, default: 0] += 1
+                c.slots[id] = .client(key: key)
+                return .admitted(evict: nil)
+            }
+        }
+    }
+
+    /// The connection closed: frees its slot.
+    public func close(_ id: ObjectIdentifier) {
+        counts.withLock { c in
+            switch c.slots.removeValue(forKey: id) {
+            case .pending: c.pending -= 1
+            case .replica(let r):
+                c.replicas -= 1
+                c.perReplica[r]?.removeAll { $0 == id }
+                if c.perReplica[r]?.isEmpty == true { c.perReplica[r] = nil }
+            case .client(let key):
+                c.clients -= 1
+                c.perKey[key, default: 1] -= 1
+                if c.perKey[key] == 0 { c.perKey[key] = nil }
+            case nil: break
+            }
+        }
+    }
+
+    /// Connections holding a slot now: (pending, replicas, clients).
+    public var occupancy: (pending: Int, replicas: Int, clients: Int) {
+        counts.withLock { ($0.pending, $0.replicas, $0.clients) }
+    }
+}
