@@ -87,9 +87,10 @@ public actor DQBFTClient {
         let limits = WireLimits.default
         let lanes = UInt32(options.concurrency)
         links = cluster.replicas.map { entry in
-            let security = SecureChannelConfiguration(local: .client(identity, lanes: lanes), isInitiator: true,
+            var security = SecureChannelConfiguration(local: .client(identity, lanes: lanes), isInitiator: true,
                                                       expectedPeer: ReplicaID(entry.id), acceptsClients: false,
                                                       verifier: verifier, replicaCount: cluster.n)
+            security.encryptsFrames = cluster.encryptsFrames
             let from = ReplicaID(entry.id)
             return PeerLink(peer: from, host: entry.host, port: entry.port, eventLoop: eventLoops.next(),
                             security: security, logger: logger, onMessage: { buffer in

@@ -141,4 +141,24 @@ struct SecureChannelTests {
         var version1 = hello.encode(); version1[4] = 1
         #expect(Hello.decode(version1, replicaCount: 4) == nil, "version 1 hellos carried unproven claims")
     }
+
+    @Test("encrypted frames hide their bytes and open only under their own counter, untampered")
+    func frameEncryption() throws {
+        let a = Curve25519.KeyAgreement.PrivateKey(), b = Curve25519.KeyAgreement.PrivateKey()
+        let shared = try a.sharedSecretFromKeyAgreement(with: b.publicKey)
+        let keys = FrameProtection.directional(encrypt: true, sharedSecret: shared, transcriptHash: Array(repeating: 5, count: 32))
+        let secret = Array("the password is swordfish".utf8)
+        let sealed = keys.initiatorToResponder.seal(ByteBuffer(bytes: secret), counter: 7)
+        let wire = Array(sealed.readableBytesView)
+        #expect(wire.count == secret.count + ChannelCipher.tagByteCount)
+        #expect(!wire.indices.dropLast(secret.count - 1).contains { Array(wire[$0..<($0 + secret.count)]) == secret })
+        #expect(keys.initiatorToResponder.open(sealed, counter: 7).map { Array($0.readableBytesView) } == secret)
+        #expect(keys.initiatorToResponder.open(sealed, counter: 8) == nil, "replayed under another counter")
+        #expect(keys.responderToInitiator.open(sealed, counter: 7) == nil, "reflected to its sender")
+        var tampered = wire; tampered[3] ^= 1
+        #expect(keys.initiatorToResponder.open(ByteBuffer(bytes: tampered), counter: 7) == nil)
+        // Authentication only: the bytes travel in clear.
+        let plain = FrameProtection.directional(encrypt: false, sharedSecret: shared, transcriptHash: Array(repeating: 5, count: 32))
+        #expect(Array(plain.initiatorToResponder.seal(ByteBuffer(bytes: secret), counter: 7).readableBytesView.prefix(secret.count)) == secret)
+    }
 }

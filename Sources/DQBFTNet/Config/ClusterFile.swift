@@ -106,6 +106,13 @@ public struct ClusterFile: Codable, Sendable, Equatable {
 
     /// Whether replicas require signed client requests.
     public var requiresClientSignatures: Bool { clientSignatures ?? true }
+    /// Whether every connection (replica–replica and client–replica) encrypts its
+    /// frames with ChaCha20-Poly1305 after the handshake (absent: yes). `false`
+    /// only authenticates them (HMAC-SHA256): requests, replies and state travel in clear.
+    public var encryption: Bool?
+
+    /// Whether connections encrypt their frames.
+    public var encryptsFrames: Bool { encryption ?? true }
 
     public init(protocol name: String, faultModel: FaultModel, n: Int, f: Int, replicas: [ReplicaEntry], tuning: Tuning? = nil,
                 clientSignatures: Bool = true) {

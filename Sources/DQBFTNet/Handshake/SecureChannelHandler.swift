@@ -27,6 +27,9 @@ public struct SecureChannelConfiguration: Sendable {
     public var maxBufferedWrites: Int
     /// Where "closing connection" warnings go through (nil: every one is logged).
     public var warnings: LogRateLimiter?
+    /// Whether frames are encrypted (ChaCha20-Poly1305) as well as authenticated;
+    /// both ends must agree (`ClusterFile.encryptsFrames`).
+    public var encryptsFrames = false
 
     public init(local: LocalIdentity, isInitiator: Bool, expectedPeer: ReplicaID?, acceptsClients: Bool,
                 verifier: Ed25519Verifier, replicaCount: Int, handshakeTimeout: TimeAmount = .seconds(5),
@@ -69,7 +72,8 @@ public enum SecureChannelError: Error, Equatable {
 /// agreed; while the handshake is in progress the frame decoder accepts only
 /// `TransportLimits.handshakeFrameBytes` per frame (`frameLimit`), raised once the
 /// peer is authenticated (clients: `maxClientFrameBytes`); afterwards every inbound frame carries a valid
-/// HMAC-SHA256 over (frame counter, bytes), so frames cannot be forged, replayed,
+/// HMAC-SHA256 over (frame counter, bytes) — or, with `encryptsFrames`, is a
+/// ChaCha20-Poly1305 sealed box under the frame counter — so frames cannot be forged, replayed,
 /// reordered or dropped; any failure, or no handshake within the timeout, closes
 /// the channel. Outbound writes before the handshake are buffered (bounded).
 public final class SecureChannelHandler: ChannelDuplexHandler {
@@ -80,8 +84,8 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
 
     enum State {
         case awaitingHello
-        case awaitingAuth(peer: Hello, transcript: HandshakeTranscript, send: ChannelMAC, receive: ChannelMAC)
-        case established(peer: PeerIdentity, send: ChannelMAC, receive: ChannelMAC)
+        case awaitingAuth(peer: Hello, transcript: HandshakeTranscript, send: FrameProtection, receive: FrameProtection)
+        case established(peer: PeerIdentity, send: FrameProtection, receive: FrameProtection)
         case failed
     }
 
@@ -148,12 +152,7 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
         var frame = unwrapInboundIn(data)
         switch state {
         case .established(let peer, _, let receive):
-            let size = frame.readableBytes - ChannelMAC.tagByteCount
-            guard size >= 0, let message = frame.readSlice(length: size) else { return fail(context, .badMAC(peer)) }
-            let valid = message.withUnsafeReadableBytes { body in
-                frame.withUnsafeReadableBytes { tag in receive.isValid(tag: tag, counter: receiveCounter, body) }
-            }
-            guard valid else { return fail(context, .badMAC(peer)) }
+            guard let message = receive.open(frame, counter: receiveCounter) else { return fail(context, .badMAC(peer)) }
             receiveCounter &+= 1
             context.fireChannelRead(wrapInboundOut(message))
         case .awaitingHello:
@@ -165,7 +164,8 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
             let initiator = configuration.isInitiator ? myHello : peer
             let responder = configuration.isInitiator ? peer : myHello
             let transcript = HandshakeTranscript(initiator: initiator, responder: responder)
-            let keys = ChannelMAC.directionalKeys(sharedSecret: shared, transcriptHash: transcript.hash)
+            let keys = FrameProtection.directional(encrypt: configuration.encryptsFrames, sharedSecret: shared,
+                                                   transcriptHash: transcript.hash)
             let (send, receive) = configuration.isInitiator
                 ? (keys.initiatorToResponder, keys.responderToInitiator)
                 : (keys.responderToInitiator, keys.initiatorToResponder)
@@ -234,12 +234,9 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    func seal(_ message: ByteBuffer, with mac: ChannelMAC) -> ByteBuffer {
-        let tag = message.withUnsafeReadableBytes { mac.tag(counter: sendCounter, $0) }
-        sendCounter &+= 1
-        var out = message
-        out.writeBytes(tag)
-        return out
+    func seal(_ message: ByteBuffer, with protection: FrameProtection) -> ByteBuffer {
+        defer { sendCounter &+= 1 }
+        return protection.seal(message, counter: sendCounter)
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -172,9 +172,10 @@ public final class ReplicaService: Service, @unchecked Sendable {
 
         var links: [PeerLink?] = Array(repeating: nil, count: cluster.n)
         for peer in cluster.replicas where peer.id != id.index {
-            let security = SecureChannelConfiguration(local: .replica(signer), isInitiator: true,
+            var security = SecureChannelConfiguration(local: .replica(signer), isInitiator: true,
                                                       expectedPeer: ReplicaID(peer.id), acceptsClients: false,
                                                       verifier: verifier, replicaCount: cluster.n)
+            security.encryptsFrames = cluster.encryptsFrames
             links[peer.id] = PeerLink(peer: ReplicaID(peer.id), host: peer.host, port: peer.port, eventLoop: group.next(),
                                       security: security, options: options.peerLink, logger: logger)
         }
@@ -186,6 +187,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                                                          acceptsClients: true, verifier: verifier, replicaCount: cluster.n,
                                                          handshakeTimeout: options.handshakeTimeout)
         inboundSecurity.warnings = warnings
+        inboundSecurity.encryptsFrames = cluster.encryptsFrames
         let messageVerifier = cluster.messageVerifier
         let accepted = self.accepted
         let admission = ConnectionAdmission(maxConnections: options.maxConnections, replicaCount: cluster.n,
