@@ -174,3 +174,23 @@ final class ForgedClientHandshake: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 }
+
+/// A plain TCP connection to 127.0.0.1:`port` from the local address `source`
+/// (any 127.x.y.z works on Linux loopback); the descriptor, or nil.
+func rawTCPConnection(to port: Int, from source: String) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    func address(_ host: String, _ port: Int) -> sockaddr_in {
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = in_port_t(UInt16(port).bigEndian)
+        a.sin_addr.s_addr = inet_addr(host)
+        return a
+    }
+    var local = address(source, 0), remote = address("127.0.0.1", port)
+    let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
+    let connected = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, size) } }
+    guard bound == 0, connected == 0 else { close(fd); return nil }
+    return fd
+}

@@ -62,6 +62,25 @@ struct HostileClientTests {
         await cluster.shutdown()
     }
 
+    @Test("exhaustion: handshakes held open from another address do not keep a restarted peer out")
+    func pendingHandshakeExhaustion() async throws {
+        let cluster = TestCluster()
+        cluster.configure = { $0.maxConnections = 40; $0.handshakeTimeout = .seconds(30) }
+        try await cluster.startAll()
+        let port = cluster.cluster.replicas[0].port
+        // Connections from 127.0.0.2 that never send a hello hold every slot they get.
+        var held = (0..<45).compactMap { _ in rawTCPConnection(to: port, from: "127.0.0.2") }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        await cluster.stop(1)
+        try await Task.sleep(nanoseconds: 300_000_000)
+        held += (0..<5).compactMap { _ in rawTCPConnection(to: port, from: "127.0.0.2") }
+        try await cluster.start(1)
+        let reconnected = await eventually(5) { await cluster.linkEstablished(1, to: 0) }
+        #expect(reconnected, "restarted replica 1 cannot reconnect to replica 0 while 127.0.0.2 holds handshakes open")
+        for fd in held { close(fd) }
+        await cluster.shutdown()
+    }
+
     @Test("flood: a client sending requests with bad signatures is disconnected; others keep their latency")
     func badSignatureFlood() async throws {
         let cluster = TestCluster()

@@ -51,8 +51,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
         public var listenHost: String?
         /// Most simultaneous inbound connections (pending handshakes + peers +
         /// clients); `ConnectionAdmission` splits them: `2 × (N − 1)` are reserved
-        /// for replicas, `maxPendingHandshakes` for handshakes in progress, the rest
-        /// are for clients.
+        /// for replicas, as many for handshakes from replicas' configured hosts,
+        /// `maxPendingHandshakes` for other handshakes in progress, the rest for clients.
         public var maxConnections = 1024
         /// Most connections whose handshake is in progress (0: a quarter of `maxConnections`).
         public var maxPendingHandshakes = 0
@@ -192,7 +192,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
         let accepted = self.accepted
         let admission = ConnectionAdmission(maxConnections: options.maxConnections, replicaCount: cluster.n,
                                             maxPending: options.maxPendingHandshakes,
-                                            maxPerClientKey: options.maxConnectionsPerClientKey)
+                                            maxPerClientKey: options.maxConnectionsPerClientKey,
+                                            replicaHosts: Set(cluster.replicas.filter { $0.id != id.index }.map(\.host)))
         let clientBudget = ClientVerificationBudget()
         // An authenticated connection keeps its slot only if admission grants one;
         // a replica's newest connection may evict its oldest.
@@ -210,7 +211,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 let id = ObjectIdentifier(channel)
-                guard admission.accept(id) else {
+                guard admission.accept(id, remote: channel.remoteAddress?.ipAddress) else {
                     warnings.warning("too many connections, refusing", metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
                                                                                   "occupancy": "\(admission.occupancy)"], logger: logger)
                     return channel.close()

@@ -3,7 +3,10 @@ import DQBFTCore
 /// Who may hold one of a replica's inbound connections. A connection is first
 /// *pending* (accepted, handshake not done), then a *replica* or a *client*
 /// connection, each class with its own slots:
-/// - pending: at most `maxPending` (they time out after the handshake timeout);
+/// - pending: at most `maxPending` (they time out after the handshake timeout), plus
+///   `2 × (n − 1)` pending slots only for connections from a replica's configured
+///   host (an IP literal in the cluster file), so handshakes held open from other
+///   addresses never keep a peer replica from starting its handshake;
 /// - replicas: `2 × (n − 1)` slots reserved for the other replicas, two each (so a
 ///   restarted peer is admitted while its old connection is still being torn down);
 ///   a third authenticated connection of one replica evicts its oldest (a connection
@@ -13,13 +16,15 @@ import DQBFTCore
 ///
 /// Guarantees: thread-safe; pending + replica + client connections never exceed
 /// `maxConnections`; however many client connections (idle or not) are open, a
-/// replica whose handshake succeeds gets a slot (it needs a free pending slot
-/// first: an attacker who keeps `maxPending` handshakes open delays it by at most
-/// the handshake timeout per attempt, and the peer keeps retrying); `close` frees
-/// whichever slot the connection held.
+/// replica whose handshake succeeds gets a slot; a replica connecting from its
+/// configured host always finds a pending slot unless others from that same host
+/// hold them (from a shared host, an attacker holding `maxPending` handshakes open
+/// delays it by at most the handshake timeout per attempt, and the peer keeps
+/// retrying); `close` frees whichever slot the connection held.
 public final class ConnectionAdmission: Sendable {
     public enum Slot: Hashable, Sendable {
         case pending
+        case pendingFromReplicaHost
         case replica(ReplicaID)
         case client(key: [UInt8])
     }
@@ -29,10 +34,13 @@ public final class ConnectionAdmission: Sendable {
     public let maxReplicaConnections: Int
     public let maxClientConnections: Int
     public let maxPerClientKey: Int
+    /// Addresses replicas connect from (their configured hosts).
+    public let replicaHosts: Set<String>
 
     struct Counts {
         var slots: [ObjectIdentifier: Slot] = [:]
         var pending = 0
+        var pendingFromReplicaHosts = 0
         var replicas = 0
         var clients = 0
         /// Per replica, its connections, oldest first.
@@ -42,24 +50,32 @@ public final class ConnectionAdmission: Sendable {
     let counts = LockedBox(Counts())
 
     /// - Parameters: `maxPending` 0 = a quarter of `maxConnections`.
-    public init(maxConnections: Int, replicaCount n: Int, maxPending: Int = 0, maxPerClientKey: Int = 4) {
+    public init(maxConnections: Int, replicaCount n: Int, maxPending: Int = 0, maxPerClientKey: Int = 4,
+                replicaHosts: Set<String> = []) {
         let replicaSlots = 2 * max(0, n - 1)
         let pending = maxPending > 0 ? maxPending : max(1, maxConnections / 4)
-        precondition(maxConnections > replicaSlots + pending, "maxConnections must exceed the replica and pending slots")
+        precondition(maxConnections > 2 * replicaSlots + pending, "maxConnections must exceed the replica and pending slots")
         precondition(maxPerClientKey >= 1)
         self.maxConnections = maxConnections
         self.maxPending = pending
         self.maxReplicaConnections = replicaSlots
-        self.maxClientConnections = maxConnections - replicaSlots - pending
+        self.maxClientConnections = maxConnections - 2 * replicaSlots - pending
         self.maxPerClientKey = maxPerClientKey
+        self.replicaHosts = replicaHosts
     }
 
-    /// A connection was accepted: whether it gets a pending slot (else close it).
-    public func accept(_ id: ObjectIdentifier) -> Bool {
+    /// A connection from `remote` (its IP address) was accepted: whether it gets a
+    /// pending slot (else close it).
+    public func accept(_ id: ObjectIdentifier, remote: String?) -> Bool {
         counts.withLock { c in
-            guard c.pending < maxPending else { return false }
-            c.pending += 1
-            c.slots[id] = .pending
+            if c.pending < maxPending {
+                c.pending += 1
+                c.slots[id] = .pending
+                return true
+            }
+            guard let remote, replicaHosts.contains(remote), c.pendingFromReplicaHosts < maxReplicaConnections else { return false }
+            c.pendingFromReplicaHosts += 1
+            c.slots[id] = .pendingFromReplicaHost
             return true
         }
     }
@@ -75,9 +91,11 @@ public final class ConnectionAdmission: Sendable {
     /// whether it keeps a slot (its pending slot is freed either way).
     public func authenticated(_ id: ObjectIdentifier, peer: PeerIdentity, clientKey: [UInt8]?) -> Decision {
         counts.withLock { c in
-            guard c.slots[id] == .pending else { return .refused }
-            c.pending -= 1
-            c.slots[id] = nil
+            switch c.slots.removeValue(forKey: id) {
+            case .pending: c.pending -= 1
+            case .pendingFromReplicaHost: c.pendingFromReplicaHosts -= 1
+            default: return .refused
+            }
             switch peer {
             case .replica(let r):
                 var evict: ObjectIdentifier?
@@ -107,6 +125,7 @@ public final class ConnectionAdmission: Sendable {
         counts.withLock { c in
             switch c.slots.removeValue(forKey: id) {
             case .pending: c.pending -= 1
+            case .pendingFromReplicaHost: c.pendingFromReplicaHosts -= 1
             case .replica(let r):
                 c.replicas -= 1
                 c.perReplica[r]?.removeAll { $0 == id }
@@ -122,6 +141,6 @@ public final class ConnectionAdmission: Sendable {
 
     /// Connections holding a slot now: (pending, replicas, clients).
     public var occupancy: (pending: Int, replicas: Int, clients: Int) {
-        counts.withLock { ($0.pending, $0.replicas, $0.clients) }
+        counts.withLock { ($0.pending + $0.pendingFromReplicaHosts, $0.replicas, $0.clients) }
     }
 }
