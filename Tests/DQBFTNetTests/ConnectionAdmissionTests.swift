@@ -17,7 +17,7 @@ struct ConnectionAdmissionTests {
         var admitted = 0
         for k in 0..<19 {
             let c = id()
-            #expect(admission.accept(c, remote: "192.0.2.9"))
+            #expect(admission.accept(c, remote: "192.0.2.\(k)"))
             if admission.authenticated(c, peer: .client(base: ClientID(UInt64(k) << 12), lanes: 1), clientKey: [UInt8(k)]) != .refused {
                 admitted += 1
             }
@@ -40,10 +40,18 @@ struct ConnectionAdmissionTests {
         #expect(admission.authenticated(r3, peer: .replica(ReplicaID(1)), clientKey: nil) == .admitted(evict: r1))
         // Pending slots: 10 for anyone, then 6 more only from replica hosts.
         let pending = ConnectionAdmission(maxConnections: 40, replicaCount: 4, replicaHosts: ["10.0.0.1"])
-        #expect((0..<12).filter { _ in pending.accept(id(), remote: "192.0.2.9") }.count == 10)
+        #expect((0..<12).filter { pending.accept(id(), remote: "192.0.2.\($0)") }.count == 10)
         #expect((0..<8).filter { _ in pending.accept(id(), remote: "10.0.0.1") }.count == 6)
         #expect(!pending.accept(id(), remote: "10.0.0.1"))
         #expect(pending.occupancy.pending == 16)
+        // One source address: at most maxPerSource (5 of 40) pending + client connections.
+        let perSource = ConnectionAdmission(maxConnections: 40, replicaCount: 4, replicaHosts: ["10.0.0.1"])
+        #expect(perSource.maxPerSource == 5)
+        let fromOne = (0..<8).map { _ in id() }
+        #expect(fromOne.filter { perSource.accept($0, remote: "192.0.2.9") }.count == 5)
+        perSource.close(fromOne[0])
+        #expect(perSource.accept(id(), remote: "192.0.2.9"), "a closed connection frees its source's count")
+        #expect((0..<4).filter { _ in perSource.accept(id(), remote: "192.0.2.10") }.count == 4)
     }
 
     @Test("at most `burst` warnings per interval; the suppressed ones are counted in the next")

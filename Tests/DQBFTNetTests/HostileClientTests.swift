@@ -65,7 +65,8 @@ struct HostileClientTests {
     @Test("exhaustion: handshakes held open from another address do not keep a restarted peer out")
     func pendingHandshakeExhaustion() async throws {
         let cluster = TestCluster()
-        cluster.configure = { $0.maxConnections = 40; $0.handshakeTimeout = .seconds(30) }
+        // No per-source cap here: the replica-host pending reserve alone must hold.
+        cluster.configure = { $0.maxConnections = 40; $0.handshakeTimeout = .seconds(30); $0.maxConnectionsPerSource = 40 }
         try await cluster.startAll()
         let port = cluster.cluster.replicas[0].port
         // Connections from 127.0.0.2 that never send a hello hold every slot they get.

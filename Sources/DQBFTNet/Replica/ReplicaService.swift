@@ -58,6 +58,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
         public var maxPendingHandshakes = 0
         /// Most connections of one client key.
         public var maxConnectionsPerClientKey = 4
+        /// Most pending and client connections from one address that is not a
+        /// replica's configured host (0: an eighth of `maxConnections`).
+        public var maxConnectionsPerSource = 0
         /// How long an accepted connection may take to authenticate before it is closed.
         public var handshakeTimeout: TimeAmount = .seconds(5)
         public var verificationThreads = 2
@@ -193,6 +196,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         let admission = ConnectionAdmission(maxConnections: options.maxConnections, replicaCount: cluster.n,
                                             maxPending: options.maxPendingHandshakes,
                                             maxPerClientKey: options.maxConnectionsPerClientKey,
+                                            maxPerSource: options.maxConnectionsPerSource,
                                             replicaHosts: Set(cluster.replicas.filter { $0.id != id.index }.map(\.host)))
         let clientBudget = ClientVerificationBudget()
         // An authenticated connection keeps its slot only if admission grants one;

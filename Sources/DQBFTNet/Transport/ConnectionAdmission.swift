@@ -12,7 +12,10 @@ import DQBFTCore
 ///   a third authenticated connection of one replica evicts its oldest (a connection
 ///   left half-open by a peer's power loss never locks that peer out);
 /// - clients: the rest of `maxConnections`, and at most `maxPerClientKey` per
-///   client key (a key's ids route to one connection at a time anyway).
+///   client key (a key's ids route to one connection at a time anyway);
+/// - per source address other than the replicas' hosts: at most `maxPerSource`
+///   pending and client connections together, so one address cannot take every
+///   client slot with keys it mints for free.
 ///
 /// Guarantees: thread-safe; pending + replica + client connections never exceed
 /// `maxConnections`; however many client connections (idle or not) are open, a
@@ -36,6 +39,7 @@ public final class ConnectionAdmission: Sendable {
     public let maxPerClientKey: Int
     /// Addresses replicas connect from (their configured hosts).
     public let replicaHosts: Set<String>
+    public let maxPerSource: Int
 
     struct Counts {
         var slots: [ObjectIdentifier: Slot] = [:]
@@ -46,12 +50,16 @@ public final class ConnectionAdmission: Sendable {
         /// Per replica, its connections, oldest first.
         var perReplica: [ReplicaID: [ObjectIdentifier]] = [:]
         var perKey: [[UInt8]: Int] = [:]
+        /// Connections counted against their source address (not from replica hosts).
+        var sourceOf: [ObjectIdentifier: String] = [:]
+        var perSource: [String: Int] = [:]
     }
     let counts = LockedBox(Counts())
 
-    /// - Parameters: `maxPending` 0 = a quarter of `maxConnections`.
+    /// `maxPending` 0 = a quarter of `maxConnections`; `maxPerSource`
+    ///   0 = an eighth of `maxConnections`.
     public init(maxConnections: Int, replicaCount n: Int, maxPending: Int = 0, maxPerClientKey: Int = 4,
-                replicaHosts: Set<String> = []) {
+                maxPerSource: Int = 0, replicaHosts: Set<String> = []) {
         let replicaSlots = 2 * max(0, n - 1)
         let pending = maxPending > 0 ? maxPending : max(1, maxConnections / 4)
         precondition(maxConnections > 2 * replicaSlots + pending, "maxConnections must exceed the replica and pending slots")
@@ -62,13 +70,20 @@ public final class ConnectionAdmission: Sendable {
         self.maxClientConnections = maxConnections - 2 * replicaSlots - pending
         self.maxPerClientKey = maxPerClientKey
         self.replicaHosts = replicaHosts
+        self.maxPerSource = maxPerSource > 0 ? maxPerSource : max(1, maxConnections / 8)
     }
 
     /// A connection from `remote` (its IP address) was accepted: whether it gets a
     /// pending slot (else close it).
     public func accept(_ id: ObjectIdentifier, remote: String?) -> Bool {
         counts.withLock { c in
+            let counted = remote.flatMap { replicaHosts.contains($0) ? nil : $0 }
             if c.pending < maxPending {
+                if let counted {
+                    guard c.perSource[counted, default: 0] < maxPerSource else { return false }
+                    c.perSource[counted, default: 0] += 1
+                    c.sourceOf[id] = counted
+                }
                 c.pending += 1
                 c.slots[id] = .pending
                 return true
@@ -123,6 +138,10 @@ public final class ConnectionAdmission: Sendable {
     /// The connection closed: frees its slot.
     public func close(_ id: ObjectIdentifier) {
         counts.withLock { c in
+            if let source = c.sourceOf.removeValue(forKey: id) {
+                c.perSource[source, default: 1] -= 1
+                if c.perSource[source] == 0 { c.perSource[source] = nil }
+            }
             switch c.slots.removeValue(forKey: id) {
             case .pending: c.pending -= 1
             case .pendingFromReplicaHost: c.pendingFromReplicaHosts -= 1
