@@ -89,6 +89,7 @@ struct HostileClientTests {
         let honest = try await cluster.client(operationTimeout: .seconds(10))
         try await honest.put("warm", "up")
         let key = ClientSigningKey()
+        let rssBefore = residentBytes() ?? 0
         let (channel, collector) = try await cluster.rawConnection(.client(key, lanes: 1), to: 0)
         #expect(await eventually(2) { collector.established.withLock { $0 } != nil })
         let flood = Task {
@@ -111,9 +112,11 @@ struct HostileClientTests {
         }
         let closed = await eventually(3) { !channel.isActive }
         let sent = await flood.value
+        let rssGrowthMiB = Double((residentBytes() ?? 0) - rssBefore) / Double(1 << 20)
         #expect(closed, "the flooding connection is still open after \(sent) bad requests")
+        #expect(rssGrowthMiB < 64, "RSS grew by \(rssGrowthMiB) MiB during the flood")
         #expect(latenciesMs.max()! < 500, "honest latencies during the flood: \(latenciesMs)")
-        print("bad-signature flood: \(sent) sent before close; honest put latencies ms \(latenciesMs.map { Int($0) })")
+        print("bad-signature flood: \(sent) sent before close; honest put latencies ms \(latenciesMs.map { Int($0) }); RSS +\(Int(rssGrowthMiB)) MiB")
         try? await channel.close()
         await honest.close()
         await cluster.shutdown()

@@ -88,6 +88,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
     // Set by start(), read by stop(); guarded by `state`.
     struct Running {
         var verificationPool: NIOThreadPool
+        var clientVerificationPool: NIOThreadPool
         var ioPool: NIOThreadPool
         var loop: ReplicaLoop
         var peers: [PeerLink]
@@ -160,6 +161,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
 
         let verificationPool = NIOThreadPool(numberOfThreads: options.verificationThreads)
         verificationPool.start()
+        // Client requests get their own threads: replica messages never wait behind them.
+        let clientVerificationPool = NIOThreadPool(numberOfThreads: options.verificationThreads)
+        clientVerificationPool.start()
         let ioPool = NIOThreadPool(numberOfThreads: 1)
         ioPool.start()
         let protocolLoop = group.next()
@@ -228,7 +232,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let handler = InboundHandler(core: loop, verifier: messageVerifier, verificationPool: verificationPool,
                                                  limits: .default, metrics: metrics, logger: logger, clientBudget: clientBudget,
-                                                 warnings: warnings, admit: admit)
+                                                 warnings: warnings, clientVerificationPool: clientVerificationPool,
+                                                 admit: admit)
                     try channel.pipeline.syncOperations.addSecureFraming(inboundSecurity, logger: logger, then: handler)
                 }
             }
@@ -250,12 +255,13 @@ public final class ReplicaService: Service, @unchecked Sendable {
             try? await loop.stop().get()
             for link in links { try? await link?.close().get() }
             try? await verificationPool.shutdownGracefully()
+            try? await clientVerificationPool.shutdownGracefully()
             try? await ioPool.shutdownGracefully()
             if lockFD >= 0 { close(lockFD) }
             throw error
         }
         state.withLock {
-            $0 = Running(verificationPool: verificationPool, ioPool: ioPool, loop: loop,
+            $0 = Running(verificationPool: verificationPool, clientVerificationPool: clientVerificationPool, ioPool: ioPool, loop: loop,
                          peers: links.compactMap { $0 }, listener: listener, metricsServer: metricsServer, lockFD: lockFD)
         }
         // Gauges fed from the links, refreshed every second on the protocol loop.
@@ -304,6 +310,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         for channel in accepted.withLock({ Array($0.values) }) { try? await channel.close() }
         await running.metricsServer?.close()
         try? await running.verificationPool.shutdownGracefully()
+        try? await running.clientVerificationPool.shutdownGracefully()
         try? await running.ioPool.shutdownGracefully()
         if running.lockFD >= 0 { close(running.lockFD) }
         if ownsGroup { try? await group.shutdownGracefully() }

@@ -17,11 +17,12 @@ import NIOPosix
 /// (TCP backpressure) until the loop catches up. Undecodable frames close the
 /// connection and are logged with the peer (rate-limited).
 ///
-/// Client requests cannot crowd out replica traffic on the verification pool: a
-/// client connection has at most `maxClientOutstanding` requests being verified,
-/// and all client connections together at most `ClientVerificationBudget.limit`
-/// — at the limit client connections stop reading (replica connections never do),
-/// so a consensus message waits behind at most that many client checks. A request
+/// Client requests cannot crowd out replica traffic: they are verified on their own
+/// pool (`clientVerificationPool`), so a consensus message never queues behind a
+/// client's request; a client connection has at most `maxClientOutstanding`
+/// requests being verified, and all client connections together at most
+/// `ClientVerificationBudget.limit` — at the limit client connections stop reading
+/// (replica connections never do). A request
 /// whose signature fails closes its connection: a correct client never sends one.
 /// An authenticated connection keeps its slot only if `admit` (the replica's
 /// `ConnectionAdmission`) grants one.
@@ -35,6 +36,8 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
     let core: ReplicaLoop
     let verifier: MessageVerifier
     let verificationPool: NIOThreadPool
+    /// Where client connections' requests are verified (may be `verificationPool`).
+    let clientVerificationPool: NIOThreadPool
     let limits: WireLimits
     let logger: Logger
     let metrics: ReplicaMetrics
@@ -58,11 +61,12 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     init(core: ReplicaLoop, verifier: MessageVerifier, verificationPool: NIOThreadPool, limits: WireLimits,
          metrics: ReplicaMetrics, logger: Logger, clientBudget: ClientVerificationBudget = ClientVerificationBudget(),
-         warnings: LogRateLimiter = LogRateLimiter(),
+         warnings: LogRateLimiter = LogRateLimiter(), clientVerificationPool: NIOThreadPool? = nil,
          admit: @escaping @Sendable (Channel, SecureChannelEstablished) -> Bool = { _, _ in true }) {
         self.core = core; self.verifier = verifier; self.verificationPool = verificationPool
         self.limits = limits; self.metrics = metrics; self.logger = logger
         self.clientBudget = clientBudget; self.warnings = warnings; self.admit = admit
+        self.clientVerificationPool = clientVerificationPool ?? verificationPool
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -111,7 +115,8 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
             outstanding += 1
             if fromClient { clientBudget.take() }
             let verifier = self.verifier, budget = clientBudget, abandoned = self.abandoned
-            let verified = verificationPool.runIfActive(eventLoop: context.eventLoop) {
+            let pool = fromClient ? clientVerificationPool : verificationPool
+            let verified = pool.runIfActive(eventLoop: context.eventLoop) {
                 !abandoned.withLock { $0 } && verifier.verify(message, channelPeer: channelPeer)
             }
             let previous = tail ?? context.eventLoop.makeSucceededVoidFuture()
