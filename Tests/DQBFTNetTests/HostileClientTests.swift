@@ -62,6 +62,25 @@ struct HostileClientTests {
         await cluster.shutdown()
     }
 
+    @Test("exhaustion: 16 connections of 4096 lanes each do not fill the routing table for new clients")
+    func routeExhaustion() async throws {
+        let cluster = TestCluster()
+        try await cluster.startAll()
+        var wide: [Channel] = []
+        for replica in 0..<4 {
+            for _ in 0..<16 {
+                wide.append(try await cluster.rawConnection(.client(ClientSigningKey(), lanes: Hello.maxLanes), to: replica).0)
+            }
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let newcomer = try await cluster.client(operationTimeout: .seconds(5))
+        let put: Void? = try? await newcomer.put("new", "client")
+        #expect(put != nil, "a new client is locked out of the routing table")
+        await newcomer.close()
+        for channel in wide { try? await channel.close() }
+        await cluster.shutdown()
+    }
+
     @Test("exhaustion: handshakes held open from another address do not keep a restarted peer out")
     func pendingHandshakeExhaustion() async throws {
         let cluster = TestCluster()
