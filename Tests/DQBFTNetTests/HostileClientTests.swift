@@ -38,6 +38,31 @@ struct HostileClientTests {
         await cluster.shutdown()
     }
 
+    @Test("routes: a connection of another key never takes over a key's route (even with a colliding id base)")
+    func routeNeverDisplaced() async throws {
+        let cluster = TestCluster()
+        try await cluster.start(0)
+        let loop = try #require(cluster.services[0]?.state.withLock { $0?.loop })
+        let victimKey = ClientSigningKey()
+        func channel() async throws -> Channel { try await cluster.rawConnection(.client(ClientSigningKey(), lanes: 1), to: 0).0 }
+        // A link with the victim's base but another key stands for a hash collision of the id base.
+        let victim = ClientLink(channel: try await channel(), base: victimKey.idBase, lanes: 1, key: victimKey.publicKey)
+        let colliding = ClientLink(channel: try await channel(), base: victimKey.idBase, lanes: 1, key: ClientSigningKey().publicKey)
+        let again = ClientLink(channel: try await channel(), base: victimKey.idBase, lanes: 1, key: victimKey.publicKey)
+        func route() async throws -> ClientLink? { try await loop.loop.submit { loop.route(victimKey.idBase) }.get() }
+        loop.registerClient(victim)
+        loop.registerClient(colliding)
+        #expect(try await route() === victim, "another key took the victim's route")
+        #expect(await eventually(2) { !colliding.channel.isActive }, "the colliding connection was not closed")
+        loop.unregisterClient(colliding)
+        #expect(try await route() === victim, "the colliding connection's close removed the victim's route")
+        loop.registerClient(again)
+        #expect(try await route() === again, "the key's newest connection gets its replies")
+        loop.unregisterClient(again)
+        #expect(try await route() === victim, "the key's older open connection gets them back")
+        await cluster.shutdown()
+    }
+
     @Test("exhaustion: idle client connections filling a replica do not keep a restarted peer out")
     func connectionExhaustion() async throws {
         let cluster = TestCluster()
