@@ -21,7 +21,9 @@ import NIOPosix
 /// with `CancellationError` (the operation may still execute). Every request is
 /// signed with `Options.identity` (a fresh key unless given), whose key owns this
 /// client's ids, so no replica can issue a request in this client's name when
-/// the cluster requires client signatures (the default).
+/// the cluster requires client signatures (the default); the same key signs the
+/// handshake of every connection, so no one else can have this client's replies
+/// routed to them.
 public actor DQBFTClient {
     public struct Options: Sendable {
         /// Operations that may be outstanding at once (client ids this client owns).
@@ -40,6 +42,10 @@ public actor DQBFTClient {
         /// a fresh one per connection). Reuse one only with a single client at a
         /// time: two clients with one key would reuse each other's timestamps.
         public var identity: ClientSigningKey?
+        /// Each lane's first request gets `firstTimestamp + 1`. A key reused across
+        /// runs needs a value above every timestamp it used before, or replicas
+        /// answer new operations from their reply cache (`ClientIdentityFile.timestampFloor()`).
+        public var firstTimestamp: UInt64 = 0
         public init() {}
     }
 
@@ -76,17 +82,17 @@ public actor DQBFTClient {
         signsRequests = cluster.requiresClientSignatures
         let base = identity.idBase.rawValue
         self.base = base
-        timestamps = Array(repeating: 0, count: options.concurrency)
+        timestamps = Array(repeating: options.firstTimestamp, count: options.concurrency)
         freeLanes = Array((0..<options.concurrency).reversed())
         targets = (0..<options.concurrency).map { ReplicaID(Int((base &+ UInt64($0)) % UInt64(cluster.n))) }
         let verifier = cluster.verifier
         let limits = WireLimits.default
         let lanes = UInt32(options.concurrency)
-        let clientBase = ClientID(base)
         links = cluster.replicas.map { entry in
-            let security = SecureChannelConfiguration(local: .client(base: clientBase, lanes: lanes), isInitiator: true,
+            var security = SecureChannelConfiguration(local: .client(identity, lanes: lanes), isInitiator: true,
                                                       expectedPeer: ReplicaID(entry.id), acceptsClients: false,
                                                       verifier: verifier, replicaCount: cluster.n)
+            security.encryptsFrames = cluster.encryptsFrames
             let from = ReplicaID(entry.id)
             return PeerLink(peer: from, host: entry.host, port: entry.port, eventLoop: eventLoops.next(),
                             security: security, logger: logger, onMessage: { buffer in

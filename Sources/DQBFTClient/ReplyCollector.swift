@@ -9,10 +9,13 @@ import NIOCore
 /// byte-identical results for the exact `(client, timestamp)` outstanding; replies
 /// for other requests, unknown lanes or repeated replicas are ignored; every
 /// waiter is resumed exactly once (result, timeout or cancellation). Thread-safe.
+/// `highestView` only moves to a view that `quorum` (f+1) matching replies report
+/// or exceed — the f+1-th highest view among them — so at least one correct
+/// replica is there: a Byzantine replica's huge view cannot misdirect the client.
 final class ReplyCollector: Sendable {
     struct Entry {
         var timestamp: UInt64
-        var replies: [ReplicaID: [UInt8]] = [:]
+        var replies: [ReplicaID: (result: [UInt8], view: ViewNumber)] = [:]
         var result: [UInt8]?
         var waiter: CheckedContinuation<[UInt8]?, Never>?
         var waiterID: UInt64 = 0
@@ -87,11 +90,12 @@ final class ReplyCollector: Sendable {
     func deliver(_ reply: ClientReply) {
         let waiter = state.withLock { s -> (CheckedContinuation<[UInt8]?, Never>, [UInt8])? in
             guard var entry = s.entries[reply.client], entry.timestamp == reply.timestamp, entry.result == nil else { return nil }
-            entry.replies[reply.replica] = reply.result
-            let matching = entry.replies.values.reduce(0) { $0 + ($1 == reply.result ? 1 : 0) }
-            guard matching >= quorum else { s.entries[reply.client] = entry; return nil }
+            entry.replies[reply.replica] = (reply.result, reply.view)
+            let views = entry.replies.values.filter { $0.result == reply.result }.map(\.view).sorted(by: >)
+            guard views.count >= quorum else { s.entries[reply.client] = entry; return nil }
             entry.result = reply.result
-            if reply.view > s.highestView { s.highestView = reply.view }
+            let vouched = views[quorum - 1]  // the f+1-th highest: some correct replica is at least there
+            if vouched > s.highestView { s.highestView = vouched }
             let w = entry.waiter
             entry.waiter = nil
             s.entries[reply.client] = entry

@@ -25,6 +25,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Milliseconds before a request is re-sent to all replicas.") var attemptTimeoutMs = 1000
     @Option(help: "Seconds to wait for f+1 replicas to be reachable.") var connectTimeout = 2.0
     @Flag(help: "Print one JSON object instead of a summary.") var json = false
+    @Option(help: "Client key file: this client's identity, created on first use (default: client.key next to --config). One process at a time per key file.")
+    var clientKey: String?
 
     struct Stats {
         var completed = 0
@@ -46,6 +48,10 @@ struct Bench: AsyncParsableCommand {
         var options = DQBFTClient.Options()
         options.concurrency = clients
         options.attemptTimeout = .milliseconds(Int64(attemptTimeoutMs))
+        do {
+            options.identity = try ClientIdentityFile.load(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config))
+        } catch { throw ExitStatus.fail(ExitStatus.badInput, "--client-key: \(error)") }
+        options.firstTimestamp = ClientIdentityFile.timestampFloor()
         options.connectTimeout = .nanoseconds(Int64(connectTimeout * 1e9))
         let client: DQBFTClient
         do { client = try await DQBFTClient.connect(configuration: cluster, options: options) } catch let error as DQBFTClientError {

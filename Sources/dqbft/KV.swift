@@ -17,6 +17,8 @@ struct KV: AsyncParsableCommand {
     @Option(help: "Cluster configuration file.") var config: String
     @Option(help: "Seconds before giving up on the operation.") var timeout = 10.0
     @Option(help: "Seconds to wait for f+1 replicas to be reachable.") var connectTimeout = 2.0
+    @Option(help: "Client key file: this client's identity, created on first use (default: client.key next to --config). One process at a time per key file.")
+    var clientKey: String?
     @Argument(help: "put KEY VALUE | get KEY | delete KEY") var words: [String]
 
     func validate() throws {
@@ -34,6 +36,10 @@ struct KV: AsyncParsableCommand {
         let cluster = try ClusterInput.load(config)
         var options = DQBFTClient.Options()
         options.operationTimeout = .nanoseconds(Int64(timeout * 1e9))
+        do {
+            options.identity = try ClientIdentityFile.load(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config))
+        } catch { throw ExitStatus.fail(ExitStatus.badInput, "--client-key: \(error)") }
+        options.firstTimestamp = ClientIdentityFile.timestampFloor()
         options.connectTimeout = .nanoseconds(Int64(connectTimeout * 1e9))
         let client: DQBFTClient
         do { client = try await DQBFTClient.connect(configuration: cluster, options: options) } catch let error as DQBFTClientError {

@@ -28,4 +28,40 @@ struct ClusterFileTests {
         #expect(unknown?.contains("supported: dqpbft, pbft, rcc") == true, "\(unknown ?? "accepted")")
         #expect(ClusterFile.supportedProtocols == ["pbft", "dqpbft", "rcc"])
     }
+
+    static func tuned(_ edit: (inout ClusterFile.Tuning) -> Void) -> ClusterFile {
+        var tuning = ClusterFile.Tuning()
+        edit(&tuning)
+        return ClusterFile.generate(protocol: "pbft", replicas: 4, tuning: tuning).0
+    }
+
+    @Test("absurd tuning values are refused with the field's name, not a crash")
+    func absurdTuning() {
+        let cases: [(String, ClusterFile)] = [
+            ("checkpointInterval", Self.tuned { $0.checkpointInterval = 1 << 63 }),
+            ("requestTimeoutMs", Self.tuned { $0.requestTimeoutMs = 1e300 }),
+            ("requestTimeoutMs", Self.tuned { $0.requestTimeoutMs = 0 }),
+            ("viewChangeTimeoutMs", Self.tuned { $0.viewChangeTimeoutMs = .nan }),
+            ("progressTimeoutMs", Self.tuned { $0.progressTimeoutMs = -5 }),
+            ("batchTimeoutMs", Self.tuned { $0.batchTimeoutMs = .infinity }),
+            ("windowSize", Self.tuned { $0.windowSize = .max }),
+            ("batchSize", Self.tuned { $0.batchSize = Int.max }),
+        ]
+        for (field, file) in cases {
+            let message = Self.message { () throws(ClusterFileError) in try file.validated() }
+            #expect(message?.contains(field) == true, "\(field): \(message ?? "accepted")")
+        }
+    }
+
+    @Test("duplicate replica keys or addresses are refused")
+    func duplicates() {
+        var sameKey = ClusterFile.generate(protocol: "pbft", replicas: 4).0
+        sameKey.replicas[2].publicKey = sameKey.replicas[1].publicKey
+        let key = Self.message { () throws(ClusterFileError) in try sameKey.validated() }
+        #expect(key?.contains("publicKey") == true, "\(key ?? "accepted")")
+        var sameAddress = ClusterFile.generate(protocol: "pbft", replicas: 4).0
+        sameAddress.replicas[3].port = sameAddress.replicas[0].port
+        let address = Self.message { () throws(ClusterFileError) in try sameAddress.validated() }
+        #expect(address?.contains("address") == true, "\(address ?? "accepted")")
+    }
 }

@@ -52,16 +52,17 @@ struct SecureChannelTests {
         try await group.shutdownGracefully()
     }
 
-    @Test("a client is accepted unauthenticated, with the client ids it claims")
+    @Test("a client is accepted with the ids of the key that signed its handshake")
     func clientHandshake() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let collector = Collector()
         let server = try await responder(2, group: group, collector: collector)
-        let link = link(as: .client(base: ClientID(1000), lanes: 8), to: 2, port: server.localAddress!.port!, group: group)
+        let key = ClientSigningKey()
+        let link = link(as: .client(key, lanes: 8), to: 2, port: server.localAddress!.port!, group: group)
         link.start()
         link.send(ByteBufferAllocator().buffer(bytes: [42]))
         #expect(await eventually(5) { collector.frames.withLock { $0 } == [[42]] })
-        #expect(collector.established.withLock { $0 } == .client(base: ClientID(1000), lanes: 8))
+        #expect(collector.established.withLock { $0 } == .client(base: key.idBase, lanes: 8))
         try await link.close().get()
         try await server.close()
         try await group.shutdownGracefully()
@@ -119,8 +120,9 @@ struct SecureChannelTests {
 
     @Test("hello encoding round-trips and rejects malformed input")
     func helloCodec() {
-        let hello = Hello(identity: .client(base: ClientID(77), lanes: 3), nonce: Array(repeating: 1, count: 32),
-                          ephemeralKey: Array(repeating: 2, count: 32))
+        let key = ClientSigningKey()
+        let hello = Hello(identity: .client(base: key.idBase, lanes: 3), nonce: Array(repeating: 1, count: 32),
+                          ephemeralKey: Array(repeating: 2, count: 32), clientKey: key.publicKey)
         #expect(Hello.decode(hello.encode(), replicaCount: 4) == hello)
         let replica = Hello(identity: .replica(ReplicaID(3)), nonce: Array(repeating: 1, count: 32), ephemeralKey: Array(repeating: 2, count: 32))
         #expect(Hello.decode(replica.encode(), replicaCount: 4) == replica)
@@ -128,7 +130,35 @@ struct SecureChannelTests {
         #expect(Hello.decode(Array(hello.encode().dropLast()), replicaCount: 4) == nil)
         var badRole = hello.encode(); badRole[5] = 9
         #expect(Hello.decode(badRole, replicaCount: 4) == nil)
-        let tooMany = Hello(identity: .client(base: ClientID(1), lanes: Hello.maxLanes + 1), nonce: hello.nonce, ephemeralKey: hello.ephemeralKey)
+        let tooMany = Hello(identity: .client(base: key.idBase, lanes: Hello.maxLanes + 1), nonce: hello.nonce,
+                            ephemeralKey: hello.ephemeralKey, clientKey: key.publicKey)
         #expect(Hello.decode(tooMany.encode(), replicaCount: 4) == nil)
+        // Ids the key does not own, or no key at all, are refused.
+        let otherBase = Hello(identity: .client(base: ClientID(key.idBase.rawValue ^ 4096), lanes: 1), nonce: hello.nonce,
+                              ephemeralKey: hello.ephemeralKey, clientKey: key.publicKey)
+        #expect(Hello.decode(otherBase.encode(), replicaCount: 4) == nil)
+        #expect(Hello.decode(Array(hello.encode().prefix(Hello.replicaSize)), replicaCount: 4) == nil)
+        var version1 = hello.encode(); version1[4] = 1
+        #expect(Hello.decode(version1, replicaCount: 4) == nil, "version 1 hellos carried unproven claims")
+    }
+
+    @Test("encrypted frames hide their bytes and open only under their own counter, untampered")
+    func frameEncryption() throws {
+        let a = Curve25519.KeyAgreement.PrivateKey(), b = Curve25519.KeyAgreement.PrivateKey()
+        let shared = try a.sharedSecretFromKeyAgreement(with: b.publicKey)
+        let keys = FrameProtection.directional(encrypt: true, sharedSecret: shared, transcriptHash: Array(repeating: 5, count: 32))
+        let secret = Array("the password is swordfish".utf8)
+        let sealed = keys.initiatorToResponder.seal(ByteBuffer(bytes: secret), counter: 7)
+        let wire = Array(sealed.readableBytesView)
+        #expect(wire.count == secret.count + ChannelCipher.tagByteCount)
+        #expect(!wire.indices.dropLast(secret.count - 1).contains { Array(wire[$0..<($0 + secret.count)]) == secret })
+        #expect(keys.initiatorToResponder.open(sealed, counter: 7).map { Array($0.readableBytesView) } == secret)
+        #expect(keys.initiatorToResponder.open(sealed, counter: 8) == nil, "replayed under another counter")
+        #expect(keys.responderToInitiator.open(sealed, counter: 7) == nil, "reflected to its sender")
+        var tampered = wire; tampered[3] ^= 1
+        #expect(keys.initiatorToResponder.open(ByteBuffer(bytes: tampered), counter: 7) == nil)
+        // Authentication only: the bytes travel in clear.
+        let plain = FrameProtection.directional(encrypt: false, sharedSecret: shared, transcriptHash: Array(repeating: 5, count: 32))
+        #expect(Array(plain.initiatorToResponder.seal(ByteBuffer(bytes: secret), counter: 7).readableBytesView.prefix(secret.count)) == secret)
     }
 }

@@ -17,6 +17,16 @@ public struct ClientSigningKey: @unchecked Sendable {
     /// A fresh random key.
     public init() { self.init(key: Curve25519.Signing.PrivateKey()) }
 
+    /// The key in a private key file written by `write(to:)` (or `KeyFiles`).
+    public init(readingFileAt path: String) throws(KeyFileError) {
+        self.init(key: try KeyFiles.readPrivateKey(at: path))
+    }
+
+    /// Writes the private key to `path` (hex, mode 0600, fsynced).
+    public func write(to path: String) throws(KeyFileError) {
+        try KeyFiles.writePrivateKey(key, to: path)
+    }
+
     /// The key with these 32 raw private-key bytes; nil if they are not a key.
     public init?(rawRepresentation bytes: [UInt8]) {
         guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: bytes) else { return nil }
@@ -27,6 +37,13 @@ public struct ClientSigningKey: @unchecked Sendable {
         self.key = key
         publicKey = Array(key.publicKey.rawRepresentation)
         idBase = ClientSignature.idBase(of: publicKey)
+    }
+
+    /// This key's Ed25519 signature of `bytes` (the channel handshake's transcript;
+    /// its domain tag keeps it from ever being a request signature).
+    public func signature(for bytes: [UInt8]) -> [UInt8] {
+        guard let signature = try? key.signature(for: bytes) else { preconditionFailure("Ed25519 signing failed with a valid key") }
+        return Array(signature)
     }
 
     /// `request` signed by this key (its client id must be one this key owns).

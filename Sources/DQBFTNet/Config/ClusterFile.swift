@@ -21,8 +21,12 @@ public enum ClusterFileError: Error, CustomStringConvertible {
 /// and optional protocol tuning.
 ///
 /// Guarantees: `validated()` rejects files whose ids are not exactly `0 ..< N`,
-/// whose f is impossible for N under the fault model, whose keys do not parse, or
-/// whose protocol this build cannot run — before any process starts with it.
+/// whose f is impossible for N under the fault model, whose keys do not parse or
+/// repeat, whose addresses repeat, whose tuning is out of range (`Tuning.bounds`:
+/// every duration finite and in `1 µs ... 1 day`, checkpoint interval, window and
+/// batch size bounded so no arithmetic on them can overflow), or whose protocol
+/// this build cannot run — before any process starts with it, with a message that
+/// names the offending field. `parameters` of a validated file never traps.
 public struct ClusterFile: Codable, Sendable, Equatable {
     public struct ReplicaEntry: Codable, Sendable, Equatable {
         public var id: Int
@@ -46,6 +50,38 @@ public struct ClusterFile: Codable, Sendable, Equatable {
         public var progressTimeoutMs: Double?
         public var viewChangeTimeoutMs: Double?
         public init() {}
+
+        /// Accepted ranges: durations in milliseconds, the rest in slots or requests.
+        public enum Bounds {
+            public static let durationMs: ClosedRange<Double> = 0.001 ... 86_400_000
+            public static let checkpointInterval: ClosedRange<UInt64> = 1 ... 1 << 20
+            public static let windowSize: ClosedRange<UInt64> = 2 ... 1 << 22
+            public static let batchSize: ClosedRange<Int> = 1 ... WireLimits.default.maxRequestsPerBatch
+        }
+
+        /// The first out-of-range field, described; nil if all are in range.
+        func problem() -> String? {
+            let durations: [(String, Double?)] = [
+                ("batchTimeoutMs", batchTimeoutMs), ("requestTimeoutMs", requestTimeoutMs), ("stateRetryMs", stateRetryMs),
+                ("progressTimeoutMs", progressTimeoutMs), ("viewChangeTimeoutMs", viewChangeTimeoutMs)]
+            for case let (name, value?) in durations where !Bounds.durationMs.contains(value) {
+                return "tuning.\(name) = \(value) is outside 0.001 ... 86400000 ms (1 µs to one day)"
+            }
+            if let v = checkpointInterval, !Bounds.checkpointInterval.contains(v) {
+                return "tuning.checkpointInterval = \(v) is outside \(Bounds.checkpointInterval)"
+            }
+            if let v = windowSize, !Bounds.windowSize.contains(v) {
+                return "tuning.windowSize = \(v) is outside \(Bounds.windowSize)"
+            }
+            if let v = batchSize, !Bounds.batchSize.contains(v) {
+                return "tuning.batchSize = \(v) is outside \(Bounds.batchSize)"
+            }
+            let interval = checkpointInterval ?? 64, window = windowSize ?? 256
+            if window < 2 * interval {
+                return "tuning.windowSize (\(window)) must be ≥ 2 × tuning.checkpointInterval (\(interval))"
+            }
+            return nil
+        }
     }
 
     /// Protocols this runtime can host: those of the Byzantine fault model. The
@@ -70,6 +106,13 @@ public struct ClusterFile: Codable, Sendable, Equatable {
 
     /// Whether replicas require signed client requests.
     public var requiresClientSignatures: Bool { clientSignatures ?? true }
+    /// Whether every connection (replica–replica and client–replica) encrypts its
+    /// frames with ChaCha20-Poly1305 after the handshake (absent: yes). `false`
+    /// only authenticates them (HMAC-SHA256): requests, replies and state travel in clear.
+    public var encryption: Bool?
+
+    /// Whether connections encrypt their frames.
+    public var encryptsFrames: Bool { encryption ?? true }
 
     public init(protocol name: String, faultModel: FaultModel, n: Int, f: Int, replicas: [ReplicaEntry], tuning: Tuning? = nil,
                 clientSignatures: Bool = true) {
@@ -104,15 +147,18 @@ public struct ClusterFile: Codable, Sendable, Equatable {
         guard f >= 0, f <= ClusterConfiguration.maxFaults(replicas: n, model: faultModel) else {
             throw .invalid("f=\(f) is too large for n=\(n) under \(faultModel)")
         }
+        var keys: [String: Int] = [:], addresses: [String: Int] = [:]
         for r in replicas {
             guard (1...65535).contains(r.port), !r.host.isEmpty else { throw .invalid("replica \(r.id): bad address") }
-            guard KeyFiles.publicKey(hex: r.publicKey) != nil else { throw .invalid("replica \(r.id): bad public key") }
+            guard let key = KeyFiles.publicKey(hex: r.publicKey) else { throw .invalid("replica \(r.id): bad publicKey") }
+            let canonical = KeyFiles.encode(key)
+            if let other = keys[canonical] { throw .invalid("replicas \(other) and \(r.id) have the same publicKey") }
+            keys[canonical] = r.id
+            let address = "\(r.host.lowercased()):\(r.port)"
+            if let other = addresses[address] { throw .invalid("replicas \(other) and \(r.id) have the same address \(address)") }
+            addresses[address] = r.id
         }
-        if let t = tuning {
-            let interval = t.checkpointInterval ?? 64, window = t.windowSize ?? 256
-            guard interval > 0, window >= 2 * interval else { throw .invalid("windowSize must be ≥ 2 × checkpointInterval") }
-            guard (t.batchSize ?? 1) >= 1 else { throw .invalid("batchSize must be ≥ 1") }
-        }
+        if let problem = tuning?.problem() { throw .invalid(problem) }
         return self
     }
 

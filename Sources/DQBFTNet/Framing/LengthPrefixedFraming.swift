@@ -12,25 +12,40 @@ public enum FramingError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// The largest frame one connection's `FrameDecoder` accepts right now, shared with
+/// the handler that raises it (the secure channel, once the peer is authenticated).
+///
+/// Guarantees: confined to the channel's event loop (the decoder and the secure
+/// channel both run there); `bytes` is read afresh for every frame, so a raise takes
+/// effect from the next length prefix on.
+public final class FrameLimit: @unchecked Sendable {
+    public var bytes: Int
+    public init(bytes: Int) {
+        precondition(bytes > 0 && bytes <= Int(UInt32.max))
+        self.bytes = bytes
+    }
+}
+
 /// Splits a TCP byte stream into frames of a 4-byte big-endian length followed by
 /// that many bytes.
 ///
 /// Guarantees: emits exactly the frames the peer wrote, however TCP split or
 /// merged them; never buffers more than one maximal frame plus its prefix; a
-/// prefix above `maxFrameBytes` fails with `FramingError.frameTooLarge` before any
+/// prefix above the current limit (`limit.bytes`, fixed at `maxFrameBytes` unless a
+/// shared `FrameLimit` is given) fails with `FramingError.frameTooLarge` before any
 /// of the frame is buffered (the pipeline then closes the connection).
 public struct FrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
-    public let maxFrameBytes: Int
+    public let limit: FrameLimit
+    public var maxFrameBytes: Int { limit.bytes }
 
-    public init(maxFrameBytes: Int) {
-        precondition(maxFrameBytes > 0 && maxFrameBytes <= Int(UInt32.max))
-        self.maxFrameBytes = maxFrameBytes
-    }
+    public init(maxFrameBytes: Int) { self.init(limit: FrameLimit(bytes: maxFrameBytes)) }
+
+    public init(limit: FrameLimit) { self.limit = limit }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
-        let size = Int(length)
+        let size = Int(length), maxFrameBytes = limit.bytes
         guard size <= maxFrameBytes else { throw FramingError.frameTooLarge(size: size, limit: maxFrameBytes) }
         guard buffer.readableBytes >= 4 + size else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)

@@ -8,7 +8,9 @@ import NIOCore
 public struct SecureChannelConfiguration: Sendable {
     public enum LocalIdentity: Sendable {
         case replica(Ed25519Signer)
-        case client(base: ClientID, lanes: UInt32)
+        /// A client: the key that owns its ids (and signs its handshake) and how
+        /// many of those ids (`1 ... ClientSignature.idsPerKey`) this connection uses.
+        case client(ClientSigningKey, lanes: UInt32)
     }
 
     public var local: LocalIdentity
@@ -23,6 +25,11 @@ public struct SecureChannelConfiguration: Sendable {
     public var handshakeTimeout: TimeAmount
     /// Most outbound messages buffered while the handshake is in progress.
     public var maxBufferedWrites: Int
+    /// Where "closing connection" warnings go through (nil: every one is logged).
+    public var warnings: LogRateLimiter?
+    /// Whether frames are encrypted (ChaCha20-Poly1305) as well as authenticated;
+    /// both ends must agree (`ClusterFile.encryptsFrames`).
+    public var encryptsFrames = false
 
     public init(local: LocalIdentity, isInitiator: Bool, expectedPeer: ReplicaID?, acceptsClients: Bool,
                 verifier: Ed25519Verifier, replicaCount: Int, handshakeTimeout: TimeAmount = .seconds(5),
@@ -36,6 +43,8 @@ public struct SecureChannelConfiguration: Sendable {
 /// Fired inbound (as a user event) once the handshake has authenticated the peer.
 public struct SecureChannelEstablished: Sendable {
     public let peer: PeerIdentity
+    /// A client peer's Ed25519 public key (it signed the handshake with it); nil for replicas.
+    public var clientKey: [UInt8]? = nil
 }
 
 /// Why a secure channel was torn down.
@@ -51,14 +60,20 @@ public enum SecureChannelError: Error, Equatable {
 /// Authenticates a framed channel, then every frame on it.
 ///
 /// Handshake: each side sends a `Hello` (identity, 32-byte nonce, ephemeral X25519
-/// key), then an authenticator: replicas sign the hash of both hellos (bound to
-/// their position, initiator or responder) with their Ed25519 key; clients send
-/// an empty one (clients sign each request instead: `ClientSignature`). Both derive one HMAC key
-/// per direction by HKDF from the X25519 shared secret, salted with the transcript.
+/// key; a client adds its Ed25519 public key, which determines its id base), then an
+/// authenticator: the Ed25519 signature of the hash of both hellos (bound to the
+/// signer's position, initiator or responder) — by the replica's key, or by the
+/// client's key. Both derive one HMAC key per direction by HKDF from the X25519
+/// shared secret, salted with the transcript.
 ///
 /// Guarantees: no application frame passes before the peer's identity is proven
-/// (replicas) and the keys agreed; afterwards every inbound frame carries a valid
-/// HMAC-SHA256 over (frame counter, bytes), so frames cannot be forged, replayed,
+/// (replicas: their configured key; clients: the key that owns the ids they claim,
+/// so nobody can claim another client's ids to receive its replies) and the keys
+/// agreed; while the handshake is in progress the frame decoder accepts only
+/// `TransportLimits.handshakeFrameBytes` per frame (`frameLimit`), raised once the
+/// peer is authenticated (clients: `maxClientFrameBytes`); afterwards every inbound frame carries a valid
+/// HMAC-SHA256 over (frame counter, bytes) — or, with `encryptsFrames`, is a
+/// ChaCha20-Poly1305 sealed box under the frame counter — so frames cannot be forged, replayed,
 /// reordered or dropped; any failure, or no handshake within the timeout, closes
 /// the channel. Outbound writes before the handshake are buffered (bounded).
 public final class SecureChannelHandler: ChannelDuplexHandler {
@@ -69,8 +84,8 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
 
     enum State {
         case awaitingHello
-        case awaitingAuth(peer: Hello, transcript: HandshakeTranscript, send: ChannelMAC, receive: ChannelMAC)
-        case established(peer: PeerIdentity, send: ChannelMAC, receive: ChannelMAC)
+        case awaitingAuth(peer: Hello, transcript: HandshakeTranscript, send: FrameProtection, receive: FrameProtection)
+        case established(peer: PeerIdentity, send: FrameProtection, receive: FrameProtection)
         case failed
     }
 
@@ -84,19 +99,26 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
     var receiveCounter: UInt64 = 0
     var buffered: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     var timeout: Scheduled<Void>?
+    /// The frame decoder's limit, raised once the peer is authenticated (nil: fixed).
+    let frameLimit: FrameLimit?
 
-    public init(configuration: SecureChannelConfiguration, logger: Logger) {
+    public init(configuration: SecureChannelConfiguration, logger: Logger, frameLimit: FrameLimit? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.frameLimit = frameLimit
         let identity: PeerIdentity
+        var clientKey: [UInt8]?
         switch configuration.local {
         case .replica(let signer): identity = .replica(signer.me)
-        case .client(let base, let lanes): identity = .client(base: base, lanes: lanes)
+        case .client(let key, let lanes):
+            identity = .client(base: key.idBase, lanes: lanes)
+            clientKey = key.publicKey
         }
         var nonce = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
         for i in nonce.indices { nonce[i] = UInt8.random(in: 0...255, using: &rng) }
-        myHello = Hello(identity: identity, nonce: nonce, ephemeralKey: Array(ephemeral.publicKey.rawRepresentation))
+        myHello = Hello(identity: identity, nonce: nonce, ephemeralKey: Array(ephemeral.publicKey.rawRepresentation),
+                        clientKey: clientKey)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -130,12 +152,7 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
         var frame = unwrapInboundIn(data)
         switch state {
         case .established(let peer, _, let receive):
-            let size = frame.readableBytes - ChannelMAC.tagByteCount
-            guard size >= 0, let message = frame.readSlice(length: size) else { return fail(context, .badMAC(peer)) }
-            let valid = message.withUnsafeReadableBytes { body in
-                frame.withUnsafeReadableBytes { tag in receive.isValid(tag: tag, counter: receiveCounter, body) }
-            }
-            guard valid else { return fail(context, .badMAC(peer)) }
+            guard let message = receive.open(frame, counter: receiveCounter) else { return fail(context, .badMAC(peer)) }
             receiveCounter &+= 1
             context.fireChannelRead(wrapInboundOut(message))
         case .awaitingHello:
@@ -147,14 +164,17 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
             let initiator = configuration.isInitiator ? myHello : peer
             let responder = configuration.isInitiator ? peer : myHello
             let transcript = HandshakeTranscript(initiator: initiator, responder: responder)
-            let keys = ChannelMAC.directionalKeys(sharedSecret: shared, transcriptHash: transcript.hash)
+            let keys = FrameProtection.directional(encrypt: configuration.encryptsFrames, sharedSecret: shared,
+                                                   transcriptHash: transcript.hash)
             let (send, receive) = configuration.isInitiator
                 ? (keys.initiatorToResponder, keys.responderToInitiator)
                 : (keys.responderToInitiator, keys.initiatorToResponder)
             state = .awaitingAuth(peer: peer, transcript: transcript, send: send, receive: receive)
-            var auth: [UInt8] = []
-            if case .replica(let signer) = configuration.local {
-                auth = signer.sign(transcript.signedBytes(asInitiator: configuration.isInitiator))
+            let signed = transcript.signedBytes(asInitiator: configuration.isInitiator)
+            let auth: [UInt8]
+            switch configuration.local {
+            case .replica(let signer): auth = signer.sign(signed)
+            case .client(let key, _): auth = key.signature(for: signed)
             }
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: auth)), promise: nil)
         case .awaitingAuth(let peer, let transcript, let send, let receive):
@@ -164,11 +184,19 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
                 guard configuration.verifier.verify(auth, of: transcript.signedBytes(asInitiator: !configuration.isInitiator), by: r)
                 else { return fail(context, .badSignature(peer.identity)) }
             case .client:
-                guard auth.isEmpty else { return fail(context, .badSignature(peer.identity)) }
+                guard let key = peer.clientKey,
+                      let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key),
+                      publicKey.isValidSignature(auth, for: transcript.signedBytes(asInitiator: !configuration.isInitiator))
+                else { return fail(context, .badSignature(peer.identity)) }
             }
             timeout?.cancel()
             state = .established(peer: peer.identity, send: send, receive: receive)
-            context.fireUserInboundEventTriggered(SecureChannelEstablished(peer: peer.identity))
+            if case .client = peer.identity {
+                frameLimit?.bytes = TransportLimits.maxClientFrameBytes
+            } else {
+                frameLimit?.bytes = TransportLimits.maxFrameBytes
+            }
+            context.fireUserInboundEventTriggered(SecureChannelEstablished(peer: peer.identity, clientKey: peer.clientKey))
             let pending = buffered
             buffered = []
             for (message, promise) in pending { context.write(wrapOutboundOut(seal(message, with: send)), promise: promise) }
@@ -196,18 +224,19 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         if case .failed = state { return }
         state = .failed
-        logger.warning("closing connection", metadata: ["remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")",
-                                                         "error": "\(error)"])
+        let metadata: Logger.Metadata = ["remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"]
+        if let warnings = configuration.warnings {
+            warnings.warning("closing connection", metadata: metadata, logger: logger)
+        } else {
+            logger.warning("closing connection", metadata: metadata)
+        }
         context.fireErrorCaught(error)
         context.close(promise: nil)
     }
 
-    func seal(_ message: ByteBuffer, with mac: ChannelMAC) -> ByteBuffer {
-        let tag = message.withUnsafeReadableBytes { mac.tag(counter: sendCounter, $0) }
-        sendCounter &+= 1
-        var out = message
-        out.writeBytes(tag)
-        return out
+    func seal(_ message: ByteBuffer, with protection: FrameProtection) -> ByteBuffer {
+        defer { sendCounter &+= 1 }
+        return protection.seal(message, counter: sendCounter)
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

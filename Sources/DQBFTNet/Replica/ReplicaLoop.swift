@@ -27,10 +27,14 @@ public struct ReplicaStatus: Sendable, Equatable {
 /// a cancelled or replaced timer never fires); every message the replica sends
 /// is encoded once, recorded in the write-ahead log if it is a vote, proposal,
 /// checkpoint or view change, and leaves only after that record is fsynced
-/// (group commit, `DurableOutbox`); replies go to the client connection that
-/// registered the client id, and are dropped (client retries) if there is none.
+/// (group commit, `DurableOutbox`); replies go to the newest open connection of the
+/// key that owns the client id (proven in its handshake), and are dropped (client
+/// retries) if there is none. A connection of another key never takes over a route
+/// (ids are derived from keys, so that needs a hash collision; it is refused), and
+/// when the newest connection of a key closes, its older open one gets the replies.
 final class ReplicaLoop: @unchecked Sendable {
-    /// Most client ids routed to connections (bounds the routing table).
+    /// Most client keys routed to connections (bounds the routing table; one entry
+    /// per key, whatever its lanes).
     static let maxClientRoutes = 1 << 16
     /// Most requests whose latency is being tracked.
     static let maxTrackedRequests = 1 << 16
@@ -45,7 +49,8 @@ final class ReplicaLoop: @unchecked Sendable {
     var peers: [PeerLink?] = []
     let outbox: DurableOutbox
 
-    var clients: [ClientID: ClientLink] = [:]
+    /// Per client id base (one per key), its open connections, newest last.
+    var clients: [ClientID: [ClientLink]] = [:]
     var arrivals: [ClientID: (timestamp: UInt64, at: NIODeadline)] = [:]
     var timers: [ReplicaTimer: (generation: UInt64, task: Scheduled<Void>)] = [:]
     var timerGeneration: UInt64 = 0
@@ -113,24 +118,40 @@ final class ReplicaLoop: @unchecked Sendable {
 
     func registerClient(_ link: ClientLink) {
         onLoop {
-            guard self.clients.count + Int(link.lanes) <= Self.maxClientRoutes else {
+            let routes = self.clients[link.base] ?? []
+            guard !routes.isEmpty || self.clients.count < Self.maxClientRoutes else {
                 self.logger.warning("client routing table full, closing connection", metadata: ["client": "\(link.base)"])
                 link.channel.close(promise: nil)
                 return
             }
-            for i in 0..<UInt64(link.lanes) { self.clients[ClientID(link.base.rawValue + i)] = link }
+            guard routes.allSatisfy({ $0.key == link.key }) else {
+                self.logger.warning("another key claims a client id base in use, closing connection",
+                                    metadata: ["client": "\(link.base)"])
+                link.channel.close(promise: nil)
+                return
+            }
+            self.clients[link.base] = routes + [link]
             self.metrics.clientConnections.increment()
         }
     }
 
     func unregisterClient(_ link: ClientLink) {
         onLoop {
-            for i in 0..<UInt64(link.lanes) {
-                let id = ClientID(link.base.rawValue + i)
-                if self.clients[id] === link { self.clients[id] = nil; self.arrivals[id] = nil }
+            guard var routes = self.clients[link.base], routes.contains(where: { $0 === link }) else { return }
+            routes.removeAll { $0 === link }
+            if routes.isEmpty {
+                self.clients[link.base] = nil
+                for i in 0..<UInt64(link.lanes) { self.arrivals[ClientID(link.base.rawValue + i)] = nil }
+            } else {
+                self.clients[link.base] = routes
             }
             self.metrics.clientConnections.decrement()
         }
+    }
+
+    /// The connection replies to `client` go to: the newest of its key's that owns the id.
+    func route(_ client: ClientID) -> ClientLink? {
+        clients[ClientSignature.idBase(owning: client)]?.last { $0.owns(client) }
     }
 
     func status() -> EventLoopFuture<ReplicaStatus> {
@@ -205,7 +226,7 @@ final class ReplicaLoop: @unchecked Sendable {
                     arrivals[r.client] = nil
                     metrics.requestLatency.recordNanoseconds((NIODeadline.now() - a.at).nanoseconds)
                 }
-                guard let link = clients[r.client] else { continue }
+                guard let link = route(r.client) else { continue }
                 let bytes = WireMessage.reply(r).encode()
                 toClients[ObjectIdentifier(link), default: (link, [])].1.append(allocator.buffer(bytes: bytes))
                 bytesOut += bytes.count

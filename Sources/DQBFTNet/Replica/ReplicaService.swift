@@ -53,8 +53,20 @@ public final class ReplicaService: Service, @unchecked Sendable {
         public var metricsHost = "127.0.0.1"
         /// Address to listen on; nil = the host in the configuration file.
         public var listenHost: String?
-        /// Most simultaneous inbound connections (peers + clients).
+        /// Most simultaneous inbound connections (pending handshakes + peers +
+        /// clients); `ConnectionAdmission` splits them: `2 × (N − 1)` are reserved
+        /// for replicas, as many for handshakes from replicas' configured hosts,
+        /// `maxPendingHandshakes` for other handshakes in progress, the rest for clients.
         public var maxConnections = 1024
+        /// Most connections whose handshake is in progress (0: a quarter of `maxConnections`).
+        public var maxPendingHandshakes = 0
+        /// Most connections of one client key.
+        public var maxConnectionsPerClientKey = 4
+        /// Most pending and client connections from one address that is not a
+        /// replica's configured host (0: an eighth of `maxConnections`).
+        public var maxConnectionsPerSource = 0
+        /// How long an accepted connection may take to authenticate before it is closed.
+        public var handshakeTimeout: TimeAmount = .seconds(5)
         public var verificationThreads = 2
         /// Network event loops when the service creates its own group; the protocol
         /// loop runs on the first of them (fewer thread hops per message).
@@ -80,6 +92,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
     // Set by start(), read by stop(); guarded by `state`.
     struct Running {
         var verificationPool: NIOThreadPool
+        var clientVerificationPool: NIOThreadPool
         var ioPool: NIOThreadPool
         var loop: ReplicaLoop
         var peers: [PeerLink]
@@ -161,6 +174,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
 
         let verificationPool = NIOThreadPool(numberOfThreads: options.verificationThreads)
         verificationPool.start()
+        // Client requests get their own threads: replica messages never wait behind them.
+        let clientVerificationPool = NIOThreadPool(numberOfThreads: options.verificationThreads)
+        clientVerificationPool.start()
         let ioPool = NIOThreadPool(numberOfThreads: 1)
         ioPool.start()
         let protocolLoop = group.next()
@@ -176,37 +192,61 @@ public final class ReplicaService: Service, @unchecked Sendable {
 
         var links: [PeerLink?] = Array(repeating: nil, count: cluster.n)
         for peer in cluster.replicas where peer.id != id.index {
-            let security = SecureChannelConfiguration(local: .replica(signer), isInitiator: true,
+            var security = SecureChannelConfiguration(local: .replica(signer), isInitiator: true,
                                                       expectedPeer: ReplicaID(peer.id), acceptsClients: false,
                                                       verifier: verifier, replicaCount: cluster.n)
+            security.encryptsFrames = cluster.encryptsFrames
             links[peer.id] = PeerLink(peer: ReplicaID(peer.id), host: peer.host, port: peer.port, eventLoop: group.next(),
                                       security: security, options: options.peerLink, logger: logger)
         }
         loop.start(peers: links)
         for link in links { link?.start() }
 
-        let inboundSecurity = SecureChannelConfiguration(local: .replica(signer), isInitiator: false, expectedPeer: nil,
-                                                         acceptsClients: true, verifier: verifier, replicaCount: cluster.n)
+        let warnings = LogRateLimiter()
+        var inboundSecurity = SecureChannelConfiguration(local: .replica(signer), isInitiator: false, expectedPeer: nil,
+                                                         acceptsClients: true, verifier: verifier, replicaCount: cluster.n,
+                                                         handshakeTimeout: options.handshakeTimeout)
+        inboundSecurity.warnings = warnings
+        inboundSecurity.encryptsFrames = cluster.encryptsFrames
         let messageVerifier = cluster.messageVerifier
-        let accepted = self.accepted, maxConnections = options.maxConnections
+        let accepted = self.accepted
+        let admission = ConnectionAdmission(maxConnections: options.maxConnections, replicaCount: cluster.n,
+                                            maxPending: options.maxPendingHandshakes,
+                                            maxPerClientKey: options.maxConnectionsPerClientKey,
+                                            maxPerSource: options.maxConnectionsPerSource,
+                                            replicaHosts: Set(cluster.replicas.filter { $0.id != id.index }.map(\.host)))
+        let clientBudget = ClientVerificationBudget()
+        // An authenticated connection keeps its slot only if admission grants one;
+        // a replica's newest connection may evict its oldest.
+        let admit: @Sendable (Channel, SecureChannelEstablished) -> Bool = { channel, established in
+            switch admission.authenticated(ObjectIdentifier(channel), peer: established.peer, clientKey: established.clientKey) {
+            case .refused: return false
+            case .admitted(let evict):
+                if let evict, let old = accepted.withLock({ $0[evict] }) { old.close(promise: nil) }
+                return true
+            }
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                let admitted = accepted.withLock { open -> Bool in
-                    guard open.count < maxConnections else { return false }
-                    open[ObjectIdentifier(channel)] = channel
-                    return true
-                }
-                guard admitted else {
-                    logger.warning("too many connections, refusing", metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+                let id = ObjectIdentifier(channel)
+                guard admission.accept(id, remote: channel.remoteAddress?.ipAddress) else {
+                    warnings.warning("too many connections, refusing", metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+                                                                                  "occupancy": "\(admission.occupancy)"], logger: logger)
                     return channel.close()
                 }
-                channel.closeFuture.whenComplete { _ in accepted.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+                accepted.withLock { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in
+                    accepted.withLock { _ = $0.removeValue(forKey: id) }
+                    admission.close(id)
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     let handler = InboundHandler(core: loop, verifier: messageVerifier, verificationPool: verificationPool,
-                                                 limits: .default, metrics: metrics, logger: logger)
+                                                 limits: .default, metrics: metrics, logger: logger, clientBudget: clientBudget,
+                                                 warnings: warnings, clientVerificationPool: clientVerificationPool,
+                                                 admit: admit)
                     try channel.pipeline.syncOperations.addSecureFraming(inboundSecurity, logger: logger, then: handler)
                 }
             }
@@ -234,12 +274,13 @@ public final class ReplicaService: Service, @unchecked Sendable {
             try? await loop.stop().get()
             for link in links { try? await link?.close().get() }
             try? await verificationPool.shutdownGracefully()
+            try? await clientVerificationPool.shutdownGracefully()
             try? await ioPool.shutdownGracefully()
             if lockFD >= 0 { close(lockFD) }
             throw error
         }
         state.withLock {
-            $0 = Running(verificationPool: verificationPool, ioPool: ioPool, loop: loop,
+            $0 = Running(verificationPool: verificationPool, clientVerificationPool: clientVerificationPool, ioPool: ioPool, loop: loop,
                          peers: links.compactMap { $0 }, listener: listener, metricsServer: metricsServer, lockFD: lockFD)
         }
         // Gauges fed from the links, refreshed every second on the protocol loop.
@@ -288,6 +329,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         for channel in accepted.withLock({ Array($0.values) }) { try? await channel.close() }
         await running.metricsServer?.close()
         try? await running.verificationPool.shutdownGracefully()
+        try? await running.clientVerificationPool.shutdownGracefully()
         try? await running.ioPool.shutdownGracefully()
         if running.lockFD >= 0 { close(running.lockFD) }
         if ownsGroup { try? await group.shutdownGracefully() }

@@ -15,19 +15,40 @@ import NIOPosix
 /// the order they arrived; at most `maxInflight` messages per connection wait
 /// for the protocol loop — beyond that the handler stops reading the socket
 /// (TCP backpressure) until the loop catches up. Undecodable frames close the
-/// connection and are logged with the peer.
+/// connection and are logged with the peer (rate-limited).
+///
+/// Client requests cannot crowd out replica traffic: they are verified on their own
+/// pool (`clientVerificationPool`), so a consensus message never queues behind a
+/// client's request; a client connection has at most `maxClientOutstanding`
+/// requests being verified, and all client connections together at most
+/// `ClientVerificationBudget.limit` — at the limit client connections stop reading
+/// (replica connections never do). A request
+/// whose signature fails closes its connection: a correct client never sends one.
+/// An authenticated connection keeps its slot only if `admit` (the replica's
+/// `ConnectionAdmission`) grants one.
 final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = Never
     static let maxInflight = 4096
+    /// Most requests of one client connection being verified at once.
+    static let maxClientOutstanding = 64
 
     let core: ReplicaLoop
     let verifier: MessageVerifier
     let verificationPool: NIOThreadPool
+    /// Where client connections' requests are verified (may be `verificationPool`).
+    let clientVerificationPool: NIOThreadPool
     let limits: WireLimits
     let logger: Logger
     let metrics: ReplicaMetrics
     let inflight = LockedBox(0)
+    /// Set when the connection is rejected: queued verifications of it are skipped.
+    let abandoned = LockedBox(false)
+    /// Client requests being verified by every connection of this replica.
+    let clientBudget: ClientVerificationBudget
+    /// Decides whether an authenticated connection keeps its slot.
+    let admit: @Sendable (Channel, SecureChannelEstablished) -> Bool
+    let warnings: LogRateLimiter
 
     var peer: PeerIdentity?
     var clientLink: ClientLink?
@@ -39,16 +60,23 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
     var closed = false
 
     init(core: ReplicaLoop, verifier: MessageVerifier, verificationPool: NIOThreadPool, limits: WireLimits,
-         metrics: ReplicaMetrics, logger: Logger) {
+         metrics: ReplicaMetrics, logger: Logger, clientBudget: ClientVerificationBudget = ClientVerificationBudget(),
+         warnings: LogRateLimiter = LogRateLimiter(), clientVerificationPool: NIOThreadPool? = nil,
+         admit: @escaping @Sendable (Channel, SecureChannelEstablished) -> Bool = { _, _ in true }) {
         self.core = core; self.verifier = verifier; self.verificationPool = verificationPool
         self.limits = limits; self.metrics = metrics; self.logger = logger
+        self.clientBudget = clientBudget; self.warnings = warnings; self.admit = admit
+        self.clientVerificationPool = clientVerificationPool ?? verificationPool
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let established = event as? SecureChannelEstablished {
+            guard admit(context.channel, established) else {
+                return reject(context, "no connection slot for \(established.peer)")
+            }
             peer = established.peer
-            if case .client(let base, let lanes) = established.peer {
-                let link = ClientLink(channel: context.channel, base: base, lanes: lanes)
+            if case .client(let base, let lanes) = established.peer, let key = established.clientKey {
+                let link = ClientLink(channel: context.channel, base: base, lanes: lanes, key: key)
                 clientLink = link
                 core.registerClient(link)
             }
@@ -85,17 +113,24 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
         let fromClient = channelPeer == nil
         if needsSignatureCheck(message) {
             outstanding += 1
-            let verifier = self.verifier
-            let verified = verificationPool.runIfActive(eventLoop: context.eventLoop) {
-                verifier.verify(message, channelPeer: channelPeer)
+            if fromClient { clientBudget.take() }
+            let verifier = self.verifier, budget = clientBudget, abandoned = self.abandoned
+            let pool = fromClient ? clientVerificationPool : verificationPool
+            let verified = pool.runIfActive(eventLoop: context.eventLoop) {
+                !abandoned.withLock { $0 } && verifier.verify(message, channelPeer: channelPeer)
             }
             let previous = tail ?? context.eventLoop.makeSucceededVoidFuture()
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             tail = previous.and(verified).map { _, ok in
                 self.outstanding -= 1
-                if ok { self.forward(message, fromClient: fromClient) } else { self.dropUnverified(message) }
-            }.recover { _ in self.outstanding -= 1 }
+                if fromClient { budget.give() }
+                if ok { self.forward(message, fromClient: fromClient) } else { self.unverified(message, fromClient: fromClient, bound.value) }
+            }.recover { _ in
+                self.outstanding -= 1
+                if fromClient { budget.give() }
+            }
         } else {
-            guard verifier.verify(message, channelPeer: channelPeer) else { return dropUnverified(message) }
+            guard verifier.verify(message, channelPeer: channelPeer) else { return unverified(message, fromClient: fromClient, context) }
             if outstanding > 0, let previous = tail {
                     tail = previous.map { self.forward(message, fromClient: fromClient) }
             } else {
@@ -122,6 +157,17 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
         core.deliver(message, fromClient: fromClient) { inflight.withLock { $0 -= 1 } }
     }
 
+    /// A message failed verification: a client's closes its connection (correct
+    /// clients sign every request); a replica's is dropped (it may be a relayed
+    /// message a Byzantine replica garbled).
+    func unverified(_ message: WireMessage, fromClient: Bool, _ context: ChannelHandlerContext) {
+        if fromClient {
+            guard !closed else { return }
+            return reject(context, "request failed verification: \(Self.summary(message))")
+        }
+        dropUnverified(message)
+    }
+
     func dropUnverified(_ message: WireMessage) {
         metrics.messagesRejected.increment()
         logger.debug("dropping message that failed verification",
@@ -144,17 +190,21 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     func reject(_ context: ChannelHandlerContext, _ reason: String) {
         metrics.messagesRejected.increment()
-        logger.warning("closing connection", metadata: ["peer": "\(peer.map { "\($0)" } ?? "?")",
-                                                        "remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")",
-                                                        "reason": "\(reason)"])
+        warnings.warning("closing connection", metadata: ["peer": "\(peer.map { "\($0)" } ?? "?")",
+                                                          "remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")",
+                                                          "reason": "\(reason)"], logger: logger)
         closed = true
+        abandoned.withLock { $0 = true }
         context.close(promise: nil)
     }
 
     func read(context: ChannelHandlerContext) {
-        // Backpressure: stop reading while too many messages wait for the protocol loop;
-        // poll every millisecond until the loop has caught up.
-        guard inflight.withLock({ $0 }) < Self.maxInflight else {
+        // Backpressure: stop reading while too many messages wait for the protocol loop
+        // (or, on a client connection, for verification); poll every millisecond
+        // until they have caught up.
+        let isClient = clientLink != nil
+        let verifying = isClient && (outstanding >= Self.maxClientOutstanding || clientBudget.exhausted)
+        guard inflight.withLock({ $0 }) < Self.maxInflight, !verifying else {
             guard !readPending else { return }
             readPending = true
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -172,4 +222,20 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
         logger.debug("connection error", metadata: ["peer": "\(peer.map { "\($0)" } ?? "?")", "error": "\(error)"])
         context.close(promise: nil)
     }
+}
+
+/// How many client requests all client connections of one replica may have on the
+/// verification pool at once (see `InboundHandler`).
+///
+/// Guarantees: thread-safe; `exhausted` once `limit` are taken (a connection may
+/// overshoot by the frames of one read, which the per-connection limit bounds).
+final class ClientVerificationBudget: Sendable {
+    let limit: Int
+    let taken = LockedBox(0)
+
+    init(limit: Int = 256) { self.limit = limit }
+
+    var exhausted: Bool { taken.withLock { $0 >= limit } }
+    func take() { taken.withLock { $0 += 1 } }
+    func give() { taken.withLock { $0 -= 1 } }
 }

@@ -1,0 +1,33 @@
+import DQBFTCrypto
+import Foundation
+
+/// A client's persisted identity for command-line tools: one Ed25519 private key in
+/// a file (hex, mode 0600, as `KeyFiles` writes replica keys), created on first use,
+/// so `dqbft kv` and `dqbft bench` keep one client identity (and one slot in the
+/// replicas' client table) across runs instead of minting a new one each time.
+///
+/// Guarantees: `load(orCreateAt:)` returns the key in the file, or creates the file
+/// with a fresh key if there is none (an unreadable or malformed file is an error,
+/// never silently replaced); `timestampFloor()` is the wall clock in nanoseconds, so
+/// timestamps of a later run start above those of an earlier one as long as the
+/// clock does not go back and a run issues fewer operations per lane than
+/// nanoseconds elapse between runs.
+public enum ClientIdentityFile {
+    /// The default path: `client.key` next to the cluster configuration file.
+    public static func defaultPath(forConfiguration config: String) -> String {
+        let directory = (config as NSString).deletingLastPathComponent
+        return (directory.isEmpty ? "." : directory) + "/client.key"
+    }
+
+    public static func load(orCreateAt path: String) throws(KeyFileError) -> ClientSigningKey {
+        if FileManager.default.fileExists(atPath: path) { return try ClientSigningKey(readingFileAt: path) }
+        let key = ClientSigningKey()
+        try key.write(to: path)
+        return key
+    }
+
+    /// A first timestamp above every earlier run's (see the type's guarantees).
+    public static func timestampFloor() -> UInt64 {
+        UInt64(max(0, Date().timeIntervalSince1970) * 1e9)
+    }
+}
