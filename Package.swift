@@ -85,6 +85,8 @@ let package = Package(
             dependencies: [
                 "DQBFTCore", "DQBFTCrypto", "DQBFTSim", "DQBFTNet", "DQBFTClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import DQBFTCrypto
 import Foundation
 
@@ -24,6 +29,21 @@ public enum ClientIdentityFile {
         let key = ClientSigningKey()
         try key.write(to: path)
         return key
+    }
+
+    /// `load(orCreateAt:)` for one process at a time: the file is locked (`flock`)
+    /// until this process exits. Two processes with one key would step on each
+    /// other's client ids and replies, so while another process holds the lock this
+    /// returns a fresh one-off key instead (`persisted` false).
+    public static func claim(orCreateAt path: String) throws(KeyFileError) -> (key: ClientSigningKey, persisted: Bool) {
+        let key = try load(orCreateAt: path)
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .unreadable(path: path) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return (ClientSigningKey(), false)
+        }
+        return (key, true)  // the descriptor, and so the lock, lives as long as the process
     }
 
     /// A first timestamp above every earlier run's (see the type's guarantees).

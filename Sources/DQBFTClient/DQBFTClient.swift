@@ -94,8 +94,10 @@ public actor DQBFTClient {
                                                       verifier: verifier, replicaCount: cluster.n)
             security.encryptsFrames = cluster.encryptsFrames
             let from = ReplicaID(entry.id)
+            var linkOptions = PeerLink.Options()
+            linkOptions.connectionLogLevel = .debug
             return PeerLink(peer: from, host: entry.host, port: entry.port, eventLoop: eventLoops.next(),
-                            security: security, logger: logger, onMessage: { buffer in
+                            security: security, options: linkOptions, logger: logger, onMessage: { buffer in
                                 // Only replies from the authenticated replica itself count.
                                 guard let message = try? WireMessage.decode(Array(buffer.readableBytesView), limits: limits),
                                       case .reply(let reply) = message, reply.replica == from else { return }

@@ -3,6 +3,7 @@ import DQBFTClient
 import DQBFTCore
 import DQBFTNet
 import Foundation
+import Logging
 import Histogram
 
 /// `dqbft bench`: closed-loop load against a running cluster.
@@ -25,7 +26,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Milliseconds before a request is re-sent to all replicas.") var attemptTimeoutMs = 1000
     @Option(help: "Seconds to wait for f+1 replicas to be reachable.") var connectTimeout = 2.0
     @Flag(help: "Print one JSON object instead of a summary.") var json = false
-    @Option(help: "Client key file: this client's identity, created on first use (default: client.key next to --config). One process at a time per key file.")
+    @Option(help: "Client key file: this client's identity, created on first use (default: client.key next to --config). While another process uses it, a one-off key is used instead.")
     var clientKey: String?
 
     struct Stats {
@@ -49,12 +50,14 @@ struct Bench: AsyncParsableCommand {
         options.concurrency = clients
         options.attemptTimeout = .milliseconds(Int64(attemptTimeoutMs))
         do {
-            options.identity = try ClientIdentityFile.load(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config))
+            options.identity = try ClientIdentityFile.claim(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config)).key
         } catch { throw ExitStatus.fail(ExitStatus.badInput, "--client-key: \(error)") }
         options.firstTimestamp = ClientIdentityFile.timestampFloor()
         options.connectTimeout = .nanoseconds(Int64(connectTimeout * 1e9))
         let client: DQBFTClient
-        do { client = try await DQBFTClient.connect(configuration: cluster, options: options) } catch let error as DQBFTClientError {
+        var logger = Logger(label: "dqbft.client")
+        logger.logLevel = .error  // connection churn is not the user's business here; failures are reported below
+        do { client = try await DQBFTClient.connect(configuration: cluster, options: options, logger: logger) } catch let error as DQBFTClientError {
             throw ExitStatus.fail(ExitStatus.unavailable, "\(error)")
         }
         let stats = LockedBox(Stats())

@@ -19,8 +19,10 @@ struct Cluster: AsyncParsableCommand {
     @Option(help: "Number of replicas N, at least 4 (default: 4; only used when generating).") var replicas: Int?
     @Option(help: "Directory for keys, configuration, logs and data.") var dir = "dqbft-cluster"
     @Option(help: "Port of replica 0, consecutive ports follow (default: 7000; only used when generating).") var basePort: Int?
-    @Option(help: "Metrics port of replica 0 (consecutive ports follow); 0 disables metrics.") var metricsBasePort = 9100
+    @Option(help: "HTTP port (/metrics, /livez, /readyz, /status) of replica 0, consecutive ports follow; 0 disables them (only used when generating).")
+    var metricsBasePort = Cluster.defaultMetricsBasePort
     @Option(help: "Replica log level: \(ClusterInput.logLevels.joined(separator: ", ")).") var logLevel = "info"
+    @Option(help: "Replica log format: text or json (one JSON object per line).") var logFormat = "text"
     @Option(help: "Write-ahead log sync of every replica: fsync or write.") var walSync = "fsync"
     @Option(help: "Requests per batch (only used when generating a new configuration).") var batch: Int?
     @Option(help: "Milliseconds the primary waits to fill a batch (default 1, which suits a local cluster with few clients; only used when generating).")
@@ -28,11 +30,15 @@ struct Cluster: AsyncParsableCommand {
     @Flag(help: "Do not require client signatures (only used when generating): faster, but a Byzantine replica can then issue requests in any client's name.")
     var unsignedClients = false
 
+    /// Above the Prometheus exporters' allocated 9100–9999 and the usual service ports.
+    static let defaultMetricsBasePort = 27100
+
     /// Log files kept per replica: `replica-I.log` and its predecessors `.1` … `.3`.
     static let logsKept = 4
 
     func validate() throws {
         _ = try ClusterInput.logLevel(logLevel)
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json, got '\(logFormat)'") }
         guard ["fsync", "write"].contains(walSync) else { throw ValidationError("--wal-sync must be fsync or write, got '\(walSync)'") }
         if let replicas { try Keygen.checkReplicaCount(replicas) }
         if let protocolName, !ClusterFile.supportedProtocols.contains(protocolName) {
@@ -72,7 +78,8 @@ struct Cluster: AsyncParsableCommand {
             tuning.batchTimeoutMs = batchTimeoutMs ?? 1
             cluster = try Keygen.generate(protocolName: protocolName ?? "pbft", replicas: replicas ?? 4, faultModel: .byzantine,
                                           host: "127.0.0.1", basePort: basePort ?? 7000, directory: dir, force: false, tuning: tuning,
-                                          clientSignatures: !unsignedClients).file
+                                          clientSignatures: !unsignedClients,
+                                          metricsBasePort: metricsBasePort > 0 ? metricsBasePort : nil).file
             say("generated \(configPath)")
         }
         let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
@@ -82,8 +89,8 @@ struct Cluster: AsyncParsableCommand {
             let process = Process()
             process.executableURL = executable
             var arguments = ["replica", "--config", configPath, "--id", "\(entry.id)", "--data-dir", dir + "/data-\(entry.id)",
-                             "--log-level", logLevel, "--wal-sync", walSync]
-            if metricsBasePort > 0 { arguments += ["--metrics-port", "\(metricsBasePort + entry.id)"] }
+                             "--log-level", logLevel, "--log-format", logFormat, "--wal-sync", walSync]
+            if let port = entry.metricsPort { arguments += ["--metrics-port", "\(port)"] }
             process.arguments = arguments
             let logPath = dir + "/replica-\(entry.id).log"
             Self.rotate(logPath)
@@ -94,10 +101,11 @@ struct Cluster: AsyncParsableCommand {
             process.standardError = log
             try process.run()
             children.append(process)
-            let metrics = metricsBasePort > 0 ? "  metrics http://127.0.0.1:\(metricsBasePort + entry.id)/metrics" : ""
+            let metrics = entry.metricsPort.map { "  http://\(entry.host):\($0)/status" } ?? ""
             say("replica \(entry.id)  pid \(process.processIdentifier)  \(entry.host):\(entry.port)\(metrics)  log \(logPath)")
         }
         say("cluster of \(cluster.n) (f=\(cluster.f), \(cluster.protocol)) running; config \(configPath). Ctrl-C stops it.")
+        say("status of every replica: dqbft status --config \(configPath)")
 
         let stopping = LockedBox(false)
         var sources: [DispatchSourceSignal] = []

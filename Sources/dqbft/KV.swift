@@ -2,6 +2,7 @@ import ArgumentParser
 import DQBFTClient
 import DQBFTNet
 import Foundation
+import Logging
 
 /// `dqbft kv`: one key-value operation against a running cluster.
 struct KV: AsyncParsableCommand {
@@ -17,7 +18,7 @@ struct KV: AsyncParsableCommand {
     @Option(help: "Cluster configuration file.") var config: String
     @Option(help: "Seconds before giving up on the operation.") var timeout = 10.0
     @Option(help: "Seconds to wait for f+1 replicas to be reachable.") var connectTimeout = 2.0
-    @Option(help: "Client key file: this client's identity, created on first use (default: client.key next to --config). One process at a time per key file.")
+    @Option(help: "Client key file: this client's identity, created on first use (default: client.key next to --config). While another process uses it, a one-off key is used instead.")
     var clientKey: String?
     @Argument(help: "put KEY VALUE | get KEY | delete KEY") var words: [String]
 
@@ -37,12 +38,14 @@ struct KV: AsyncParsableCommand {
         var options = DQBFTClient.Options()
         options.operationTimeout = .nanoseconds(Int64(timeout * 1e9))
         do {
-            options.identity = try ClientIdentityFile.load(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config))
+            options.identity = try ClientIdentityFile.claim(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config)).key
         } catch { throw ExitStatus.fail(ExitStatus.badInput, "--client-key: \(error)") }
         options.firstTimestamp = ClientIdentityFile.timestampFloor()
         options.connectTimeout = .nanoseconds(Int64(connectTimeout * 1e9))
         let client: DQBFTClient
-        do { client = try await DQBFTClient.connect(configuration: cluster, options: options) } catch let error as DQBFTClientError {
+        var logger = Logger(label: "dqbft.client")
+        logger.logLevel = .error  // connection churn is not the user's business here; failures are reported below
+        do { client = try await DQBFTClient.connect(configuration: cluster, options: options, logger: logger) } catch let error as DQBFTClientError {
             throw ExitStatus.fail(ExitStatus.unavailable, "\(error)")
         }
         let found: Bool

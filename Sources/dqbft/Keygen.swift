@@ -23,6 +23,8 @@ struct Keygen: ParsableCommand {
     @Option(help: "Comma-separated host of each replica, in id order (overrides --host), e.g. 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4.")
     var hosts: String?
     @Option(help: "Port of replica 0; replica I listens on base-port + I.") var basePort = 7000
+    @Option(help: "HTTP port (/metrics, /livez, /readyz, /status) of replica 0, recorded in cluster.json; replica I uses metrics-base-port + I (0: none recorded).")
+    var metricsBasePort = Cluster.defaultMetricsBasePort
     @Option(name: [.customLong("dir"), .customLong("out")], help: "Directory for cluster.json and the key files (the same --dir as 'dqbft cluster'; --out is an alias).")
     var out: String
     @Flag(help: "Overwrite an existing configuration.") var force = false
@@ -43,6 +45,9 @@ struct Keygen: ParsableCommand {
         guard (1...65535).contains(basePort), basePort + replicas - 1 <= 65535 else {
             throw ValidationError("--base-port must leave room for \(replicas) consecutive ports below 65536, got \(basePort)")
         }
+        guard metricsBasePort == 0 || ((1...65535).contains(metricsBasePort) && metricsBasePort + replicas - 1 <= 65535) else {
+            throw ValidationError("--metrics-base-port must be 0 or leave room for \(replicas) ports below 65536, got \(metricsBasePort)")
+        }
         if let hosts {
             let list = hosts.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             if list.count != replicas || list.contains(where: \.isEmpty) {
@@ -55,7 +60,7 @@ struct Keygen: ParsableCommand {
         let hostList = hosts.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let written = try Self.generate(protocolName: protocolName, replicas: replicas, faultModel: .byzantine, host: host,
                                         basePort: basePort, directory: out, force: force, clientSignatures: !unsignedClients,
-                                        hosts: hostList)
+                                        hosts: hostList, metricsBasePort: metricsBasePort > 0 ? metricsBasePort : nil)
         print("wrote \(written.configPath) (n=\(written.file.n), f=\(written.file.f), protocol=\(written.file.protocol))")
         print("wrote \(replicas) private keys: \(out)/replica-<id>.key (mode 0600)")
     }
@@ -72,7 +77,8 @@ struct Keygen: ParsableCommand {
 
     static func generate(protocolName: String, replicas: Int, faultModel: FaultModel, host: String, basePort: Int,
                          directory: String, force: Bool, tuning: ClusterFile.Tuning? = nil,
-                         clientSignatures: Bool = true, hosts: [String]? = nil) throws -> (file: ClusterFile, configPath: String) {
+                         clientSignatures: Bool = true, hosts: [String]? = nil,
+                         metricsBasePort: Int? = nil) throws -> (file: ClusterFile, configPath: String) {
         let configPath = directory + "/cluster.json"
         if FileManager.default.fileExists(atPath: configPath) && !force {
             throw ValidationError("\(configPath) exists; pass --force to overwrite")
@@ -82,6 +88,7 @@ struct Keygen: ParsableCommand {
                                                 host: host, basePort: basePort, tuning: tuning,
                                                 clientSignatures: clientSignatures)
         if let hosts { for i in 0..<replicas { file.replicas[i].host = hosts[i] } }
+        if let metricsBasePort { for i in 0..<replicas { file.replicas[i].metricsPort = metricsBasePort + i } }
         do { _ = try file.validated() } catch { throw ValidationError("\(error)") }
         for (i, key) in keys.enumerated() { try KeyFiles.writePrivateKey(key, to: keyPath(directory: directory, id: i)) }
         try file.write(to: configPath)

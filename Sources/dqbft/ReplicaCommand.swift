@@ -16,17 +16,22 @@ struct ReplicaCommand: AsyncParsableCommand {
     @Option(help: "This replica's id.") var id: Int
     @Option(help: "Directory for the write-ahead log.") var dataDir: String
     @Option(help: "Private key file (default: replica-<id>.key next to the configuration).") var key: String?
-    @Option(help: "Serve Prometheus metrics on this port (127.0.0.1).") var metricsPort: Int?
+    @Option(help: "Serve /metrics, /livez, /readyz and /status on this port (default: the replica's metricsPort in the configuration, if any).")
+    var metricsPort: Int?
     @Option(help: "Metrics listen address.") var metricsHost = "127.0.0.1"
     @Option(help: "Listen address (default: this replica's host in the configuration).") var listen: String?
     @Option(help: "Write-ahead log sync: fsync (survives power loss) or write (survives process crashes only).")
     var walSync = "fsync"
     @Option(help: "Network event-loop threads (the protocol loop runs on one of them).") var threads = 1
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "Log format: text (one readable line per message) or json (one JSON object per line).") var logFormat = "text"
 
     func run() async throws {
         let level = try ClusterInput.logLevel(logLevel)
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json, got '\(logFormat)'") }
+        let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
@@ -43,7 +48,7 @@ struct ReplicaCommand: AsyncParsableCommand {
         }
         var options = ReplicaService.Options()
         options.dataDirectory = dataDir
-        options.metricsPort = metricsPort
+        options.metricsPort = metricsPort ?? cluster.replicas[id].metricsPort
         options.metricsHost = metricsHost
         options.listenHost = listen
         guard let mode = WriteAheadLog.SyncMode(rawValue: walSync) else { throw ValidationError("--wal-sync must be fsync or write") }

@@ -16,7 +16,9 @@ final class TestCluster: @unchecked Sendable {
     let directory: String
     var services: [ReplicaService?]
 
-    init(n: Int = 4, protocol name: String = "pbft") {
+    /// `metrics`: every replica also serves its HTTP endpoints, on a free port
+    /// recorded in `cluster` (`metricsPort`).
+    init(n: Int = 4, protocol name: String = "pbft", metrics: Bool = false) {
         var tuning = ClusterFile.Tuning()
         tuning.batchSize = 16
         tuning.batchTimeoutMs = 1
@@ -29,6 +31,7 @@ final class TestCluster: @unchecked Sendable {
         let ports = freePorts(n)
         var (file, keys) = ClusterFile.generate(protocol: name, replicas: n, tuning: tuning)
         for i in 0..<n { file.replicas[i].port = ports[i] }
+        if metrics { for (i, port) in freePorts(n).enumerated() { file.replicas[i].metricsPort = port } }
         cluster = file
         self.keys = keys
         directory = temporaryDirectory("cluster")
@@ -42,6 +45,7 @@ final class TestCluster: @unchecked Sendable {
         var options = ReplicaService.Options()
         options.dataDirectory = directory + "/data-\(i)"
         options.peerLink.backoffMax = .milliseconds(200)
+        options.metricsPort = cluster.replicas[i].metricsPort
         configure(&options)
         let service = try ReplicaService(cluster: cluster, id: ReplicaID(i), privateKey: keys[i], options: options,
                                          group: group, logger: testLogger)

@@ -34,8 +34,12 @@ public struct ClusterFile: Codable, Sendable, Equatable {
         public var port: Int
         /// Hex of the 32-byte Ed25519 public key.
         public var publicKey: String
-        public init(id: Int, host: String, port: Int, publicKey: String) {
-            self.id = id; self.host = host; self.port = port; self.publicKey = publicKey
+        /// Port of the replica's HTTP endpoint (`/metrics`, `/livez`, `/readyz`,
+        /// `/status`) on `host`; absent: none configured (`dqbft status` then needs
+        /// `--metrics-base-port`).
+        public var metricsPort: Int?
+        public init(id: Int, host: String, port: Int, publicKey: String, metricsPort: Int? = nil) {
+            self.id = id; self.host = host; self.port = port; self.publicKey = publicKey; self.metricsPort = metricsPort
         }
     }
 
@@ -157,6 +161,14 @@ public struct ClusterFile: Codable, Sendable, Equatable {
             let address = "\(r.host.lowercased()):\(r.port)"
             if let other = addresses[address] { throw .invalid("replicas \(other) and \(r.id) have the same address \(address)") }
             addresses[address] = r.id
+            if let m = r.metricsPort {
+                guard (1...65535).contains(m) else { throw .invalid("replica \(r.id): metricsPort \(m) is outside 1...65535") }
+                let metrics = "\(r.host.lowercased()):\(m)"
+                if let other = addresses[metrics] {
+                    throw .invalid("replica \(r.id): metricsPort \(m) is also the address of replica \(other)'s \(other == r.id ? "protocol port" : "port")")
+                }
+                addresses[metrics] = r.id
+            }
         }
         if let problem = tuning?.problem() { throw .invalid(problem) }
         return self

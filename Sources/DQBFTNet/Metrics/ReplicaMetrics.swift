@@ -1,3 +1,4 @@
+import DQBFTCore
 import Prometheus
 
 /// The Prometheus metrics of one replica, registered in its own registry (so
@@ -15,7 +16,6 @@ public struct ReplicaMetrics: Sendable {
     let bytesIn: Counter
     let bytesOut: Counter
     let messagesRejected: Counter
-    let framesDropped: Gauge
     let view: Gauge
     let lastExecuted: Gauge
     let peerQueueDepth: Gauge
@@ -36,10 +36,9 @@ public struct ReplicaMetrics: Sendable {
         bytesIn = registry.makeCounter(name: "dqbft_received_bytes_total", help: "Frame bytes received on authenticated channels.")
         bytesOut = registry.makeCounter(name: "dqbft_sent_bytes_total", help: "Message bytes handed to peer and client connections.")
         messagesRejected = registry.makeCounter(name: "dqbft_messages_rejected_total", help: "Messages that failed decoding or verification.")
-        framesDropped = registry.makeGauge(name: "dqbft_peer_frames_dropped_total", help: "Frames dropped because a peer send queue was full.")
-        view = registry.makeGauge(name: "dqbft_view", help: "Current view of the main instance.")
+        view = registry.makeGauge(name: "dqbft_view", help: "Current view of the main instance (PBFT's, or DQ's ordering instance); RCC: instance 0's. Per instance: dqbft_instance_view.")
         lastExecuted = registry.makeGauge(name: "dqbft_last_executed_sequence", help: "Highest executed sequence number.")
-        peerQueueDepth = registry.makeGauge(name: "dqbft_peer_queue_frames", help: "Frames waiting in all peer send queues.")
+        peerQueueDepth = registry.makeGauge(name: "dqbft_peer_queue_frames_all", help: "Frames waiting in all peer send queues (per peer: dqbft_peer_queue_frames).")
         outboxDepth = registry.makeGauge(name: "dqbft_wal_gated_actions", help: "Outbound actions waiting for the write-ahead log.")
         clientConnections = registry.makeGauge(name: "dqbft_client_connections", help: "Open client connections.")
         stateTransfers = registry.makeCounter(name: "dqbft_state_transfers_total", help: "State snapshots installed.")
@@ -55,5 +54,38 @@ public struct ReplicaMetrics: Sendable {
                       .milliseconds(10), .milliseconds(50), .milliseconds(100), .seconds(1)],
             help: "Duration of one group commit (write + fdatasync).")
         walRecords = registry.makeCounter(name: "dqbft_wal_records_total", help: "Records appended to the write-ahead log.")
+    }
+
+    // Labelled series. The registry returns the same handle for the same name and
+    // labels, so these are cheap enough for the rare events that use them.
+
+    /// `dqbft_build_info{version, protocol} 1`.
+    func buildInfo(protocol name: String) {
+        registry.makeGauge(name: "dqbft_build_info", labels: [("version", DQBFTVersion.current), ("protocol", name)],
+                           help: "Always 1; the labels name the build and the protocol.").set(Double(1))
+    }
+
+    /// An instance entered `view` (`instance` is "main", or "D3" for replica 3's
+    /// D-instance / RCC instance 3); `counts` false only registers its series at
+    /// view 0 (so dashboards see every instance from the start).
+    func instanceEnteredView(_ instance: InstanceID, _ view: ViewNumber, counts: Bool = true) {
+        let label = [("consensus_instance", "\(instance)")]  // not "instance": Prometheus adds that label to every scraped series
+        registry.makeGauge(name: "dqbft_instance_view", labels: label, help: "Current view of each consensus instance.")
+            .set(Double(view.rawValue))
+        let changes = registry.makeCounter(name: "dqbft_view_changes_total", labels: label, help: "Views entered, per consensus instance.")
+        if counts { changes.increment() }
+    }
+
+    /// One peer link's state, refreshed every second: connected (0/1), frames queued,
+    /// and frames dropped since the last refresh.
+    func peer(_ id: ReplicaID, connected: Bool, queued: Int, droppedSinceLast: Int) {
+        let label = [("peer", "\(id.rawValue)")]
+        registry.makeGauge(name: "dqbft_peer_connected", labels: label, help: "1 while the outbound link to this peer is established.")
+            .set(Double(connected ? 1 : 0))
+        registry.makeGauge(name: "dqbft_peer_queue_frames", labels: label, help: "Frames waiting in this peer's send queue.")
+            .set(Double(queued))
+        let dropped = registry.makeCounter(name: "dqbft_peer_frames_dropped_total", labels: label,
+                                           help: "Frames dropped because this peer's send queue was full.")
+        if droppedSinceLast > 0 { dropped.increment(by: Int64(droppedSinceLast)) }
     }
 }

@@ -16,6 +16,9 @@ public struct ReplicaStatus: Sendable, Equatable {
     public var restoredMessages: Int
     /// The composition's own description of where its instances stand.
     public var detail: String
+    /// The view of every instance that left view 0 ("main", "D3"), and "main"
+    /// always (for DQ the ordering instance; RCC reports its instance 0 there).
+    public var views: [String: UInt64]
 }
 
 /// The protocol loop: the one place a `Replica` lives. Every input (verified
@@ -62,6 +65,8 @@ final class ReplicaLoop: @unchecked Sendable {
     /// never lost to segment deletion.
     var viewRecords: [InstanceID: [UInt8]] = [:]
     var restoredMessages = 0
+    /// The newest view each instance entered (from `.viewChanged` effects).
+    var instanceViews: [InstanceID: ViewNumber] = [:]
 
     init(replica: Replica, loop: EventLoop, outbox: DurableOutbox, metrics: ReplicaMetrics, logger: Logger) {
         self.replica = replica
@@ -160,7 +165,10 @@ final class ReplicaLoop: @unchecked Sendable {
                           view: self.replica.composition.replyView,
                           awaitingState: self.replica.awaitingState != nil, stateTransfers: self.stateTransfers,
                           restoredMessages: self.restoredMessages,
-                          detail: self.replica.composition.status)
+                          detail: self.replica.composition.status,
+                          views: self.instanceViews.reduce(into: ["main": self.replica.composition.replyView.rawValue]) {
+                              $0["\($1.key)"] = $1.value.rawValue
+                          })
         }
     }
 
@@ -254,7 +262,9 @@ final class ReplicaLoop: @unchecked Sendable {
                 metrics.lastExecuted.set(Double(seq.rawValue))
                 logger.info("installed state snapshot", metadata: ["sequence": "\(seq)"])
             case .viewChanged(let instance, let view):
-                metrics.view.set(Double(view.rawValue))
+                instanceViews[instance] = view
+                metrics.view.set(Double(replica.composition.replyView.rawValue))
+                metrics.instanceEnteredView(instance, view)
                 logger.info("entered view", metadata: ["instance": "\(instance)", "view": "\(view)"])
             @unknown default:
                 logger.debug("ignoring effect", metadata: ["effect": "\(effect)"])

@@ -146,6 +146,12 @@ public final class ReplicaService: Service, @unchecked Sendable {
         let config = cluster.configuration
         let verifier = cluster.verifier
         let entry = cluster.replicas[id.index]
+        // Every instance's series exist from the start, at view 0 (a log replay below may move them).
+        metrics.buildInfo(protocol: cluster.protocol)
+        let kind = cluster.protocolKind
+        let instances = (kind == .rcc ? [] : [InstanceID.main])
+            + (kind.isDQ || kind == .rcc ? (0..<cluster.n).map { InstanceID(rawValue: UInt16($0)) } : [])
+        for instance in instances { metrics.instanceEnteredView(instance, .zero, counts: false) }
 
         var wal: WriteAheadLog?
         var lockFD: Int32 = -1
@@ -261,7 +267,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
             do {
                 if let port = options.metricsPort {
                     metricsServer = try await MetricsHTTPServer.start(host: options.metricsHost, port: port,
-                                                                      registry: metrics.registry, group: group)
+                                                                      registry: metrics.registry, group: group,
+                                                                      health: { [weak self] in self?.healthFuture() })
                 }
             } catch {
                 try? await listener.close()
@@ -284,13 +291,19 @@ public final class ReplicaService: Service, @unchecked Sendable {
                          peers: links.compactMap { $0 }, listener: listener, metricsServer: metricsServer, lockFD: lockFD)
         }
         // Gauges fed from the links, refreshed every second on the protocol loop.
+        let droppedSeen = LockedBox<[ReplicaID: Int]>([:])
         protocolLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { task in
             guard let running = self.state.withLock({ $0 }) else { task.cancel(); return }
             let depth = running.peers.reduce(0) { $0 + $1.queueDepth.withLock { $0 } }
-            let dropped = running.peers.reduce(0) { $0 + $1.dropped.withLock { $0 } }
             metrics.peerQueueDepth.set(Double(depth))
-            metrics.framesDropped.set(Double(dropped))
+            for peer in running.peers {
+                let dropped = peer.dropped.withLock { $0 }
+                let before = droppedSeen.withLock { seen in defer { seen[peer.peer] = dropped }; return seen[peer.peer] ?? 0 }
+                metrics.peer(peer.peer, connected: peer.isUp.withLock { $0 }, queued: peer.queueDepth.withLock { $0 },
+                             droppedSinceLast: max(0, dropped - before))
+            }
         }
+
         logger.info("replica started", metadata: ["listen": "\(listener.localAddress.map { "\($0)" } ?? "?")",
                                                   "metrics": "\(metricsServer.map { "\($0.port)" } ?? "off")",
                                                   "protocol": "\(cluster.protocol)", "n": "\(cluster.n)", "f": "\(cluster.f)"])
@@ -315,6 +328,21 @@ public final class ReplicaService: Service, @unchecked Sendable {
     }
 
     /// Where the replica is (after `start`).
+    /// Where this replica stands, as `/status` shows it; nil when not running.
+    public func health() async throws -> ServiceHealth? {
+        try await healthFuture()?.get()
+    }
+
+    func healthFuture() -> EventLoopFuture<ServiceHealth>? {
+        guard let running = state.withLock({ $0 }) else { return nil }
+        let up = running.peers.filter { $0.isUp.withLock { $0 } }.map(\.peer)
+        let down = running.peers.filter { !$0.isUp.withLock { $0 } }.map(\.peer)
+        let (id, name, quorum) = (id, cluster.protocol, cluster.configuration.quorum)
+        return running.loop.status().map {
+            ServiceHealth(replica: id, protocol: name, quorum: quorum, status: $0, peersUp: up, peersDown: down)
+        }
+    }
+
     public func status() async throws -> ReplicaStatus {
         guard let loop = state.withLock({ $0?.loop }) else { throw ChannelError.ioOnClosedChannel }
         return try await loop.status().get()

@@ -21,6 +21,9 @@ public final class PeerLink: @unchecked Sendable {
         public var backoffMin: TimeAmount = .milliseconds(50)
         public var backoffMax: TimeAmount = .seconds(2)
         public var connectTimeout: TimeAmount = .seconds(2)
+        /// Level of the "connected"/"disconnected" lines: info between replicas
+        /// (operators need to see a peer come and go), debug in clients.
+        public var connectionLogLevel: Logger.Level = .info
         public init() {}
     }
 
@@ -50,6 +53,8 @@ public final class PeerLink: @unchecked Sendable {
     public let dropped = LockedBox(0)
     /// Frames waiting to be written (any thread, approximate).
     public let queueDepth = LockedBox(0)
+    /// Whether the link is established right now (any thread).
+    public let isUp = LockedBox(false)
 
     public init(peer: ReplicaID, host: String, port: Int, eventLoop: EventLoop, security: SecureChannelConfiguration,
                 options: Options = Options(), logger: Logger,
@@ -187,16 +192,20 @@ public final class PeerLink: @unchecked Sendable {
 
     func didEstablish() {
         established = true
+        isUp.withLock { $0 = true }
         backoff = options.backoffMin
-        logger.debug("connected", metadata: ["peer": "\(peer)"])
+        logger.log(level: options.connectionLogLevel, "connected", metadata: ["peer": "\(peer)", "address": "\(host):\(port)"])
         onEstablished?()
         drain()
     }
 
     func didClose() {
-        if established { logger.debug("disconnected", metadata: ["peer": "\(peer)"]) }
+        if established {
+            logger.log(level: options.connectionLogLevel, "disconnected", metadata: ["peer": "\(peer)", "address": "\(host):\(port)"])
+        }
         channel = nil
         established = false
+        isUp.withLock { $0 = false }
         scheduleReconnect()
     }
 }
