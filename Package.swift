@@ -92,10 +92,22 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // A second state machine hosted by the runtime: how to bring your own.
+        .target(name: "CounterExample", dependencies: ["DQBFTCore"], path: "Examples/CounterExample"),
+        .executableTarget(
+            name: "counter-replica",
+            dependencies: [
+                "CounterExample", "DQBFTCore", "DQBFTCrypto", "DQBFTNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/counter-replica"
+        ),
         .testTarget(name: "DQBFTCoreTests", dependencies: ["DQBFTCore"]),
         .testTarget(name: "BLS12381Tests", dependencies: ["BLS12381"], resources: [.copy("Vectors")]),
         .testTarget(name: "DQBFTSimTests", dependencies: ["DQBFTSim", "DQBFTCore", "DQBFTCrypto"]),
-        .testTarget(name: "DQBFTNetTests", dependencies: ["DQBFTNet", "DQBFTClient", "DQBFTCore", "DQBFTCrypto"]),
+        .testTarget(name: "DQBFTNetTests", dependencies: ["DQBFTNet", "DQBFTClient", "DQBFTCore", "DQBFTCrypto", "CounterExample"]),
         .testTarget(name: "DQBFTCryptoTests", dependencies: ["DQBFTCrypto", "DQBFTCore"]),
     ]
 )

@@ -41,6 +41,9 @@ final class TestCluster: @unchecked Sendable {
     /// Replica options every `start` applies last (tests tighten limits here).
     var configure: @Sendable (inout ReplicaService.Options) -> Void = { _ in }
 
+    /// The state machine each replica starts from.
+    var app: @Sendable () -> any StateMachine = { KeyValueStore() }
+
     func start(_ i: Int) async throws {
         var options = ReplicaService.Options()
         options.dataDirectory = directory + "/data-\(i)"
@@ -48,7 +51,7 @@ final class TestCluster: @unchecked Sendable {
         options.metricsPort = cluster.replicas[i].metricsPort
         configure(&options)
         let service = try ReplicaService(cluster: cluster, id: ReplicaID(i), privateKey: keys[i], options: options,
-                                         group: group, logger: testLogger)
+                                         app: app(), group: group, logger: testLogger)
         try await service.start()
         services[i] = service
     }

@@ -82,6 +82,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
 
     public let id: ReplicaID
     let cluster: ClusterFile
+    /// The state machine every (re)start begins from.
+    let app: any StateMachine
     let signer: Ed25519Signer
     let options: Options
     let logger: Logger
@@ -105,10 +107,15 @@ public final class ReplicaService: Service, @unchecked Sendable {
 
     /// - Parameter group: event loops for the network and the protocol loop (one of
     ///   them); nil creates `options.eventLoopThreads` threads.
+    /// `app` is the replicated state machine, in its initial state (the same on every
+    /// replica; the key-value store unless you bring your own): a replica that
+    /// restarts begins from it and receives the executed state by state transfer.
     public init(cluster: ClusterFile, id: ReplicaID, privateKey: Curve25519.Signing.PrivateKey, options: Options = Options(),
+                app: any StateMachine = KeyValueStore(),
                 group: EventLoopGroup? = nil, logger: Logger = Logger(label: "dqbft.replica")) throws {
         guard id.index < cluster.n else { throw ReplicaServiceError.unknownReplica(id.index) }
         self.id = id
+        self.app = app
         self.cluster = cluster
         self.signer = Ed25519Signer(me: id, privateKey: privateKey)
         self.options = options
@@ -158,7 +165,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         var restored = 0
         var viewRecords: [InstanceID: [UInt8]] = [:]
         var replica = Replica(me: id, config: config, parameters: cluster.parameters, protocol: cluster.protocolKind,
-                              app: KeyValueStore(), signer: signer, seed: UInt64.random(in: 0...UInt64.max))
+                              app: app, signer: signer, seed: UInt64.random(in: 0...UInt64.max))
         if let dir = options.dataDirectory {
             try WriteAheadLog.makeDirectory(dir)
             lockFD = open(dir + "/LOCK", O_RDWR | O_CREAT, 0o600)
