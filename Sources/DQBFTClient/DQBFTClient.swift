@@ -140,6 +140,23 @@ public actor DQBFTClient {
         }
     }
 
+    /// Connects, runs `body` with the client, and closes the client when `body`
+    /// returns or throws (the scoped form of `connect` + `close`).
+    public static func withClient<Result: Sendable>(
+        configuration: ClusterFile, options: Options = Options(), group: EventLoopGroup? = nil,
+        logger: Logger = Logger(label: "dqbft.client"), _ body: (DQBFTClient) async throws -> Result
+    ) async throws -> Result {
+        let client = try await connect(configuration: configuration, options: options, group: group, logger: logger)
+        do {
+            let result = try await body(client)
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
     /// Closes every connection; outstanding operations fail.
     public func close() async {
         guard !closed else { return }
@@ -160,8 +177,10 @@ public actor DQBFTClient {
     }
 
     /// Submits an operation for the replicated state machine and returns its
-    /// result once f+1 replicas agree on it.
-    public func submit(operation: [UInt8]) async throws -> [UInt8] {
+    /// result once f+1 replicas agree on it. `timeout` bounds this call (default
+    /// `Options.operationTimeout`). Throws `DQBFTClientError` (`.timeout`, `.closed`)
+    /// or `CancellationError`; after either the operation may still execute once.
+    public func submit(operation: [UInt8], timeout callTimeout: TimeAmount? = nil) async throws -> [UInt8] {
         guard !closed else { throw DQBFTClientError.closed }
         let lane = await acquireLane()
         defer { releaseLane(lane) }
@@ -180,7 +199,7 @@ public actor DQBFTClient {
         var request = frame(for: target)
         collector.begin(client, timestamp: timestamp)
         defer { collector.end(client) }
-        let deadline = NIODeadline.now() + options.operationTimeout
+        let deadline = NIODeadline.now() + (callTimeout ?? options.operationTimeout)
         var timeout = options.attemptTimeout
         var attempt = 0
         while true {
@@ -208,14 +227,14 @@ public actor DQBFTClient {
 
     // MARK: - Key-value store
 
-    public func put(_ key: [UInt8], _ value: [UInt8]) async throws {
-        let result = try await submit(operation: KeyValueOperation.put(key: key, value: value).encode())
+    public func put(_ key: [UInt8], _ value: [UInt8], timeout: TimeAmount? = nil) async throws {
+        let result = try await submit(operation: KeyValueOperation.put(key: key, value: value).encode(), timeout: timeout)
         guard result == KeyValueResult.ok else { throw Self.error(for: result) }
     }
 
     /// The value stored under `key`, or nil if there is none.
-    public func get(_ key: [UInt8]) async throws -> [UInt8]? {
-        let result = try await submit(operation: KeyValueOperation.get(key: key).encode())
+    public func get(_ key: [UInt8], timeout: TimeAmount? = nil) async throws -> [UInt8]? {
+        let result = try await submit(operation: KeyValueOperation.get(key: key).encode(), timeout: timeout)
         if result == KeyValueResult.notFound { return nil }
         guard result.first == 0 else { throw Self.error(for: result) }
         return Array(result.dropFirst())
@@ -223,16 +242,22 @@ public actor DQBFTClient {
 
     /// Deletes `key`; returns whether it existed.
     @discardableResult
-    public func delete(_ key: [UInt8]) async throws -> Bool {
-        let result = try await submit(operation: KeyValueOperation.delete(key: key).encode())
+    public func delete(_ key: [UInt8], timeout: TimeAmount? = nil) async throws -> Bool {
+        let result = try await submit(operation: KeyValueOperation.delete(key: key).encode(), timeout: timeout)
         if result == KeyValueResult.notFound { return false }
         guard result == KeyValueResult.ok else { throw Self.error(for: result) }
         return true
     }
 
-    public func put(_ key: String, _ value: String) async throws { try await put(Array(key.utf8), Array(value.utf8)) }
-    public func get(_ key: String) async throws -> String? {
-        try await get(Array(key.utf8)).map { String(decoding: $0, as: UTF8.self) }
+    public func put(_ key: String, _ value: String, timeout: TimeAmount? = nil) async throws {
+        try await put(Array(key.utf8), Array(value.utf8), timeout: timeout)
+    }
+    public func get(_ key: String, timeout: TimeAmount? = nil) async throws -> String? {
+        try await get(Array(key.utf8), timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
+    }
+    @discardableResult
+    public func delete(_ key: String, timeout: TimeAmount? = nil) async throws -> Bool {
+        try await delete(Array(key.utf8), timeout: timeout)
     }
 
     static func error(for result: [UInt8]) -> DQBFTClientError {

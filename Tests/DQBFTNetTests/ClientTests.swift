@@ -72,4 +72,29 @@ struct ClientTests {
         await #expect(throws: DQBFTClientError.closed) { try await task.value }
         await #expect(throws: DQBFTClientError.closed) { try await client.put("k", "v") }
     }
+
+    @Test("a per-call timeout overrides the client's operation timeout")
+    func perCallTimeout() async throws {
+        let client = try await DQBFTClient.connect(configuration: Self.deadCluster(), options: Self.options(timeout: .seconds(30)),
+                                                   logger: testLogger)
+        let start = Date()
+        await #expect(throws: DQBFTClientError.self) { try await client.put("k", "v", timeout: .milliseconds(300)) }
+        #expect(Date().timeIntervalSince(start) < 2)
+        await client.close()
+    }
+
+    @Test("withClient closes the client when its body throws")
+    func scoped() async throws {
+        struct Boom: Error {}
+        var kept: DQBFTClient?
+        await #expect(throws: Boom.self) {
+            try await DQBFTClient.withClient(configuration: Self.deadCluster(), options: Self.options(timeout: .seconds(30)),
+                                             logger: testLogger) { client in
+                kept = client
+                throw Boom()
+            }
+        }
+        let client = try #require(kept)
+        await #expect(throws: DQBFTClientError.closed) { try await client.put("k", "v") }
+    }
 }
