@@ -88,6 +88,10 @@ public protocol Composition: Sendable {
     /// The checkpoint messages that certify `stableState`, and the instance they
     /// belong to: relayed to a peer that asks for a state this replica has pruned.
     var stableProof: (instance: InstanceID, checkpoints: [SignedCheckpoint]) { get }
+    /// Each instance's stable checkpoint (its low watermark): nothing this replica
+    /// sent in an instance at or below it is needed again, so a shell may delete
+    /// log records up to there, and only up to there.
+    var lowWatermarks: [InstanceID: SequenceNumber] { get }
     /// Where instances stand (for status output and tests).
     var status: String { get }
     /// True if the instance `message` is for would gain nothing from it (see

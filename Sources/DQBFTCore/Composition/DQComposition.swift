@@ -338,6 +338,11 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     /// The O-instance's stable checkpoint: it certifies the state after that O-slot.
     public var stableState: (sequence: SequenceNumber, digest: Digest) { o.stableCheckpoint }
     public var stableProof: (instance: InstanceID, checkpoints: [SignedCheckpoint]) { (.main, o.stableProof) }
+    public var lowWatermarks: [InstanceID: SequenceNumber] {
+        var marks: [InstanceID: SequenceNumber] = [.main: o.lowWatermark]
+        for (i, instance) in d.enumerated() { marks[.dissemination(ReplicaID(i))] = instance.lowWatermark }
+        return marks
+    }
 
     public var status: String {
         "o.view=\(o.view.rawValue) o.active=\(o.isViewActive) o.delivered=\(o.lastDelivered.rawValue) next=\(nextExecution.rawValue) "

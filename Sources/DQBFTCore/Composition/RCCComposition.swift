@@ -335,6 +335,12 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         return (.dissemination(ReplicaID(best)), instances[best].stableProof)
     }
 
+    public var lowWatermarks: [InstanceID: SequenceNumber] {
+        var marks: [InstanceID: SequenceNumber] = [:]
+        for (i, instance) in instances.enumerated() { marks[.dissemination(ReplicaID(i))] = instance.lowWatermark }
+        return marks
+    }
+
     /// The execution slot that ends round `round` (round·N), or nil past the last
     /// one whose successor is a slot too: a round that high comes only from forged
     /// checkpoints, and would otherwise overflow or wrap execution back to slot 0.

@@ -60,3 +60,39 @@ extension Replica {
         return awaitingState.map { $0 != want } ?? true
     }
 }
+
+/// Snapshots for shells that keep the executed state on disk (the runtime).
+///
+/// Why: a replica's log holds what it sent, not what it executed. If every replica
+/// restarts, no peer holds the executed state any more, and a log replay alone
+/// brings back views and votes but no data: a full-cluster restart lost every
+/// acknowledged write. So the shell writes the state of each stable checkpoint to
+/// disk together with its certificate, and hands both back on restart.
+///
+/// Guarantees: `restore(snapshot:certificate:into:)` installs the snapshot only
+/// through `onStateReply`, so only if it matches the digest the certificate's
+/// quorum signed (a corrupt or stale file is refused and the replica asks its
+/// peers as usual); slots above it come back through the protocol (replayed votes
+/// and peers' retransmissions), exactly as after a state transfer.
+extension Replica {
+    /// The state at checkpoint `sequence` as a state transfer would send it, if this
+    /// replica still keeps it (the stable checkpoint and newer ones).
+    public func checkpointState(at sequence: SequenceNumber) -> StateReply? { stateReply(at: sequence) }
+
+    /// On a replica rebuilt after a restart, after `restore(sent:)` and before
+    /// `recover`: adopts the stable checkpoint `certificate` proves (checkpoint
+    /// messages of `instance`, checked by the shell as when they arrived) and
+    /// installs `snapshot`, this replica's own state there. True if installed.
+    @discardableResult
+    public mutating func restore(snapshot: StateReply, certificate: (instance: InstanceID, checkpoints: [SignedCheckpoint]),
+                                 into out: inout [ReplicaEffect]) -> Bool {
+        restoreCheckpointState(snapshot)
+        // Handed over as a peer relays a certificate (instances ignore messages
+        // from themselves; the signer need not be the sender).
+        let relay = ReplicaID((me.index + 1) % config.replicaCount)
+        for c in certificate.checkpoints {
+            handle(.consensus(from: relay, instance: certificate.instance, .checkpoint(c)), into: &out)
+        }
+        return lastExecuted >= snapshot.sequence
+    }
+}

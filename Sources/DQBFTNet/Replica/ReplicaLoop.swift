@@ -57,6 +57,12 @@ final class ReplicaLoop: @unchecked Sendable {
     /// never lost to segment deletion.
     var viewRecords: [InstanceID: [UInt8]] = [:]
     var restoredMessages = 0
+    /// Where the stable checkpoint's snapshot goes (nil: no data directory).
+    var snapshotPath: String?
+    /// The stable checkpoint whose snapshot was last handed to the outbox.
+    var snapshotSequence = SequenceNumber.zero
+    /// Effects of restoring the replica from its snapshot, carried out at `start`.
+    var startEffects: [ReplicaEffect] = []
 
     init(replica: Replica, loop: EventLoop, outbox: DurableOutbox, metrics: ReplicaMetrics, logger: Logger) {
         self.replica = replica
@@ -75,6 +81,8 @@ final class ReplicaLoop: @unchecked Sendable {
     func start(peers: [PeerLink?]) {
         loop.execute {
             self.peers = peers
+            self.effects = self.startEffects
+            self.startEffects = []
             self.replica.recover(into: &self.effects)
             self.process()
         }
@@ -167,8 +175,42 @@ final class ReplicaLoop: @unchecked Sendable {
     }
 
     func persist(_ message: WireMessage, _ record: [UInt8]) {
-        outbox.record(record)
+        outbox.record(record, pin: Self.pin(of: message))
         if let instance = Self.viewInstance(of: message) { viewRecords[instance] = record }
+    }
+
+    /// How long the log must keep the record of `message` (sent by this replica):
+    /// a vote, proposal or checkpoint until its instance's stable checkpoint reaches
+    /// its slot; the last VIEW-CHANGE/NEW-VIEW of an instance is carried into every
+    /// new segment (`viewRecords`), so its own segment need not be kept; anything
+    /// else (the hybrid view-change messages) as long as the log exists.
+    static func pin(of message: WireMessage) -> LogPin {
+        guard case .consensus(_, let instance, let m) = message else { return .permanent }
+        let i = instance.rawValue
+        switch m {
+        case .prePrepare(let pp): return .slot(instance: i, sequence: pp.sequence.rawValue)
+        case .prepare(let v), .commit(let v): return .slot(instance: i, sequence: v.sequence.rawValue)
+        case .checkpoint(let c): return .slot(instance: i, sequence: c.sequence.rawValue)
+        case .viewChange, .newView: return .none
+        case .hybrid(.prepare(let p)): return .slot(instance: i, sequence: p.sequence.rawValue)
+        case .hybrid(.commit(let c)): return .slot(instance: i, sequence: c.sequence.rawValue)
+        default: return .permanent
+        }
+    }
+
+    /// Once the stable checkpoint moved: hands the outbox its snapshot (with the
+    /// certificate) and a rotation that deletes the log segments every instance's
+    /// stable checkpoint releases. The snapshot is written before any deletion.
+    func snapshotStableCheckpoint() {
+        let stable = replica.composition.stableState.sequence
+        guard stable > snapshotSequence, let path = snapshotPath, let state = replica.checkpointState(at: stable) else { return }
+        snapshotSequence = stable
+        let proof = replica.composition.stableProof
+        let bytes = CheckpointSnapshot(state: state, instance: proof.instance, checkpoints: proof.checkpoints).encode()
+        var marks: [UInt16: UInt64] = [:]
+        for (instance, seq) in replica.composition.lowWatermarks { marks[instance.rawValue] = seq.rawValue }
+        outbox.requestRotate(carrying: viewRecords.keys.sorted().map { viewRecords[$0]! }, releasing: marks,
+                             snapshot: (path, bytes))
     }
 
     /// The instance whose view `message` records, if it is a VIEW-CHANGE or NEW-VIEW
@@ -223,9 +265,6 @@ final class ReplicaLoop: @unchecked Sendable {
                 metrics.batchesExecuted.increment()
                 metrics.requestsExecuted.increment(by: Int64(requests))
                 metrics.lastExecuted.set(Double(seq.rawValue))
-                if replica.composition.isCheckpoint(seq) {
-                    outbox.requestRotate(carrying: viewRecords.keys.sorted().map { viewRecords[$0]! })
-                }
             case .checkpointed: break  // observability for the simulator's safety checker
             case .stateInstalled(let seq):
                 metrics.stateTransfers.increment()
@@ -240,6 +279,7 @@ final class ReplicaLoop: @unchecked Sendable {
             }
         }
         effects.removeAll(keepingCapacity: true)
+        snapshotStableCheckpoint()
         metrics.bytesOut.increment(by: Int64(bytesOut))
         let hasPeerOutput = toPeers.contains { !$0.isEmpty }
         guard hasPeerOutput || !toClients.isEmpty else { return }
