@@ -122,6 +122,8 @@ public final class WriteAheadLog: @unchecked Sendable {
     public let syncMode: SyncMode
     public let directory: String
     public let segmentBytesMax: Int
+    /// The file operations (the real file system, or a test's crashing one).
+    let io: any LogIO
     var fd: Int32 = -1
     var segmentIndex: UInt64 = 0
     var segmentBytes = 0
@@ -135,13 +137,14 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// `holds` says what the existing segments' records need; a segment without
     /// one is never deleted.
     public init(directory: String, segmentBytesMax: Int = 64 << 20, syncMode: SyncMode = .fsync,
-                holds: [UInt64: SegmentHold] = [:]) throws(StorageError) {
+                holds: [UInt64: SegmentHold] = [:], io: any LogIO = PosixLogIO()) throws(StorageError) {
         precondition(segmentBytesMax > 0)
+        self.io = io
         self.syncMode = syncMode
         self.directory = directory
         self.segmentBytesMax = segmentBytesMax
-        try Self.makeDirectory(directory)
-        let existing = Self.segmentIndices(directory)
+        try io.makeDirectory(directory)
+        let existing = Self.segmentIndices(directory, io: io)
         var permanent = SegmentHold()
         permanent.permanent = true
         for index in existing { self.holds[index] = holds[index] ?? permanent }
@@ -151,24 +154,19 @@ public final class WriteAheadLog: @unchecked Sendable {
     }
 
     /// The segment files on disk, oldest first.
-    public var segmentFiles: [UInt64] { Self.segmentIndices(directory) }
+    public var segmentFiles: [UInt64] { Self.segmentIndices(directory, io: io) }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit { if fd >= 0 { io.close(fd) } }
 
-    static func makeDirectory(_ path: String) throws(StorageError) {
-        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw .io(path: path, operation: "mkdir", errno: errno)
-        }
-    }
+    static func makeDirectory(_ path: String) throws(StorageError) { try PosixLogIO().makeDirectory(path) }
 
     static func segmentName(_ index: UInt64) -> String {
         let digits = String(index)
         return "wal-" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".log"
     }
 
-    static func segmentIndices(_ directory: String) -> [UInt64] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.compactMap { name -> UInt64? in
+    static func segmentIndices(_ directory: String, io: any LogIO = PosixLogIO()) -> [UInt64] {
+        io.list(directory).compactMap { name -> UInt64? in
             guard name.hasPrefix("wal-"), name.hasSuffix(".log") else { return nil }
             return UInt64(name.dropFirst(4).dropLast(4))
         }.sorted()
@@ -180,14 +178,12 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// renamed segment syncs the directory so its name is durable before records
     /// that depend on it.
     func openSegment(_ index: UInt64, creating: Bool, offset: Int? = nil) throws(StorageError) {
-        let p = path(index)
-        let newFD = open(p, O_WRONLY | O_CREAT, 0o600)
-        guard newFD >= 0 else { throw .io(path: p, operation: "open", errno: errno) }
-        if fd >= 0 { close(fd) }
+        let newFD = try io.open(path(index), truncating: false)
+        if fd >= 0 { io.close(fd) }
         fd = newFD
         segmentIndex = index
-        segmentBytes = offset ?? Int(lseek(fd, 0, SEEK_END))
-        if creating { try Self.syncDirectory(directory) }
+        segmentBytes = offset ?? io.size(fd)
+        if creating { try io.syncDirectory(directory) }
     }
 
     /// The checksum of a record in segment `index`.
@@ -206,12 +202,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         for shift in stride(from: 24, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
     }
 
-    public static func syncDirectory(_ path: String) throws(StorageError) {
-        let dfd = open(path, O_RDONLY)
-        guard dfd >= 0 else { throw .io(path: path, operation: "open directory", errno: errno) }
-        defer { close(dfd) }
-        guard fsync(dfd) == 0 else { throw .io(path: path, operation: "fsync directory", errno: errno) }
-    }
+    public static func syncDirectory(_ path: String) throws(StorageError) { try PosixLogIO().syncDirectory(path) }
 
     /// Adds a record to the in-memory tail; durable only after the next `sync()`.
     /// `pin` says until when its segment must be kept.
@@ -227,16 +218,7 @@ public final class WriteAheadLog: @unchecked Sendable {
 
     func sync(rotating: Bool) throws(StorageError) {
         if !buffer.isEmpty {
-            var offset = 0
-            while offset < buffer.count {
-                let at = off_t(segmentBytes + offset)
-                let n = buffer.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, at) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw .io(path: path(segmentIndex), operation: "write", errno: errno)
-                }
-                offset += n
-            }
+            try io.write(fd, buffer, at: segmentBytes, path: path(segmentIndex))
             segmentBytes += buffer.count
             buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
         }
@@ -246,12 +228,7 @@ public final class WriteAheadLog: @unchecked Sendable {
             holds[segmentIndex] = hold
             bufferHold = SegmentHold()
         }
-        #if canImport(Glibc)
-        let rc = syncMode == .fsync ? fdatasync(fd) : 0
-        #else
-        let rc = syncMode == .fsync ? fsync(fd) : 0
-        #endif
-        guard rc == 0 else { throw .io(path: path(segmentIndex), operation: "fdatasync", errno: errno) }
+        if syncMode == .fsync { try io.sync(fd, path: path(segmentIndex), dataOnly: true) }
         if rotating && segmentBytes >= segmentBytesMax { try rotate() }
     }
 
@@ -265,10 +242,10 @@ public final class WriteAheadLog: @unchecked Sendable {
         try sync(rotating: false)
         let current = segmentIndex, next = segmentIndex + 1
         var released = lowWatermarks.map { marks in
-            Self.segmentIndices(directory).filter { $0 <= current && (holds[$0]?.isReleased(by: marks) ?? false) }
+            Self.segmentIndices(directory, io: io).filter { $0 <= current && (holds[$0]?.isReleased(by: marks) ?? false) }
         } ?? []
         if let oldest = released.first, oldest != current {
-            guard rename(path(oldest), path(next)) == 0 else { throw .io(path: path(oldest), operation: "rename", errno: errno) }
+            try io.rename(path(oldest), to: path(next))
             released.removeFirst()
             holds[oldest] = nil
             try openSegment(next, creating: true, offset: 0)
@@ -282,20 +259,19 @@ public final class WriteAheadLog: @unchecked Sendable {
         for r in carrying { try append(r, pin: .none) }
         if !carrying.isEmpty { try sync(rotating: false) }
         for old in released {
-            guard unlink(path(old)) == 0 || errno == ENOENT else { throw .io(path: path(old), operation: "unlink", errno: errno) }
+            try io.unlink(path(old))
             holds[old] = nil
         }
     }
 
     /// Reads every segment, returns the intact records and truncates a torn tail.
-    public static func recover(directory: String) throws(StorageError) -> LogRecovery {
+    public static func recover(directory: String, io: any LogIO = PosixLogIO()) throws(StorageError) -> LogRecovery {
         var result = LogRecovery(records: [], tornTail: false, segments: 0)
-        let indices = segmentIndices(directory)
+        let indices = segmentIndices(directory, io: io)
         result.segments = indices.count
         for (position, index) in indices.enumerated() {
             let p = directory + "/" + segmentName(index)
-            guard let data = FileManager.default.contents(atPath: p) else { throw .io(path: p, operation: "read", errno: errno) }
-            let bytes = [UInt8](data)
+            let bytes = try io.read(p)
             let before = result.records.count
             var offset = 0
             var intact = true, ended = false
@@ -321,12 +297,12 @@ public final class WriteAheadLog: @unchecked Sendable {
             }
             if last && !intact {
                 result.tornTail = true
-                guard truncate(p, off_t(offset)) == 0 else { throw .io(path: p, operation: "truncate", errno: errno) }
+                try io.truncate(p, to: offset)
             }
             if last && ended {
                 // A crash between ending this segment and starting the next: drop the
                 // marker so appends after a restart are read.
-                guard truncate(p, off_t(offset)) == 0 else { throw .io(path: p, operation: "truncate", errno: errno) }
+                try io.truncate(p, to: offset)
             }
         }
         return result
