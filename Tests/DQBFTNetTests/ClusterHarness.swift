@@ -35,10 +35,11 @@ final class TestCluster: @unchecked Sendable {
         services = Array(repeating: nil, count: n)
     }
 
-    func start(_ i: Int) async throws {
+    func start(_ i: Int, configure: (inout ReplicaService.Options) -> Void = { _ in }) async throws {
         var options = ReplicaService.Options()
         options.dataDirectory = directory + "/data-\(i)"
         options.peerLink.backoffMax = .milliseconds(200)
+        configure(&options)
         let service = try ReplicaService(cluster: cluster, id: ReplicaID(i), privateKey: keys[i], options: options,
                                          group: group, logger: testLogger)
         try await service.start()

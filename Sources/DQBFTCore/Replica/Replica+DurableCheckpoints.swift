@@ -42,6 +42,12 @@ extension Replica {
         out.append(.persist(.stateReply(from: me, StateReply(sequence: seq, snapshot: bytes))))
     }
 
+    /// Bounds on a state this replica saved itself (its log or snapshot file, both
+    /// checksummed): not hostile input, and it is still checked against the
+    /// certified digest; the wire's 16 MiB frame limit would make a larger state
+    /// impossible to bring back after a restart.
+    static let durableStateLimits = WireLimits(maxFrameBytes: 1 << 40, maxOperationBytes: 1 << 20)
+
     /// On a replica rebuilt after a restart: a checkpoint state it logged.
     mutating func restoreCheckpointState(_ state: StateReply) {
         durableStates.removeAll { $0.sequence == state.sequence }
@@ -56,7 +62,7 @@ extension Replica {
         guard let want = awaitingState, let i = durableStates.firstIndex(where: { $0.sequence == want.sequence })
         else { return false }
         let state = durableStates.remove(at: i)
-        onStateReply(state, into: &out)
+        onStateReply(state, limits: Self.durableStateLimits, into: &out)
         return awaitingState.map { $0 != want } ?? true
     }
 }

@@ -104,7 +104,7 @@ final class DurableOutbox: @unchecked Sendable {
     }
 
     static func rotate(_ wal: WriteAheadLog, _ rotation: Rotation) throws(StorageError) {
-        if let snapshot = rotation.snapshot { try SnapshotFile.write(snapshot.bytes, to: snapshot.path) }
+        if let snapshot = rotation.snapshot { try SnapshotFile.write(snapshot.bytes, to: snapshot.path, io: wal.io) }
         try wal.rotate(carrying: rotation.carrying, releasing: rotation.releasing)
     }
 

@@ -179,12 +179,19 @@ final class ReplicaLoop: @unchecked Sendable {
         if let instance = Self.viewInstance(of: message) { viewRecords[instance] = record }
     }
 
+    /// The pin key of records that concern an execution slot rather than an
+    /// instance's slot (no instance has this id: replica ids stay below 1024).
+    static let executionPinKey: UInt16 = 0xFFFE
+
     /// How long the log must keep the record of `message` (sent by this replica):
     /// a vote, proposal or checkpoint until its instance's stable checkpoint reaches
     /// its slot; the last VIEW-CHANGE/NEW-VIEW of an instance is carried into every
     /// new segment (`viewRecords`), so its own segment need not be kept; anything
     /// else (the hybrid view-change messages) as long as the log exists.
     static func pin(of message: WireMessage) -> LogPin {
+        // A hybrid replica's own checkpoint state (`ReplicaEffect.persist`): until
+        // the stable checkpoint (whose snapshot is written first) reaches it.
+        if case .stateReply(_, let state) = message { return .slot(instance: executionPinKey, sequence: state.sequence.rawValue) }
         guard case .consensus(_, let instance, let m) = message else { return .permanent }
         let i = instance.rawValue
         switch m {
@@ -209,6 +216,7 @@ final class ReplicaLoop: @unchecked Sendable {
         let bytes = CheckpointSnapshot(state: state, instance: proof.instance, checkpoints: proof.checkpoints).encode()
         var marks: [UInt16: UInt64] = [:]
         for (instance, seq) in replica.composition.lowWatermarks { marks[instance.rawValue] = seq.rawValue }
+        marks[Self.executionPinKey] = stable.rawValue
         outbox.requestRotate(carrying: viewRecords.keys.sorted().map { viewRecords[$0]! }, releasing: marks,
                              snapshot: (path, bytes))
     }
@@ -266,6 +274,10 @@ final class ReplicaLoop: @unchecked Sendable {
                 metrics.requestsExecuted.increment(by: Int64(requests))
                 metrics.lastExecuted.set(Double(seq.rawValue))
             case .checkpointed: break  // observability for the simulator's safety checker
+            case .persist(let m):
+                // Logged like a sent message (replayed by `Replica.restore(sent:)`),
+                // before anything that follows leaves.
+                persist(m, Self.sentRecord(m.encode(), to: me))
             case .stateInstalled(let seq):
                 metrics.stateTransfers.increment()
                 stateTransfers += 1

@@ -76,6 +76,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
         public var walSegmentBytesMax = 64 << 20
         /// `.fsync` (default) survives power loss; `.write` only process crashes.
         public var walSyncMode = WriteAheadLog.SyncMode.fsync
+        /// The file operations of the log and snapshots (tests inject failures here).
+        public var logIO: any LogIO = PosixLogIO()
         /// Called once if the log or a snapshot cannot be written: durability is
         /// lost, and the replica has stopped sending. The default prints why and
         /// exits the process (status 74); a restart replays the log and is safe.
@@ -162,8 +164,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
                 throw ReplicaServiceError.dataDirectoryLocked(dir)
             }
             do throws(any Error) {
-                let recovery = try WriteAheadLog.recover(directory: dir + "/wal")
-                let snapshot = try SnapshotFile.read(snapshotPath!).map { bytes in
+                let recovery = try WriteAheadLog.recover(directory: dir + "/wal", io: options.logIO)
+                let snapshot = try SnapshotFile.read(snapshotPath!, io: options.logIO).map { bytes in
                     do { return try CheckpointSnapshot.decode(bytes) } catch {
                         throw StorageError.corrupt(path: snapshotPath!, reason: "\(error)")
                     }
@@ -182,7 +184,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                 // Appends continue in the newest segment; what each recovered segment
                 // still holds decides when a rotation may delete it.
                 wal = try WriteAheadLog(directory: dir + "/wal", segmentBytesMax: options.walSegmentBytesMax,
-                                        syncMode: options.walSyncMode, holds: Self.holds(of: recovery))
+                                        syncMode: options.walSyncMode, holds: Self.holds(of: recovery), io: options.logIO)
             } catch {
                 close(lockFD)
                 throw error
