@@ -85,6 +85,15 @@ extension Replica {
     /// replica still keeps it (the stable checkpoint and newer ones).
     public func checkpointState(at sequence: SequenceNumber) -> StateReply? { stateReply(at: sequence) }
 
+    /// `checkpointState(at:)` to be encoded later, on another thread: the state is
+    /// captured now (copy-on-write values; nothing is copied until the replica
+    /// changes them), so encoding a large state does not hold up the replica.
+    public func checkpointStateEncoder(at sequence: SequenceNumber) -> (@Sendable () -> StateReply)? {
+        guard let saved = checkpointStates.first(where: { $0.sequence == sequence }) else { return nil }
+        let (app, clients, frontier) = (saved.app, saved.clients, saved.frontier)
+        return { StateReply(sequence: sequence, snapshot: Self.snapshot(app: app, clients: clients, frontier: frontier)) }
+    }
+
     /// On a replica rebuilt after a restart, after `restore(sent:)` and before
     /// `recover`: adopts the stable checkpoint `certificate` proves (checkpoint
     /// messages of `instance`, checked by the shell as when they arrived) and

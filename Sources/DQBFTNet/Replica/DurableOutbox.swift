@@ -34,8 +34,12 @@ final class DurableOutbox: @unchecked Sendable {
         var carrying: [[UInt8]]
         /// Instance → stable checkpoint: segments these release are deleted.
         var releasing: [UInt16: UInt64]
-        var snapshot: (path: String, bytes: [UInt8])?
+        /// Where the snapshot goes and how to encode it (on the I/O thread).
+        var snapshot: (path: String, encode: @Sendable () -> [UInt8])?
     }
+    /// Rotations requested and not finished yet (the loop waits for none before
+    /// it asks for the next snapshot).
+    var rotationsInFlight = 0
     var rotateRequested: Bool { rotation != nil }
     var flushing = false
     var failed = false
@@ -60,8 +64,10 @@ final class DurableOutbox: @unchecked Sendable {
     /// the latest view changes), then deletes the segments whose records
     /// `releasing` (instance → stable checkpoint) releases. A newer request
     /// replaces one not started yet.
-    func requestRotate(carrying: [[UInt8]], releasing: [UInt16: UInt64], snapshot: (path: String, bytes: [UInt8])?) {
+    func requestRotate(carrying: [[UInt8]], releasing: [UInt16: UInt64],
+                       snapshot: (path: String, encode: @Sendable () -> [UInt8])?) {
         guard wal != nil else { return }
+        if rotation == nil { rotationsInFlight += 1 }
         rotation = Rotation(carrying: carrying, releasing: releasing, snapshot: snapshot)
         if let wal, wal.syncMode == .write, !flushing, gated.isEmpty { writeInline(wal) } else { startFlush() }
     }
@@ -99,12 +105,13 @@ final class DurableOutbox: @unchecked Sendable {
         }
         onSynced(pending.count, (NIODeadline.now() - started).nanoseconds)
         pending.removeAll(keepingCapacity: true)
+        if rotation != nil { rotationsInFlight -= 1 }
         rotation = nil
         durable = appended
     }
 
     static func rotate(_ wal: WriteAheadLog, _ rotation: Rotation) throws(StorageError) {
-        if let snapshot = rotation.snapshot { try SnapshotFile.write(snapshot.bytes, to: snapshot.path, io: wal.io) }
+        if let snapshot = rotation.snapshot { try SnapshotFile.write(snapshot.encode(), to: snapshot.path, io: wal.io) }
         try wal.rotate(carrying: rotation.carrying, releasing: rotation.releasing)
     }
 
@@ -127,6 +134,7 @@ final class DurableOutbox: @unchecked Sendable {
             if let rotation = box.rotation { try Self.rotate(wal, rotation) }
         }.hop(to: loop).whenComplete { result in
             self.flushing = false
+            if box.rotation != nil { self.rotationsInFlight -= 1 }
             switch result {
             case .success:
                 self.onSynced(box.records.count, (NIODeadline.now() - started).nanoseconds)

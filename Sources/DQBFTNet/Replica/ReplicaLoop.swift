@@ -61,6 +61,11 @@ final class ReplicaLoop: @unchecked Sendable {
     var snapshotPath: String?
     /// The stable checkpoint whose snapshot was last handed to the outbox.
     var snapshotSequence = SequenceNumber.zero
+    /// Least time between two snapshots (each writes the whole state).
+    var snapshotIntervalNanos: Int64 = 200_000_000
+    var lastSnapshotAt = NIODeadline.uptimeNanoseconds(0)
+    /// A retry is scheduled for a stable checkpoint the interval held back.
+    var snapshotRetryScheduled = false
     /// Effects of restoring the replica from its snapshot, carried out at `start`.
     var startEffects: [ReplicaEffect] = []
 
@@ -208,17 +213,39 @@ final class ReplicaLoop: @unchecked Sendable {
     /// Once the stable checkpoint moved: hands the outbox its snapshot (with the
     /// certificate) and a rotation that deletes the log segments every instance's
     /// stable checkpoint releases. The snapshot is written before any deletion.
+    ///
+    /// Each snapshot writes the whole state, so one is taken at most every
+    /// `snapshotIntervalNanos` and never while the previous one is being written
+    /// (a later stable checkpoint is snapshotted by a retry then). Segments are
+    /// deleted only with a snapshot, by the low watermarks of its moment: the log
+    /// never lacks what lies between the newest snapshot and now.
     func snapshotStableCheckpoint() {
         let stable = replica.composition.stableState.sequence
-        guard stable > snapshotSequence, let path = snapshotPath, let state = replica.checkpointState(at: stable) else { return }
+        guard !stopped, stable > snapshotSequence, let path = snapshotPath else { return }
+        let now = NIODeadline.now()
+        let wait = (lastSnapshotAt + .nanoseconds(snapshotIntervalNanos)) - now
+        if outbox.rotationsInFlight > 0 || wait.nanoseconds > 0 {
+            if !snapshotRetryScheduled {
+                snapshotRetryScheduled = true
+                loop.scheduleTask(in: max(wait, .milliseconds(10))) {
+                    self.snapshotRetryScheduled = false
+                    self.snapshotStableCheckpoint()
+                }
+            }
+            return
+        }
+        guard let encodeState = replica.checkpointStateEncoder(at: stable) else { return }
         snapshotSequence = stable
+        lastSnapshotAt = now
         let proof = replica.composition.stableProof
-        let bytes = CheckpointSnapshot(state: state, instance: proof.instance, checkpoints: proof.checkpoints).encode()
+        let encode: @Sendable () -> [UInt8] = {
+            CheckpointSnapshot(state: encodeState(), instance: proof.instance, checkpoints: proof.checkpoints).encode()
+        }
         var marks: [UInt16: UInt64] = [:]
         for (instance, seq) in replica.composition.lowWatermarks { marks[instance.rawValue] = seq.rawValue }
         marks[Self.executionPinKey] = stable.rawValue
         outbox.requestRotate(carrying: viewRecords.keys.sorted().map { viewRecords[$0]! }, releasing: marks,
-                             snapshot: (path, bytes))
+                             snapshot: (path, encode))
     }
 
     /// The instance whose view `message` records, if it is a VIEW-CHANGE or NEW-VIEW

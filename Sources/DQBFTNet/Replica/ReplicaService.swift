@@ -76,6 +76,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
         public var walSegmentBytesMax = 64 << 20
         /// `.fsync` (default) survives power loss; `.write` only process crashes.
         public var walSyncMode = WriteAheadLog.SyncMode.fsync
+        /// Least time between two checkpoint snapshots (each writes the whole state;
+        /// log segments are deleted only with a snapshot).
+        public var snapshotIntervalMs = 200
         /// The file operations of the log and snapshots (tests inject failures here).
         public var logIO: any LogIO = PosixLogIO()
         /// Called once if the log or a snapshot cannot be written: durability is
@@ -207,6 +210,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         loop.viewRecords = viewRecords
         loop.snapshotPath = snapshotPath
         loop.snapshotSequence = replica.lastExecuted
+        loop.snapshotIntervalNanos = Int64(max(0, options.snapshotIntervalMs)) * 1_000_000
         loop.startEffects = startEffects
 
         var links: [PeerLink?] = Array(repeating: nil, count: cluster.n)
