@@ -94,10 +94,14 @@ final class HistoryRecorder: @unchecked Sendable {
 /// directories. Nothing any client was told is lost.
 @Suite("End to end: every replica killed with SIGKILL at once", .serialized, .timeLimit(.minutes(3)))
 struct FullRestartTests {
+    /// Single primary, DQ and multi-primary (every instance's certificate is in the
+    /// snapshot); DQBFT_RESTART_PROTOCOL picks another one.
+    static let protocols = ProcessInfo.processInfo.environment["DQBFT_RESTART_PROTOCOL"].map { [$0] } ?? ["pbft", "dqpbft", "rcc"]
+
     @Test("a full-cluster restart loses no acknowledged write (the history stays linearizable)",
-          .enabled(if: builtExecutable() != nil, "needs the dqbft executable (swift build first)"))
-    func fullClusterRestart() async throws {
-        let cluster = try ProcessCluster(executable: try #require(builtExecutable()))
+          .enabled(if: builtExecutable() != nil, "needs the dqbft executable (swift build first)"), arguments: protocols)
+    func fullClusterRestart(protocol name: String) async throws {
+        let cluster = try ProcessCluster(executable: try #require(builtExecutable()), protocol: name)
         defer { cluster.shutdown() }
         for i in 0..<4 { try cluster.spawn(i) }
 

@@ -92,6 +92,10 @@ public protocol Composition: Sendable {
     /// sent in an instance at or below it is needed again, so a shell may delete
     /// log records up to there, and only up to there.
     var lowWatermarks: [InstanceID: SequenceNumber] { get }
+    /// Every instance's stable checkpoint certificate, `stableProof`'s first: what
+    /// a replica restarted together with all others needs to find each instance's
+    /// place again (multi-primary: every instance checkpoints on its own).
+    var stableProofs: [(instance: InstanceID, checkpoints: [SignedCheckpoint])] { get }
     /// Where instances stand (for status output and tests).
     var status: String { get }
     /// True if the instance `message` is for would gain nothing from it (see
@@ -102,6 +106,7 @@ public protocol Composition: Sendable {
 
 extension Composition {
     public var orderingView: ViewNumber { replyView }
+    public var stableProofs: [(instance: InstanceID, checkpoints: [SignedCheckpoint])] { [stableProof] }
 }
 
 extension CompositionOutput {

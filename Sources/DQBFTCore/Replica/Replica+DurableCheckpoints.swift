@@ -95,18 +95,21 @@ extension Replica {
     }
 
     /// On a replica rebuilt after a restart, after `restore(sent:)` and before
-    /// `recover`: adopts the stable checkpoint `certificate` proves (checkpoint
-    /// messages of `instance`, checked by the shell as when they arrived) and
-    /// installs `snapshot`, this replica's own state there. True if installed.
+    /// `recover`: adopts the stable checkpoints `certificates` prove (checkpoint
+    /// messages per instance, checked by the shell as when they arrived; the first
+    /// certifies `snapshot`, see `Composition.stableProofs`) and installs
+    /// `snapshot`, this replica's own state there. True if installed.
     @discardableResult
-    public mutating func restore(snapshot: StateReply, certificate: (instance: InstanceID, checkpoints: [SignedCheckpoint]),
+    public mutating func restore(snapshot: StateReply, certificates: [(instance: InstanceID, checkpoints: [SignedCheckpoint])],
                                  into out: inout [ReplicaEffect]) -> Bool {
         restoreCheckpointState(snapshot)
         // Handed over as a peer relays a certificate (instances ignore messages
         // from themselves; the signer need not be the sender).
         let relay = ReplicaID((me.index + 1) % config.replicaCount)
-        for c in certificate.checkpoints {
-            handle(.consensus(from: relay, instance: certificate.instance, .checkpoint(c)), into: &out)
+        for certificate in certificates {
+            for c in certificate.checkpoints {
+                handle(.consensus(from: relay, instance: certificate.instance, .checkpoint(c)), into: &out)
+            }
         }
         return lastExecuted >= snapshot.sequence
     }

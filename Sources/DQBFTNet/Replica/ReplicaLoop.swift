@@ -237,9 +237,9 @@ final class ReplicaLoop: @unchecked Sendable {
         guard let encodeState = replica.checkpointStateEncoder(at: stable) else { return }
         snapshotSequence = stable
         lastSnapshotAt = now
-        let proof = replica.composition.stableProof
+        let proofs = replica.composition.stableProofs
         let encode: @Sendable () -> [UInt8] = {
-            CheckpointSnapshot(state: encodeState(), instance: proof.instance, checkpoints: proof.checkpoints).encode()
+            CheckpointSnapshot(state: encodeState(), certificates: proofs).encode()
         }
         var marks: [UInt16: UInt64] = [:]
         for (instance, seq) in replica.composition.lowWatermarks { marks[instance.rawValue] = seq.rawValue }

@@ -176,7 +176,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                 if recovery.segments == 0 && (used || snapshot != nil) { throw ReplicaServiceError.logMissing(dir) }
                 (restored, viewRecords) = Self.restore(&replica, from: recovery.records)
                 if let snapshot {
-                    guard replica.restore(snapshot: snapshot.state, certificate: (snapshot.instance, snapshot.checkpoints),
+                    guard replica.restore(snapshot: snapshot.state, certificates: snapshot.certificates,
                                           into: &startEffects)
                     else { throw ReplicaServiceError.snapshotMismatch(snapshotPath!) }
                 }
