@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "DQBFTCoreTests", dependencies: ["DQBFTCore"]),
         .testTarget(name: "BLS12381Tests", dependencies: ["BLS12381"], resources: [.copy("Vectors")]),
         .testTarget(name: "DQBFTSimTests", dependencies: ["DQBFTSim", "DQBFTCore", "DQBFTCrypto"]),
-        .testTarget(name: "DQBFTNetTests", dependencies: ["DQBFTNet", "DQBFTClient", "DQBFTCore", "DQBFTCrypto", "CounterExample"]),
+        .testTarget(name: "DQBFTNetTests", dependencies: ["DQBFTNet", "DQBFTClient", "DQBFTCore", "DQBFTCrypto", "DQBFTSim", "CounterExample"]),
         .testTarget(name: "DQBFTCryptoTests", dependencies: ["DQBFTCrypto", "DQBFTCore"]),
     ]
 )

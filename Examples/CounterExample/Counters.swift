@@ -40,7 +40,10 @@ public struct Counters: StateMachine, Sendable {
         Array(values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined().utf8)
     }
 
-    public mutating func restore(from snapshot: [UInt8]) throws(WireError) {
+    /// Refuses a snapshot larger than `limits.maxFrameBytes`, and anything
+    /// `snapshot` would not write.
+    public mutating func restore(from snapshot: [UInt8], limits: WireLimits) throws(WireError) {
+        guard snapshot.count <= limits.maxFrameBytes else { throw .frameTooLarge(size: snapshot.count, limit: limits.maxFrameBytes) }
         var restored: [String: Int64] = [:]
         var previous: String?
         for line in String(decoding: snapshot, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast() {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import DQBFTCore
 import DQBFTCrypto
 import DQBFTNet
@@ -68,6 +73,20 @@ public actor DQBFTClient {
 
     func setSweeper(_ task: RepeatedTask) { sweeper = task }
 
+    /// Where a lane's timestamps start: the wall clock in nanoseconds. Replicas
+    /// execute a client's request only if its timestamp is above the last one they
+    /// executed for that client id, and answer an old one from their cache; a
+    /// client that reused its identity after a restart and counted from 0 again
+    /// got old cached results for new operations. Starting from the clock keeps
+    /// timestamps increasing across restarts without a file to persist (a lane
+    /// would need more than 10^9 operations per second to outrun it), as long as
+    /// the clock is not set back between two runs by more than the run lasted.
+    static func firstTimestamp() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
     init(cluster: ClusterFile, options: Options, group: EventLoopGroup?, logger: Logger) {
         precondition(options.concurrency >= 1 && UInt64(options.concurrency) <= ClientSignature.idsPerKey)
         self.cluster = cluster
@@ -82,7 +101,7 @@ public actor DQBFTClient {
         signsRequests = cluster.requiresClientSignatures
         let base = identity.idBase.rawValue
         self.base = base
-        timestamps = Array(repeating: options.firstTimestamp, count: options.concurrency)
+        timestamps = Array(repeating: max(options.firstTimestamp, Self.firstTimestamp()), count: options.concurrency)
         freeLanes = Array((0..<options.concurrency).reversed())
         targets = (0..<options.concurrency).map { ReplicaID(Int((base &+ UInt64($0)) % UInt64(cluster.n))) }
         let verifier = cluster.verifier

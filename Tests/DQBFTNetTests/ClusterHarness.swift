@@ -44,11 +44,12 @@ final class TestCluster: @unchecked Sendable {
     /// The state machine each replica starts from.
     var app: @Sendable () -> any StateMachine = { KeyValueStore() }
 
-    func start(_ i: Int) async throws {
+    func start(_ i: Int, configure perStart: (inout ReplicaService.Options) -> Void = { _ in }) async throws {
         var options = ReplicaService.Options()
         options.dataDirectory = directory + "/data-\(i)"
         options.peerLink.backoffMax = .milliseconds(200)
         options.metricsPort = cluster.replicas[i].metricsPort
+        perStart(&options)
         configure(&options)
         let service = try ReplicaService(cluster: cluster, id: ReplicaID(i), privateKey: keys[i], options: options,
                                          app: app(), group: group, logger: testLogger)

@@ -67,17 +67,30 @@ struct StorageTests {
         #expect(recovery.tornTail)
     }
 
-    @Test("rotation keeps only the newest segments")
-    func rotation() throws {
+    @Test("a segment is deleted only once every instance's stable checkpoint released its records; a size rotation deletes nothing")
+    func rotationDeletesOnlyReleasedSegments() throws {
         let dir = temporaryDirectory("wal-rotate")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let log = try WriteAheadLog(directory: dir, segmentBytesMax: 1 << 20, segmentsKept: 2)
-        for i in 0..<5 {
-            try log.append([UInt8(i)]); try log.sync()
-            try log.rotate()
+        // Tiny segments: every sync rotates by size.
+        let log = try WriteAheadLog(directory: dir, segmentBytesMax: 16)
+        for s in 1...6 {
+            try log.append([UInt8(s), 0, 0, 0, 0, 0, 0, 0, 0, 0], pin: .slot(instance: 0, sequence: UInt64(s)))
+            try log.append([UInt8(s), 1, 0, 0, 0, 0, 0, 0, 0, 0], pin: .slot(instance: 1, sequence: UInt64(10 + s)))
+            try log.sync()
         }
-        #expect(WriteAheadLog.segmentIndices(dir).count == 2)
-        #expect(try WriteAheadLog.recover(directory: dir).records == [[4]])
+        #expect(WriteAheadLog.segmentIndices(dir).count == 7, "size rotations delete nothing")
+        // Instance 0 is stable at 6, instance 1 only at 13: segments 0-2 (and the
+        // empty segment 6) are released; segment 0 is recycled as segment 7.
+        try log.rotate(releasing: [0: 6, 1: 13])
+        #expect(WriteAheadLog.segmentIndices(dir) == [3, 4, 5, 7])
+        // Unknown instances release nothing; a permanent record is never released.
+        try log.append([7], pin: .permanent); try log.sync()
+        try log.rotate(releasing: [0: 100])
+        #expect(WriteAheadLog.segmentIndices(dir) == [3, 4, 5, 7, 8])
+        try log.rotate(releasing: [0: 100, 1: 100])
+        let left = WriteAheadLog.segmentIndices(dir)
+        #expect(left.count == 2, "the permanent record's segment and the new one: \(left)")
+        #expect(try WriteAheadLog.recover(directory: dir).records == [[7]])
     }
 
     @Test("recycled segments: stale records are not replayed, appends continue after a restart")
@@ -85,28 +98,28 @@ struct StorageTests {
         let dir = temporaryDirectory("wal-recycle")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
-            let log = try WriteAheadLog(directory: dir, segmentsKept: 3)
+            let log = try WriteAheadLog(directory: dir)
             for i in 0..<7 {
                 // Later segments are shorter than the ones they recycle.
-                for k in 0..<(10 - i) { try log.append([UInt8(i), UInt8(k)]) }
+                for k in 0..<(10 - i) { try log.append([UInt8(i), UInt8(k)], pin: .slot(instance: 0, sequence: UInt64(i))) }
                 try log.sync()
-                if i < 6 { try log.rotate() }
+                // Keep the newest three segments: stable checkpoint three behind.
+                if i < 6 { try log.rotate(releasing: [0: UInt64(max(0, i - 2))]) }
             }
         }
         #expect(WriteAheadLog.segmentIndices(dir) == [4, 5, 6])
         var recovery = try WriteAheadLog.recover(directory: dir)
         let expected = (4..<7).flatMap { i in (0..<(10 - i)).map { [UInt8(i), UInt8($0)] } }
         #expect(recovery.records == expected)
-        #expect(recovery.corruptSegment == nil)
-        #expect(recovery.tornTail)  // segment 6 is segment 3 recycled: its old tail is stale
-        let reopened = try WriteAheadLog(directory: dir, segmentsKept: 3)
+        #expect(recovery.tornTail)  // segment 6 is a recycled older segment: its old tail is stale
+        let reopened = try WriteAheadLog(directory: dir)
         try reopened.append([9]); try reopened.sync()
         recovery = try WriteAheadLog.recover(directory: dir)
         #expect(recovery.records == expected + [[9]])
         #expect(!recovery.tornTail)
     }
 
-    @Test("a segment before the last that lost its end marker is reported corrupt")
+    @Test("a segment before the last that lost its end marker stops recovery, naming the file")
     func missingEndMarker() throws {
         let dir = temporaryDirectory("wal-end")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -116,9 +129,45 @@ struct StorageTests {
         let first = dir + "/" + WriteAheadLog.segmentName(0)
         let bytes = [UInt8](FileManager.default.contents(atPath: first)!)
         FileManager.default.createFile(atPath: first, contents: Data(bytes.dropLast(8)))
-        let recovery = try WriteAheadLog.recover(directory: dir)
-        #expect(recovery.records == [[1]])
-        #expect(recovery.corruptSegment == first)
+        #expect { try WriteAheadLog.recover(directory: dir) } throws: { error in
+            guard case StorageError.corrupt(let path, _) = error else { return false }
+            return path == first
+        }
+    }
+
+    @Test("a bit flip anywhere but in the newest segment's last record stops recovery, naming the file")
+    func bitFlips() throws {
+        let dir = temporaryDirectory("wal-flip")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let log = try WriteAheadLog(directory: dir)
+            for s in 0..<3 {
+                for k in 0..<4 { try log.append([UInt8](repeating: UInt8(16 * s + k), count: 20)) }
+                try log.sync()
+                if s < 2 { try log.rotate() }
+            }
+        }
+        let segments = WriteAheadLog.segmentIndices(dir).map { dir + "/" + WriteAheadLog.segmentName($0) }
+        let original = segments.map { [UInt8](FileManager.default.contents(atPath: $0)!) }
+        var flips = 0
+        for (n, path) in segments.enumerated() {
+            // The newest segment's last record (28 bytes) cannot be told from a torn write.
+            let protected = n == segments.count - 1 ? original[n].count - 28 : original[n].count
+            for byte in 0..<protected {
+                for bit in [0, 5] {
+                    var bytes = original[n]
+                    bytes[byte] ^= UInt8(1 << bit)
+                    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+                    #expect(throws: StorageError.self, "segment \(n) byte \(byte) bit \(bit)") {
+                        try WriteAheadLog.recover(directory: dir)
+                    }
+                    flips += 1
+                }
+            }
+            FileManager.default.createFile(atPath: path, contents: Data(original[n]))
+        }
+        #expect(flips > 500)
+        #expect(try WriteAheadLog.recover(directory: dir).records.count == 12)
     }
 
     @Test("snapshots are replaced atomically and corruption is detected")

@@ -172,8 +172,8 @@ public struct KeyValueStore: StateMachine {
         return w.bytes
     }
 
-    public mutating func restore(from snapshot: [UInt8]) throws(WireError) {
-        var r = try WireReader(snapshot)
+    public mutating func restore(from snapshot: [UInt8], limits: WireLimits) throws(WireError) {
+        var r = try WireReader(snapshot, limits: limits)
         let n = try r.readCount("entries", limit: Int(UInt32.max), minElementSize: 8)
         var fresh = KeyValueStore()
         for _ in 0..<n {

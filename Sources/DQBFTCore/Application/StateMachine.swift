@@ -12,8 +12,15 @@ public protocol StateMachine: Sendable {
     var stateDigest: Digest { mutating get }
     /// The whole state, for state transfer.
     func snapshot() -> [UInt8]
-    /// Replaces the state with a snapshot; throws on malformed input.
-    mutating func restore(from snapshot: [UInt8]) throws(WireError)
+    /// Replaces the state with a snapshot; throws on malformed input or on one
+    /// that exceeds `limits` (a peer's snapshot: the wire limits; the replica's own
+    /// snapshot read back from disk may be larger).
+    mutating func restore(from snapshot: [UInt8], limits: WireLimits) throws(WireError)
+}
+
+extension StateMachine {
+    /// Replaces the state with a snapshot within the default wire limits.
+    public mutating func restore(from snapshot: [UInt8]) throws(WireError) { try restore(from: snapshot, limits: .default) }
 }
 
 /// An order-independent digest of a multiset of digests (sum modulo 2^256), so a

@@ -88,6 +88,14 @@ public protocol Composition: Sendable {
     /// The checkpoint messages that certify `stableState`, and the instance they
     /// belong to: relayed to a peer that asks for a state this replica has pruned.
     var stableProof: (instance: InstanceID, checkpoints: [SignedCheckpoint]) { get }
+    /// Each instance's stable checkpoint (its low watermark): nothing this replica
+    /// sent in an instance at or below it is needed again, so a shell may delete
+    /// log records up to there, and only up to there.
+    var lowWatermarks: [InstanceID: SequenceNumber] { get }
+    /// Every instance's stable checkpoint certificate, `stableProof`'s first: what
+    /// a replica restarted together with all others needs to find each instance's
+    /// place again (multi-primary: every instance checkpoints on its own).
+    var stableProofs: [(instance: InstanceID, checkpoints: [SignedCheckpoint])] { get }
     /// Where instances stand (for status output and tests).
     var status: String { get }
     /// True if the instance `message` is for would gain nothing from it (see
@@ -98,6 +106,7 @@ public protocol Composition: Sendable {
 
 extension Composition {
     public var orderingView: ViewNumber { replyView }
+    public var stableProofs: [(instance: InstanceID, checkpoints: [SignedCheckpoint])] { [stableProof] }
 }
 
 extension CompositionOutput {

@@ -338,6 +338,32 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     /// The O-instance's stable checkpoint: it certifies the state after that O-slot.
     public var stableState: (sequence: SequenceNumber, digest: Digest) { o.stableCheckpoint }
     public var stableProof: (instance: InstanceID, checkpoints: [SignedCheckpoint]) { (.main, o.stableProof) }
+    /// A D-slot's records go only once its D-instance's stable checkpoint passed it
+    /// AND the state of the ordering instance's stable checkpoint includes its
+    /// execution: a D-instance can checkpoint slots the O-instance has not ordered
+    /// yet, and after a restart of every replica those would be needed again.
+    public var lowWatermarks: [InstanceID: SequenceNumber] {
+        var marks: [InstanceID: SequenceNumber] = [.main: o.lowWatermark]
+        let stable = o.stableCheckpoint.sequence
+        let executed = frontiers.last(where: { $0.sequence == stable }).flatMap { Self.executedPrefixes($0.bytes, count: d.count) }
+            ?? (stable == .zero ? Array(repeating: .zero, count: d.count) : nil)
+        for (i, instance) in d.enumerated() {
+            marks[.dissemination(ReplicaID(i))] = min(instance.lowWatermark, executed?[i] ?? .zero)
+        }
+        return marks
+    }
+
+    /// Per D-instance, the gap-free executed prefix recorded in `frontier` (`encodeFrontier`).
+    static func executedPrefixes(_ frontier: [UInt8], count: Int) -> [SequenceNumber]? {
+        guard var r = try? WireReader(frontier) else { return nil }
+        var prefixes: [SequenceNumber] = []
+        for _ in 0..<count {
+            guard let prefix = try? r.readSeq(), let above = try? r.readUInt32(),
+                  (try? r.readRaw(Int(above) * 8)) != nil else { return nil }
+            prefixes.append(prefix)
+        }
+        return prefixes
+    }
 
     public var status: String {
         "o.view=\(o.view.rawValue) o.active=\(o.isViewActive) o.delivered=\(o.lastDelivered.rawValue) next=\(nextExecution.rawValue) "

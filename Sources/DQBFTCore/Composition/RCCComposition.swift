@@ -335,6 +335,18 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         return (.dissemination(ReplicaID(best)), instances[best].stableProof)
     }
 
+    public var stableProofs: [(instance: InstanceID, checkpoints: [SignedCheckpoint])] {
+        let best = stableProof
+        return [best] + instances.indices.map { (InstanceID.dissemination(ReplicaID($0)), instances[$0].stableProof) }
+            .filter { $0.0 != best.instance && !$0.1.isEmpty }
+    }
+
+    public var lowWatermarks: [InstanceID: SequenceNumber] {
+        var marks: [InstanceID: SequenceNumber] = [:]
+        for (i, instance) in instances.enumerated() { marks[.dissemination(ReplicaID(i))] = instance.lowWatermark }
+        return marks
+    }
+
     /// The execution slot that ends round `round` (round·N), or nil past the last
     /// one whose successor is a slot too: a round that high comes only from forged
     /// checkpoints, and would otherwise overflow or wrap execution back to slot 0.

@@ -135,6 +135,7 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
 
     public var stableState: (sequence: SequenceNumber, digest: Digest) { instance.stableCheckpoint }
     public var stableProof: (instance: InstanceID, checkpoints: [SignedCheckpoint]) { (.main, instance.stableProof) }
+    public var lowWatermarks: [InstanceID: SequenceNumber] { [.main: instance.lowWatermark] }
 
     public var status: String { instance.status }
 }

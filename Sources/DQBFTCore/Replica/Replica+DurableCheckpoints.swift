@@ -42,6 +42,12 @@ extension Replica {
         out.append(.persist(.stateReply(from: me, StateReply(sequence: seq, snapshot: bytes))))
     }
 
+    /// Bounds on a state this replica saved itself (its log or snapshot file, both
+    /// checksummed): not hostile input, and it is still checked against the
+    /// certified digest; the wire's 16 MiB frame limit would make a larger state
+    /// impossible to bring back after a restart.
+    static let durableStateLimits = WireLimits(maxFrameBytes: 1 << 40, maxOperationBytes: 1 << 20)
+
     /// On a replica rebuilt after a restart: a checkpoint state it logged.
     mutating func restoreCheckpointState(_ state: StateReply) {
         durableStates.removeAll { $0.sequence == state.sequence }
@@ -56,7 +62,55 @@ extension Replica {
         guard let want = awaitingState, let i = durableStates.firstIndex(where: { $0.sequence == want.sequence })
         else { return false }
         let state = durableStates.remove(at: i)
-        onStateReply(state, into: &out)
+        onStateReply(state, limits: Self.durableStateLimits, into: &out)
         return awaitingState.map { $0 != want } ?? true
+    }
+}
+
+/// Snapshots for shells that keep the executed state on disk (the runtime).
+///
+/// Why: a replica's log holds what it sent, not what it executed. If every replica
+/// restarts, no peer holds the executed state any more, and a log replay alone
+/// brings back views and votes but no data: a full-cluster restart lost every
+/// acknowledged write. So the shell writes the state of each stable checkpoint to
+/// disk together with its certificate, and hands both back on restart.
+///
+/// Guarantees: `restore(snapshot:certificate:into:)` installs the snapshot only
+/// through `onStateReply`, so only if it matches the digest the certificate's
+/// quorum signed (a corrupt or stale file is refused and the replica asks its
+/// peers as usual); slots above it come back through the protocol (replayed votes
+/// and peers' retransmissions), exactly as after a state transfer.
+extension Replica {
+    /// The state at checkpoint `sequence` as a state transfer would send it, if this
+    /// replica still keeps it (the stable checkpoint and newer ones).
+    public func checkpointState(at sequence: SequenceNumber) -> StateReply? { stateReply(at: sequence) }
+
+    /// `checkpointState(at:)` to be encoded later, on another thread: the state is
+    /// captured now (copy-on-write values; nothing is copied until the replica
+    /// changes them), so encoding a large state does not hold up the replica.
+    public func checkpointStateEncoder(at sequence: SequenceNumber) -> (@Sendable () -> StateReply)? {
+        guard let saved = checkpointStates.first(where: { $0.sequence == sequence }) else { return nil }
+        let (app, clients, frontier) = (saved.app, saved.clients, saved.frontier)
+        return { StateReply(sequence: sequence, snapshot: Self.snapshot(app: app, clients: clients, frontier: frontier)) }
+    }
+
+    /// On a replica rebuilt after a restart, after `restore(sent:)` and before
+    /// `recover`: adopts the stable checkpoints `certificates` prove (checkpoint
+    /// messages per instance, checked by the shell as when they arrived; the first
+    /// certifies `snapshot`, see `Composition.stableProofs`) and installs
+    /// `snapshot`, this replica's own state there. True if installed.
+    @discardableResult
+    public mutating func restore(snapshot: StateReply, certificates: [(instance: InstanceID, checkpoints: [SignedCheckpoint])],
+                                 into out: inout [ReplicaEffect]) -> Bool {
+        restoreCheckpointState(snapshot)
+        // Handed over as a peer relays a certificate (instances ignore messages
+        // from themselves; the signer need not be the sender).
+        let relay = ReplicaID((me.index + 1) % config.replicaCount)
+        for certificate in certificates {
+            for c in certificate.checkpoints {
+                handle(.consensus(from: relay, instance: certificate.instance, .checkpoint(c)), into: &out)
+            }
+        }
+        return lastExecuted >= snapshot.sequence
     }
 }

@@ -484,7 +484,7 @@ public struct Replica: Sendable {
         return lastExecuted >= want.sequence
     }
 
-    mutating func onStateReply(_ rep: StateReply, into out: inout [ReplicaEffect]) {
+    mutating func onStateReply(_ rep: StateReply, limits: WireLimits = .default, into out: inout [ReplicaEffect]) {
         guard let want = awaitingState else { return }
         if rep.sequence > want.sequence {
             // Offered with the certificate of a newer checkpoint (`onStateRequest`):
@@ -497,8 +497,8 @@ public struct Replica: Sendable {
         var candidateClients: ClientTable
         let frontier: [UInt8]
         do {
-            var r = try WireReader(rep.snapshot)
-            try candidateApp.restore(from: try r.readBytes("app", limit: r.limits.maxFrameBytes))
+            var r = try WireReader(rep.snapshot, limits: limits)
+            try candidateApp.restore(from: try r.readBytes("app", limit: r.limits.maxFrameBytes), limits: limits)
             candidateClients = try ClientTable.decode(&r, capacity: parameters.maxClients)
             frontier = try r.readBytes("frontier", limit: r.limits.maxFrameBytes)
             try r.expectEnd()

@@ -11,7 +11,10 @@ import NIOPosix
 /// written and fsynced together by the next flush, so the fsync rate adapts to
 /// load. With no log (`wal == nil`) actions run immediately; in `.write` sync
 /// mode records are written inline on the protocol loop (no fsync to wait for). A storage error is
-/// fatal: `onFatal` is called and nothing more is released.
+/// fatal: `onFatal` is called and nothing more is released. A requested rotation
+/// writes its checkpoint snapshot (atomically, fsynced) before it starts the new
+/// segment, and deletes old segments only after the new one holds the carried
+/// records; it runs on the I/O thread in order with the flushes.
 final class DurableOutbox: @unchecked Sendable {
     let loop: EventLoop
     let wal: WriteAheadLog?
@@ -20,12 +23,24 @@ final class DurableOutbox: @unchecked Sendable {
     let onFatal: @Sendable (Error) -> Void
     let onSynced: (_ records: Int, _ nanos: Int64) -> Void
 
-    var pending: [[UInt8]] = []
+    var pending: [(record: [UInt8], pin: LogPin)] = []
     var appended: UInt64 = 0
     var durable: UInt64 = 0
-    var rotateRequested = false
-    /// Records re-appended at the start of the next segment (see `requestRotate`).
-    var carried: [[UInt8]] = []
+    /// The rotation to run after the next flush (see `requestRotate`).
+    var rotation: Rotation?
+    /// A checkpoint snapshot to write and the rotation that follows it.
+    struct Rotation {
+        /// Records re-appended at the start of the next segment.
+        var carrying: [[UInt8]]
+        /// Instance → stable checkpoint: segments these release are deleted.
+        var releasing: [UInt16: UInt64]
+        /// Where the snapshot goes and how to encode it (on the I/O thread).
+        var snapshot: (path: String, encode: @Sendable () -> [UInt8])?
+    }
+    /// Rotations requested and not finished yet (the loop waits for none before
+    /// it asks for the next snapshot).
+    var rotationsInFlight = 0
+    var rotateRequested: Bool { rotation != nil }
     var flushing = false
     var failed = false
     var gated = CircularBuffer<(epoch: UInt64, action: () -> Void)>()
@@ -36,20 +51,25 @@ final class DurableOutbox: @unchecked Sendable {
         self.onFatal = onFatal; self.onSynced = onSynced
     }
 
-    /// Adds a record that actions released from now on depend on.
-    func record(_ bytes: [UInt8]) {
+    /// Adds a record that actions released from now on depend on; `pin` says how
+    /// long the log must keep it.
+    func record(_ bytes: [UInt8], pin: LogPin = .permanent) {
         guard wal != nil else { return }
-        pending.append(bytes)
+        pending.append((bytes, pin))
         appended &+= 1
     }
 
-    /// Starts a new log segment after the next flush (old segments beyond the kept
-    /// count are deleted) and writes `carrying` at its start, so records that
-    /// must outlive the deleted segments (the latest view change) stay in the log.
-    func requestRotate(carrying: [[UInt8]] = []) {
+    /// After the next flush: writes `snapshot` (if any), starts a new log segment
+    /// that begins with `carrying` (records that must outlive the deleted segments:
+    /// the latest view changes), then deletes the segments whose records
+    /// `releasing` (instance → stable checkpoint) releases. A newer request
+    /// replaces one not started yet.
+    func requestRotate(carrying: [[UInt8]], releasing: [UInt16: UInt64],
+                       snapshot: (path: String, encode: @Sendable () -> [UInt8])?) {
         guard wal != nil else { return }
-        rotateRequested = true
-        carried = carrying
+        if rotation == nil { rotationsInFlight += 1 }
+        rotation = Rotation(carrying: carrying, releasing: releasing, snapshot: snapshot)
+        if let wal, wal.syncMode == .write, !flushing, gated.isEmpty { writeInline(wal) } else { startFlush() }
     }
 
     /// Runs `action` once everything recorded so far is durable.
@@ -74,9 +94,9 @@ final class DurableOutbox: @unchecked Sendable {
         guard !pending.isEmpty || rotateRequested else { return }
         let started = NIODeadline.now()
         do {
-            for r in pending { try wal.append(r) }
+            for r in pending { try wal.append(r.record, pin: r.pin) }
             try wal.sync()
-            if rotateRequested { try Self.rotate(wal, carrying: carried) }
+            if let rotation { try Self.rotate(wal, rotation) }
         } catch {
             failed = true
             logger.critical("write-ahead log failed; this replica stops sending", metadata: ["error": "\(error)"])
@@ -85,34 +105,36 @@ final class DurableOutbox: @unchecked Sendable {
         }
         onSynced(pending.count, (NIODeadline.now() - started).nanoseconds)
         pending.removeAll(keepingCapacity: true)
-        rotateRequested = false
-        carried = []
+        if rotation != nil { rotationsInFlight -= 1 }
+        rotation = nil
         durable = appended
     }
 
-    static func rotate(_ wal: WriteAheadLog, carrying records: [[UInt8]]) throws(StorageError) {
-        try wal.rotate()
-        guard !records.isEmpty else { return }
-        for r in records { try wal.append(r) }
-        try wal.sync()
+    static func rotate(_ wal: WriteAheadLog, _ rotation: Rotation) throws(StorageError) {
+        if let snapshot = rotation.snapshot { try SnapshotFile.write(snapshot.encode(), to: snapshot.path, io: wal.io) }
+        try wal.rotate(carrying: rotation.carrying, releasing: rotation.releasing)
     }
 
     func startFlush() {
         guard !flushing, !failed, let wal, !pending.isEmpty || rotateRequested else { return }
         flushing = true
-        let batch = pending, epoch = appended, rotate = rotateRequested, carry = carried
+        let batch = pending, epoch = appended
         pending = []
-        rotateRequested = false
-        carried = []
+        final class Box: @unchecked Sendable {
+            let records: [(record: [UInt8], pin: LogPin)]
+            let rotation: Rotation?
+            init(_ r: [(record: [UInt8], pin: LogPin)], _ rotation: Rotation?) { records = r; self.rotation = rotation }
+        }
+        let box = Box(batch, rotation)
+        rotation = nil
         let started = NIODeadline.now()
-        final class Box: @unchecked Sendable { let records: [[UInt8]]; init(_ r: [[UInt8]]) { records = r } }
-        let box = Box(batch)
         io.runIfActive(eventLoop: loop) {
-            for r in box.records { try wal.append(r) }
+            for r in box.records { try wal.append(r.record, pin: r.pin) }
             try wal.sync()
-            if rotate { try Self.rotate(wal, carrying: carry) }
+            if let rotation = box.rotation { try Self.rotate(wal, rotation) }
         }.hop(to: loop).whenComplete { result in
             self.flushing = false
+            if box.rotation != nil { self.rotationsInFlight -= 1 }
             switch result {
             case .success:
                 self.onSynced(box.records.count, (NIODeadline.now() - started).nanoseconds)

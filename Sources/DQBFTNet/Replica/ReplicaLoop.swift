@@ -67,6 +67,17 @@ final class ReplicaLoop: @unchecked Sendable {
     var restoredMessages = 0
     /// The newest view each instance entered (from `.viewChanged` effects).
     var instanceViews: [InstanceID: ViewNumber] = [:]
+    /// Where the stable checkpoint's snapshot goes (nil: no data directory).
+    var snapshotPath: String?
+    /// The stable checkpoint whose snapshot was last handed to the outbox.
+    var snapshotSequence = SequenceNumber.zero
+    /// Least time between two snapshots (each writes the whole state).
+    var snapshotIntervalNanos: Int64 = 200_000_000
+    var lastSnapshotAt = NIODeadline.uptimeNanoseconds(0)
+    /// A retry is scheduled for a stable checkpoint the interval held back.
+    var snapshotRetryScheduled = false
+    /// Effects of restoring the replica from its snapshot, carried out at `start`.
+    var startEffects: [ReplicaEffect] = []
 
     init(replica: Replica, loop: EventLoop, outbox: DurableOutbox, metrics: ReplicaMetrics, logger: Logger) {
         self.replica = replica
@@ -85,6 +96,8 @@ final class ReplicaLoop: @unchecked Sendable {
     func start(peers: [PeerLink?]) {
         loop.execute {
             self.peers = peers
+            self.effects = self.startEffects
+            self.startEffects = []
             self.replica.recover(into: &self.effects)
             self.process()
         }
@@ -196,8 +209,72 @@ final class ReplicaLoop: @unchecked Sendable {
     }
 
     func persist(_ message: WireMessage, _ record: [UInt8]) {
-        outbox.record(record)
+        outbox.record(record, pin: Self.pin(of: message))
         if let instance = Self.viewInstance(of: message) { viewRecords[instance] = record }
+    }
+
+    /// The pin key of records that concern an execution slot rather than an
+    /// instance's slot (no instance has this id: replica ids stay below 1024).
+    static let executionPinKey: UInt16 = 0xFFFE
+
+    /// How long the log must keep the record of `message` (sent by this replica):
+    /// a vote, proposal or checkpoint until its instance's stable checkpoint reaches
+    /// its slot; the last VIEW-CHANGE/NEW-VIEW of an instance is carried into every
+    /// new segment (`viewRecords`), so its own segment need not be kept; anything
+    /// else (the hybrid view-change messages) as long as the log exists.
+    static func pin(of message: WireMessage) -> LogPin {
+        // A hybrid replica's own checkpoint state (`ReplicaEffect.persist`): until
+        // the stable checkpoint (whose snapshot is written first) reaches it.
+        if case .stateReply(_, let state) = message { return .slot(instance: executionPinKey, sequence: state.sequence.rawValue) }
+        guard case .consensus(_, let instance, let m) = message else { return .permanent }
+        let i = instance.rawValue
+        switch m {
+        case .prePrepare(let pp): return .slot(instance: i, sequence: pp.sequence.rawValue)
+        case .prepare(let v), .commit(let v): return .slot(instance: i, sequence: v.sequence.rawValue)
+        case .checkpoint(let c): return .slot(instance: i, sequence: c.sequence.rawValue)
+        case .viewChange, .newView: return .none
+        case .hybrid(.prepare(let p)): return .slot(instance: i, sequence: p.sequence.rawValue)
+        case .hybrid(.commit(let c)): return .slot(instance: i, sequence: c.sequence.rawValue)
+        default: return .permanent
+        }
+    }
+
+    /// Once the stable checkpoint moved: hands the outbox its snapshot (with the
+    /// certificate) and a rotation that deletes the log segments every instance's
+    /// stable checkpoint releases. The snapshot is written before any deletion.
+    ///
+    /// Each snapshot writes the whole state, so one is taken at most every
+    /// `snapshotIntervalNanos` and never while the previous one is being written
+    /// (a later stable checkpoint is snapshotted by a retry then). Segments are
+    /// deleted only with a snapshot, by the low watermarks of its moment: the log
+    /// never lacks what lies between the newest snapshot and now.
+    func snapshotStableCheckpoint() {
+        let stable = replica.composition.stableState.sequence
+        guard !stopped, stable > snapshotSequence, let path = snapshotPath else { return }
+        let now = NIODeadline.now()
+        let wait = (lastSnapshotAt + .nanoseconds(snapshotIntervalNanos)) - now
+        if outbox.rotationsInFlight > 0 || wait.nanoseconds > 0 {
+            if !snapshotRetryScheduled {
+                snapshotRetryScheduled = true
+                loop.scheduleTask(in: max(wait, .milliseconds(10))) {
+                    self.snapshotRetryScheduled = false
+                    self.snapshotStableCheckpoint()
+                }
+            }
+            return
+        }
+        guard let encodeState = replica.checkpointStateEncoder(at: stable) else { return }
+        snapshotSequence = stable
+        lastSnapshotAt = now
+        let proofs = replica.composition.stableProofs
+        let encode: @Sendable () -> [UInt8] = {
+            CheckpointSnapshot(state: encodeState(), certificates: proofs).encode()
+        }
+        var marks: [UInt16: UInt64] = [:]
+        for (instance, seq) in replica.composition.lowWatermarks { marks[instance.rawValue] = seq.rawValue }
+        marks[Self.executionPinKey] = stable.rawValue
+        outbox.requestRotate(carrying: viewRecords.keys.sorted().map { viewRecords[$0]! }, releasing: marks,
+                             snapshot: (path, encode))
     }
 
     /// The instance whose view `message` records, if it is a VIEW-CHANGE or NEW-VIEW
@@ -252,10 +329,11 @@ final class ReplicaLoop: @unchecked Sendable {
                 metrics.batchesExecuted.increment()
                 metrics.requestsExecuted.increment(by: Int64(requests))
                 metrics.lastExecuted.set(Double(seq.rawValue))
-                if replica.composition.isCheckpoint(seq) {
-                    outbox.requestRotate(carrying: viewRecords.keys.sorted().map { viewRecords[$0]! })
-                }
             case .checkpointed: break  // observability for the simulator's safety checker
+            case .persist(let m):
+                // Logged like a sent message (replayed by `Replica.restore(sent:)`),
+                // before anything that follows leaves.
+                persist(m, Self.sentRecord(m.encode(), to: me))
             case .stateInstalled(let seq):
                 metrics.stateTransfers.increment()
                 stateTransfers += 1
@@ -271,6 +349,7 @@ final class ReplicaLoop: @unchecked Sendable {
             }
         }
         effects.removeAll(keepingCapacity: true)
+        snapshotStableCheckpoint()
         metrics.bytesOut.increment(by: Int64(bytesOut))
         let hasPeerOutput = toPeers.contains { !$0.isEmpty }
         guard hasPeerOutput || !toClients.isEmpty else { return }

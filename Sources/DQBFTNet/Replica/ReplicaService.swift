@@ -19,11 +19,20 @@ public enum ReplicaServiceError: Error, CustomStringConvertible {
     case alreadyStarted
     /// A listener could not be opened: what it was for, the address, and why.
     case cannotListen(role: String, address: String, reason: String)
+    /// The data directory was used before but its log is gone: starting as a new
+    /// replica could contradict votes it sent.
+    case logMissing(String)
+    /// The checkpoint snapshot does not match the certificate stored with it.
+    case snapshotMismatch(String)
 
     public var description: String {
         switch self {
         case .cannotListen(let role, let address, let reason):
             return "cannot listen for \(role) on \(address): \(reason)"
+        case .logMissing(let p):
+            return "data directory \(p) was used before (lock file or snapshot present) but its write-ahead log is missing; "
+                + "refusing to start as a new replica, which could contradict what it sent (move the directory away to really start afresh)"
+        case .snapshotMismatch(let p): return "\(p): the state does not match the checkpoint certificate stored with it"
         case .unknownReplica(let i): return "replica \(i) is not in the cluster configuration"
         case .dataDirectoryLocked(let p): return "data directory \(p) is in use by another replica process"
         case .alreadyStarted: return "the replica service was already started"
@@ -42,8 +51,14 @@ public enum ReplicaServiceError: Error, CustomStringConvertible {
 /// `<dataDirectory>/wal` before it leaves (when a data directory is given); all
 /// queues, frames and connection counts are bounded (see `Options`).
 /// On restart the log is replayed into a fresh core (`Replica.restore(sent:)`):
-/// the replica keeps the views it entered and the votes and proposals it sent,
-/// then rejoins by `recover()` and state transfer for the executed state.
+/// the replica keeps the views it entered and the votes and proposals it sent;
+/// the state of its newest stable checkpoint comes back from
+/// `<dataDirectory>/checkpoint.snapshot` (written, with its certificate, each time
+/// the stable checkpoint moves, before any log segment below it is deleted);
+/// then it rejoins by `recover()` and, if behind, state transfer. So a restart of
+/// every replica at once keeps every executed checkpoint. A corrupt log or
+/// snapshot, or a used data directory without a log, stops `start` with an error
+/// naming the file; a log write failure calls `Options.onFatal` (by default: exit).
 public final class ReplicaService: Service, @unchecked Sendable {
     public struct Options: Sendable {
         /// Directory of the write-ahead log; nil runs without durability.
@@ -72,11 +87,24 @@ public final class ReplicaService: Service, @unchecked Sendable {
         /// loop runs on the first of them (fewer thread hops per message).
         public var eventLoopThreads = 1
         public var peerLink = PeerLink.Options()
-        /// Keep this many log segments (each up to `segmentBytesMax`).
-        public var walSegmentsKept = 4
+        /// Log segments rotate at this size (and at each stable checkpoint); a
+        /// segment is deleted once every instance's stable checkpoint released it.
         public var walSegmentBytesMax = 64 << 20
         /// `.fsync` (default) survives power loss; `.write` only process crashes.
         public var walSyncMode = WriteAheadLog.SyncMode.fsync
+        /// Least time between two checkpoint snapshots (each writes the whole state;
+        /// log segments are deleted only with a snapshot).
+        public var snapshotIntervalMs = 200
+        /// The file operations of the log and snapshots (tests inject failures here).
+        public var logIO: any LogIO = PosixLogIO()
+        /// Called once if the log or a snapshot cannot be written: durability is
+        /// lost, and the replica has stopped sending. The default prints why and
+        /// exits the process (status 74); a restart replays the log and is safe.
+        public var onFatal: @Sendable (Error) -> Void = { error in
+            let text = "dqbft replica: write-ahead log failed, exiting: \(error)\n"
+            _ = text.withCString { systemWrite(2, $0, strlen($0)) }
+            exit(74)
+        }
         public init() {}
     }
 
@@ -164,25 +192,45 @@ public final class ReplicaService: Service, @unchecked Sendable {
         var lockFD: Int32 = -1
         var restored = 0
         var viewRecords: [InstanceID: [UInt8]] = [:]
+        var startEffects: [ReplicaEffect] = []
+        var snapshotPath: String?
         var replica = Replica(me: id, config: config, parameters: cluster.parameters, protocol: cluster.protocolKind,
                               app: app, signer: signer, seed: UInt64.random(in: 0...UInt64.max))
         if let dir = options.dataDirectory {
             try WriteAheadLog.makeDirectory(dir)
+            let used = access(dir + "/LOCK", F_OK) == 0
+            snapshotPath = dir + "/checkpoint.snapshot"
             lockFD = open(dir + "/LOCK", O_RDWR | O_CREAT, 0o600)
             guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
                 if lockFD >= 0 { close(lockFD) }
                 throw ReplicaServiceError.dataDirectoryLocked(dir)
             }
-            let recovery = try WriteAheadLog.recover(directory: dir + "/wal")
-            (restored, viewRecords) = Self.restore(&replica, from: recovery.records)
-            logger.info("write-ahead log replayed", metadata: [
-                "records": "\(recovery.records.count)", "restored": "\(restored)", "segments": "\(recovery.segments)",
-                "tornTail": "\(recovery.tornTail)", "corrupt": "\(recovery.corruptSegment ?? "none")",
-                "state": "\(replica.composition.status)"])
-            // Appends continue in the newest segment: a restart must not push the
-            // records it just replayed out of the kept segments.
-            wal = try WriteAheadLog(directory: dir + "/wal", segmentBytesMax: options.walSegmentBytesMax,
-                                    segmentsKept: options.walSegmentsKept, syncMode: options.walSyncMode)
+            do throws(any Error) {
+                let recovery = try WriteAheadLog.recover(directory: dir + "/wal", io: options.logIO)
+                let snapshot = try SnapshotFile.read(snapshotPath!, io: options.logIO).map { bytes in
+                    do { return try CheckpointSnapshot.decode(bytes) } catch {
+                        throw StorageError.corrupt(path: snapshotPath!, reason: "\(error)")
+                    }
+                }
+                if recovery.segments == 0 && (used || snapshot != nil) { throw ReplicaServiceError.logMissing(dir) }
+                (restored, viewRecords) = Self.restore(&replica, from: recovery.records)
+                if let snapshot {
+                    guard replica.restore(snapshot: snapshot.state, certificates: snapshot.certificates,
+                                          into: &startEffects)
+                    else { throw ReplicaServiceError.snapshotMismatch(snapshotPath!) }
+                }
+                logger.info("write-ahead log replayed", metadata: [
+                    "records": "\(recovery.records.count)", "restored": "\(restored)", "segments": "\(recovery.segments)",
+                    "tornTail": "\(recovery.tornTail)", "snapshot": "\(snapshot.map { "\($0.state.sequence)" } ?? "none")",
+                    "state": "\(replica.composition.status)"])
+                // Appends continue in the newest segment; what each recovered segment
+                // still holds decides when a rotation may delete it.
+                wal = try WriteAheadLog(directory: dir + "/wal", segmentBytesMax: options.walSegmentBytesMax,
+                                        syncMode: options.walSyncMode, holds: Self.holds(of: recovery), io: options.logIO)
+            } catch {
+                close(lockFD)
+                throw error
+            }
         }
 
         let verificationPool = NIOThreadPool(numberOfThreads: options.verificationThreads)
@@ -195,13 +243,17 @@ public final class ReplicaService: Service, @unchecked Sendable {
         let protocolLoop = group.next()
         let metrics = self.metrics, logger = self.logger
         let outbox = DurableOutbox(loop: protocolLoop, wal: wal, io: ioPool, logger: logger,
-                                   onFatal: { _ in }, onSynced: { records, nanos in
+                                   onFatal: options.onFatal, onSynced: { records, nanos in
                                        metrics.walRecords.increment(by: Int64(records))
                                        metrics.walSyncLatency.recordNanoseconds(nanos)
                                    })
         let loop = ReplicaLoop(replica: replica, loop: protocolLoop, outbox: outbox, metrics: metrics, logger: logger)
         loop.restoredMessages = restored
         loop.viewRecords = viewRecords
+        loop.snapshotPath = snapshotPath
+        loop.snapshotSequence = replica.lastExecuted
+        loop.snapshotIntervalNanos = Int64(max(0, options.snapshotIntervalMs)) * 1_000_000
+        loop.startEffects = startEffects
 
         var links: [PeerLink?] = Array(repeating: nil, count: cluster.n)
         for peer in cluster.replicas where peer.id != id.index {
@@ -332,6 +384,26 @@ public final class ReplicaService: Service, @unchecked Sendable {
             if let instance = ReplicaLoop.viewInstance(of: message) { viewRecords[instance] = record }
         }
         return (restored, viewRecords)
+    }
+
+    /// What each recovered log segment's records still need (`ReplicaLoop.pin`);
+    /// a record that does not decode keeps its segment for good.
+    static func holds(of recovery: LogRecovery) -> [UInt64: SegmentHold] {
+        var holds: [UInt64: SegmentHold] = [:]
+        var next = 0
+        for (index, count) in recovery.segmentRecords {
+            var hold = SegmentHold()
+            for record in recovery.records[next..<(next + count)] {
+                if record.count > 3, record[0] == 1, let m = try? WireMessage.decode(Array(record[3...])) {
+                    hold.add(ReplicaLoop.pin(of: m))
+                } else {
+                    hold.add(.permanent)
+                }
+            }
+            holds[index] = hold
+            next += count
+        }
+        return holds
     }
 
     /// Where the replica is (after `start`).

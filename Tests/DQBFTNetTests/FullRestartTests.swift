@@ -1,0 +1,153 @@
+import DQBFTClient
+import DQBFTCore
+import DQBFTCrypto
+import DQBFTSim
+import Foundation
+import Testing
+@testable import DQBFTNet
+
+/// Replica processes of one cluster in a temporary directory, started with the
+/// built `dqbft` executable and killed with SIGKILL.
+final class ProcessCluster: @unchecked Sendable {
+    let executable: URL
+    let directory: String
+    let cluster: ClusterFile
+    var processes: [Process?]
+
+    init(executable: URL, protocol name: String = "pbft", n: Int = 4) throws {
+        self.executable = executable
+        directory = temporaryDirectory("processes")
+        var tuning = ClusterFile.Tuning()
+        tuning.checkpointInterval = 8
+        tuning.windowSize = 32
+        tuning.batchTimeoutMs = 1
+        tuning.requestTimeoutMs = 400
+        tuning.progressTimeoutMs = 400
+        tuning.viewChangeTimeoutMs = 800
+        tuning.stateRetryMs = 200
+        var (file, keys) = ClusterFile.generate(protocol: name, replicas: n, tuning: tuning)
+        for (i, port) in freePorts(n).enumerated() { file.replicas[i].port = port }
+        cluster = file
+        processes = Array(repeating: nil, count: n)
+        try file.write(to: directory + "/cluster.json")
+        for (i, key) in keys.enumerated() { try KeyFiles.writePrivateKey(key, to: directory + "/replica-\(i).key") }
+    }
+
+    func dataDirectory(_ i: Int) -> String { directory + "/data-\(i)" }
+
+    func spawn(_ i: Int) throws {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = ["replica", "--config", directory + "/cluster.json", "--id", "\(i)", "--data-dir", dataDirectory(i),
+                       "--log-level", ProcessInfo.processInfo.environment["DQBFT_TEST_LOG"] ?? "error"]
+        p.standardOutput = FileHandle.nullDevice
+        if ProcessInfo.processInfo.environment["DQBFT_TEST_LOG"] == nil { p.standardError = FileHandle.nullDevice }
+        try p.run()
+        processes[i] = p
+    }
+
+    func killNine(_ i: Int) {
+        guard let p = processes[i] else { return }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        processes[i] = nil
+    }
+
+    func shutdown() {
+        for i in processes.indices { killNine(i) }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Records a client history in wall-clock nanoseconds since the test started.
+final class HistoryRecorder: @unchecked Sendable {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let operations = LockedBox<[HistoryOperation]>([])
+    var now: Int64 { Int64(DispatchTime.now().uptimeNanoseconds - start) }
+
+    func put(_ client: DQBFTClient, lane: UInt64, _ key: String, _ value: String) async throws {
+        let invoked = now
+        do {
+            try await client.put(key, value)
+        } catch {
+            operations.withLock { $0.append(HistoryOperation(client: lane, kind: .put, key: key, value: value, invokeNanos: invoked,
+                                                             completeNanos: nil, result: .unknown)) }
+            throw error
+        }
+        let done = now
+        operations.withLock { $0.append(HistoryOperation(client: lane, kind: .put, key: key, value: value, invokeNanos: invoked,
+                                                         completeNanos: done, result: .unknown)) }
+    }
+
+    func get(_ client: DQBFTClient, lane: UInt64, _ key: String) async throws -> String? {
+        let invoked = now
+        let value = try await client.get(key)
+        let done = now
+        operations.withLock { $0.append(HistoryOperation(client: lane, kind: .get, key: key, invokeNanos: invoked,
+                                                         completeNanos: done, result: value.map { .value($0) } ?? .absent)) }
+        return value
+    }
+}
+
+/// The acceptance test of durability: the whole cluster dies at once (SIGKILL of
+/// every replica process, writes in flight) and comes back on the same data
+/// directories. Nothing any client was told is lost.
+@Suite("End to end: every replica killed with SIGKILL at once", .serialized, .timeLimit(.minutes(3)))
+struct FullRestartTests {
+    /// Single primary, DQ and multi-primary (every instance's certificate is in the
+    /// snapshot); DQBFT_RESTART_PROTOCOL picks another one.
+    static let protocols = ProcessInfo.processInfo.environment["DQBFT_RESTART_PROTOCOL"].map { [$0] } ?? ["pbft", "dqpbft", "rcc"]
+
+    @Test("a full-cluster restart loses no acknowledged write (the history stays linearizable)",
+          .enabled(if: builtExecutable() != nil, "needs the dqbft executable (swift build first)"), arguments: protocols)
+    func fullClusterRestart(protocol name: String) async throws {
+        let cluster = try ProcessCluster(executable: try #require(builtExecutable()), protocol: name)
+        defer { cluster.shutdown() }
+        for i in 0..<4 { try cluster.spawn(i) }
+
+        var options = DQBFTClient.Options()
+        options.concurrency = 4
+        options.attemptTimeout = .milliseconds(300)
+        options.maxAttemptTimeout = .seconds(1)
+        options.operationTimeout = .seconds(30)
+        let client = try await DQBFTClient.connect(configuration: cluster.cluster, options: options, logger: testLogger)
+        let history = HistoryRecorder()
+        let acknowledged = LockedBox<[String]>([])
+        let stop = LockedBox(false)
+        let writers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for w in 0..<4 {
+                    group.addTask {
+                        var i = 0
+                        while !stop.withLock({ $0 }) {
+                            i += 1
+                            let key = "w\(w)-\(i)"
+                            guard (try? await history.put(client, lane: UInt64(w), key, "v-\(key)")) != nil else { return }
+                            acknowledged.withLock { $0.append(key) }
+                        }
+                    }
+                }
+            }
+        }
+        // Enough writes for several checkpoints (every 8 slots) and log rotations.
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        stop.withLock { $0 = true }
+        for i in 0..<4 { cluster.killNine(i) }
+        let beforeRestart = acknowledged.withLock { $0.count }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        for i in 0..<4 { try cluster.spawn(i) }
+        await writers.value
+        let written = acknowledged.withLock { $0 }
+        #expect(beforeRestart > 100, "the cluster took writes before it was killed (\(beforeRestart))")
+
+        var lost: [String] = []
+        for (n, key) in written.enumerated() {
+            let value = try await history.get(client, lane: UInt64(4 + n % 4), key)
+            if value != "v-\(key)" { lost.append(key) }
+        }
+        #expect(lost.isEmpty, "\(lost.count) of \(written.count) acknowledged writes lost, e.g. \(lost.prefix(5))")
+        let report = try LinearizabilityChecker().check(history.operations.withLock { $0 })
+        #expect(report.verdict == .linearizable, "\(report.text(explaining: 2))")
+        await client.close()
+    }
+}
