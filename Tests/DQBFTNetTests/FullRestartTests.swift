@@ -129,8 +129,10 @@ struct FullRestartTests {
                 }
             }
         }
-        // Enough writes for several checkpoints (every 8 slots) and log rotations.
+        // Enough writes for several checkpoints (every 8 slots) and log rotations: at
+        // least 1.5 s and 100 acknowledged writes (a loaded CI machine is slower).
         try await Task.sleep(nanoseconds: 1_500_000_000)
+        for _ in 0..<600 where acknowledged.withLock({ $0.count }) <= 100 { try await Task.sleep(nanoseconds: 100_000_000) }
         stop.withLock { $0 = true }
         for i in 0..<4 { cluster.killNine(i) }
         let beforeRestart = acknowledged.withLock { $0.count }
