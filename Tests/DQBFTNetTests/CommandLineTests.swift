@@ -73,7 +73,7 @@ struct CommandLineTests {
         #expect(try Self.run(["keygen", "--dir", dir, "--base-port", "\(ports[0])"]).status == 0)
         let r = try Self.run(["kv", "--config", dir + "/cluster.json", "get", "k"])
         #expect(r.status == 5, "\(r.err)")
-        #expect(r.seconds <= 3)
+        #expect(r.seconds <= 10)  // 2 s connect timeout (measured 2.0 s alone); the old client took 15 s; CI runs loaded
         for i in 0..<4 { #expect(r.err.contains("127.0.0.1:\(ports[0] + i)")) }
     }
 }
