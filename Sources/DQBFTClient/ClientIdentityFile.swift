@@ -13,10 +13,8 @@ import Foundation
 ///
 /// Guarantees: `load(orCreateAt:)` returns the key in the file, or creates the file
 /// with a fresh key if there is none (an unreadable or malformed file is an error,
-/// never silently replaced); `timestampFloor()` is the wall clock in nanoseconds, so
-/// timestamps of a later run start above those of an earlier one as long as the
-/// clock does not go back and a run issues fewer operations per lane than
-/// nanoseconds elapse between runs.
+/// never silently replaced). Reusing the identity is safe across runs because every
+/// `DQBFTClient` starts its timestamps from the wall clock (`DQBFTClient.Options.firstTimestamp`).
 public enum ClientIdentityFile {
     /// The default path: `client.key` next to the cluster configuration file.
     public static func defaultPath(forConfiguration config: String) -> String {
@@ -44,10 +42,5 @@ public enum ClientIdentityFile {
             return (ClientSigningKey(), false)
         }
         return (key, true)  // the descriptor, and so the lock, lives as long as the process
-    }
-
-    /// A first timestamp above every earlier run's (see the type's guarantees).
-    public static func timestampFloor() -> UInt64 {
-        UInt64(max(0, Date().timeIntervalSince1970) * 1e9)
     }
 }

@@ -47,9 +47,10 @@ public actor DQBFTClient {
         /// a fresh one per connection). Reuse one only with a single client at a
         /// time: two clients with one key would reuse each other's timestamps.
         public var identity: ClientSigningKey?
-        /// Each lane's first request gets `firstTimestamp + 1`. A key reused across
-        /// runs needs a value above every timestamp it used before, or replicas
-        /// answer new operations from their reply cache (`ClientIdentityFile.timestampFloor()`).
+        /// A floor for each lane's first timestamp. Lanes start from the wall clock in
+        /// nanoseconds anyway (so a key reused across runs is not answered from the
+        /// replicas' reply cache); set this only to a value persisted from an earlier
+        /// run if the clock may have been set back since.
         public var firstTimestamp: UInt64 = 0
         public init() {}
     }

@@ -44,22 +44,14 @@ struct Bench: AsyncParsableCommand {
         guard payload >= 0, payload <= 1 << 20 else { throw ValidationError("--payload must be in 0...1048576 bytes, got \(payload)") }
         guard attemptTimeoutMs >= 1 else { throw ValidationError("--attempt-timeout-ms must be at least 1, got \(attemptTimeoutMs)") }
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive, got \(connectTimeout)") }
-        let cluster: ClusterFile
-        cluster = try ClusterInput.load(config)
+        let cluster = try ClusterInput.load(config)
         var options = DQBFTClient.Options()
         options.concurrency = clients
         options.attemptTimeout = .milliseconds(Int64(attemptTimeoutMs))
-        do {
-            options.identity = try ClientIdentityFile.claim(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config)).key
-        } catch { throw ExitStatus.fail(ExitStatus.badInput, "--client-key: \(error)") }
-        options.firstTimestamp = ClientIdentityFile.timestampFloor()
         options.connectTimeout = .nanoseconds(Int64(connectTimeout * 1e9))
-        let client: DQBFTClient
-        var logger = Logger(label: "dqbft.client")
-        logger.logLevel = .error  // connection churn is not the user's business here; failures are reported below
-        do { client = try await DQBFTClient.connect(configuration: cluster, options: options, logger: logger) } catch let error as DQBFTClientError {
-            throw ExitStatus.fail(ExitStatus.unavailable, "\(error)")
-        }
+        // Connection churn is not the user's business here; failures are reported below.
+        let client = try await ClusterInput.connect(cluster, keyPath: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config),
+                                                    options: options)
         let stats = LockedBox(Stats())
         let start = Date()
         let measureFrom = start.addingTimeInterval(warmup)

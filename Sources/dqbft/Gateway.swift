@@ -43,13 +43,8 @@ struct Gateway: AsyncParsableCommand {
         options.concurrency = concurrency
         options.operationTimeout = .nanoseconds(Int64(timeout * 1e9))
         options.connectTimeout = nil  // serve at once; requests wait for the replicas within their timeout
-        do {
-            options.identity = try ClientIdentityFile.claim(orCreateAt: clientKey ?? directory + "/gateway.key").key
-        } catch { throw ExitStatus.fail(ExitStatus.badInput, "--client-key: \(error)") }
-        options.firstTimestamp = ClientIdentityFile.timestampFloor()
-        var logger = Logger(label: "dqbft.gateway")
-        logger.logLevel = .warning
-        let client = try await DQBFTClient.connect(configuration: cluster, options: options, logger: logger)
+        let client = try await ClusterInput.connect(cluster, keyPath: clientKey ?? directory + "/gateway.key", options: options,
+                                                    label: "dqbft.gateway", logLevel: .warning)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel: Channel
         do {

@@ -37,17 +37,10 @@ struct KV: AsyncParsableCommand {
         let cluster = try ClusterInput.load(config)
         var options = DQBFTClient.Options()
         options.operationTimeout = .nanoseconds(Int64(timeout * 1e9))
-        do {
-            options.identity = try ClientIdentityFile.claim(orCreateAt: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config)).key
-        } catch { throw ExitStatus.fail(ExitStatus.badInput, "--client-key: \(error)") }
-        options.firstTimestamp = ClientIdentityFile.timestampFloor()
         options.connectTimeout = .nanoseconds(Int64(connectTimeout * 1e9))
-        let client: DQBFTClient
-        var logger = Logger(label: "dqbft.client")
-        logger.logLevel = .error  // connection churn is not the user's business here; failures are reported below
-        do { client = try await DQBFTClient.connect(configuration: cluster, options: options, logger: logger) } catch let error as DQBFTClientError {
-            throw ExitStatus.fail(ExitStatus.unavailable, "\(error)")
-        }
+        // Connection churn is not the user's business here; failures are reported below.
+        let client = try await ClusterInput.connect(cluster, keyPath: clientKey ?? ClientIdentityFile.defaultPath(forConfiguration: config),
+                                                    options: options)
         let found: Bool
         do {
             switch words[0] {

@@ -38,14 +38,25 @@ struct OperatorSurfaceTests {
         return (code, parts.dropFirst().joined(separator: "\r\n\r\n"))
     }
 
+    /// A running 4-replica DQPBFT cluster with metrics ports that executed one put.
+    static func clusterWithOneWrite() async throws -> TestCluster {
+        let c = TestCluster(n: 4, protocol: "dqpbft", metrics: true)
+        do {
+            try await c.startAll()
+            let client = try await c.client()
+            try await client.put("k", "v")
+            await client.close()
+            return c
+        } catch {
+            await c.shutdown()
+            throw error
+        }
+    }
+
     @Test("/status shows every D-instance's view; /readyz turns unready when the replica loses its peers, /livez stays up")
     func readiness() async throws {
-        let c = TestCluster(n: 4, protocol: "dqpbft", metrics: true)
+        let c = try await Self.clusterWithOneWrite()
         defer { Task { await c.shutdown() } }
-        for i in 0..<4 { try await c.start(i) }
-        let client = try await c.client()
-        try await client.put("k", "v")
-        await client.close()
         let port = try #require(c.cluster.replicas[0].metricsPort)
         let (code, body) = try Self.get(port, "/status")
         #expect(code == 200)
@@ -66,12 +77,8 @@ struct OperatorSurfaceTests {
 
     @Test("every metric the Grafana dashboard queries is one a replica exports")
     func dashboardNames() async throws {
-        let c = TestCluster(n: 4, protocol: "dqpbft", metrics: true)
+        let c = try await Self.clusterWithOneWrite()
         defer { Task { await c.shutdown() } }
-        for i in 0..<4 { try await c.start(i) }
-        let client = try await c.client()
-        try await client.put("k", "v")
-        await client.close()
         try await Task.sleep(nanoseconds: 1_500_000_000)  // the per-peer gauges refresh every second
         let port = try #require(c.cluster.replicas[0].metricsPort)
         let exported = Set(try Self.get(port, "/metrics").1.split(separator: "\n")
@@ -93,12 +100,8 @@ struct OperatorSurfaceTests {
     @Test("dqbft status names the replica that is down and shows every D-instance's view (exit 1)",
           .enabled(if: builtExecutable() != nil, "needs the dqbft executable"))
     func statusCommand() async throws {
-        let c = TestCluster(n: 4, protocol: "dqpbft", metrics: true)
+        let c = try await Self.clusterWithOneWrite()
         defer { Task { await c.shutdown() } }
-        for i in 0..<4 { try await c.start(i) }
-        let client = try await c.client()
-        try await client.put("k", "v")
-        await client.close()
         await c.stop(2)
         let path = c.directory + "/cluster.json"
         try c.cluster.write(to: path)
