@@ -15,7 +15,8 @@ struct Bench: AsyncParsableCommand {
         payload, duration_s, throughput_ops, executed_ops, latency_ms, version) plus errors.
         Exit status: 0 done; 3 the configuration cannot be read; 5 the cluster could not be reached, or no \
         operation completed.
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @Option(help: "Cluster configuration file.") var config: String
     @Option(help: "Concurrent closed-loop clients.") var clients = 64

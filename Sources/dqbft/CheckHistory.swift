@@ -1,4 +1,5 @@
 import ArgumentParser
+import DQBFTCore
 import DQBFTSim
 import Foundation
 
@@ -16,7 +17,8 @@ struct CheckHistory: ParsableCommand {
         Exit status: 0 linearizable, 1 not linearizable (each failing key is explained: the operation that cannot be \
         placed, the value at that point, the operations around it), 2 undecided (the search hit --max-steps on some \
         key), 3 the file cannot be read or is malformed.
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @Argument(help: "History file: JSON lines, as written by dqbft simulate --history.") var file: String
     @Option(help: "Search steps allowed per key before its verdict is 'unknown'.") var maxSteps = 20_000_000

@@ -12,7 +12,8 @@ struct Cluster: AsyncParsableCommand {
         directories live under --dir. Then, in another terminal: dqbft kv --config DIR/cluster.json put k v;
         dqbft bench --config DIR/cluster.json. An existing DIR/cluster.json is reused as it is; flags that would
         change it (--protocol, --replicas, --base-port, --batch, …) are refused rather than ignored.
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @Option(name: .customLong("protocol"), help: "Protocol: \(ClusterFile.supportedProtocols.sorted().joined(separator: ", ")) (default: pbft; only used when generating).")
     var protocolName: String?

@@ -7,7 +7,8 @@ import Foundation
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run several protocols on the same simulated cluster and seed and compare them.",
-        discussion: "Example: dqbft compare --protocols pbft,dqpbft,rcc --replicas 49 --topology azure10 --batch 200 --clients 20000")
+        discussion: "Example: dqbft compare --protocols pbft,dqpbft,rcc --replicas 49 --topology azure10 --batch 200 --clients 20000",
+        version: DQBFTVersion.current)
 
     @Option(help: "Comma-separated protocols; ratios are relative to the first.") var protocols = "pbft,dqpbft,rcc"
     @OptionGroup var runOptions: RunOptions

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DQBFTCore
 import BLS12381
 import Crypto
 import DQBFTSim
@@ -20,7 +21,8 @@ import Darwin
 struct CryptoBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crypto-bench",
-        abstract: "Measure Ed25519, HMAC, SHA-256 and BLS12-381 threshold operations; optionally write a simulator cost table.")
+        abstract: "Measure Ed25519, HMAC, SHA-256 and BLS12-381 threshold operations; optionally write a simulator cost table.",
+        version: DQBFTVersion.current)
 
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "Write a CostTable JSON for 'dqbft simulate --costs FILE'.") var writeCosts: String?

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DQBFTCore
 import DQBFTClient
 import DQBFTNet
 import Foundation
@@ -19,7 +20,8 @@ struct Gateway: AsyncParsableCommand {
         every request with its own key (--client-key), waits for f+1 matching replies, and answers 503 with the \\
         reason when the cluster cannot. Example:
           curl -X PUT -H "Authorization: Bearer $(cat DIR/gateway.token)" --data blue http://127.0.0.1:8380/v1/kv/color
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @Option(help: "Cluster configuration file.") var config: String
     @Option(help: "Address to listen on.") var host = "127.0.0.1"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DQBFTCore
 import DQBFTClient
 import DQBFTNet
 import Foundation
@@ -13,7 +14,8 @@ struct KV: AsyncParsableCommand {
         Exit status: 0 done (get prints the value); 1 the key does not exist (get, delete); 3 the configuration \
         cannot be read; 5 the cluster could not be reached (the unreachable addresses are named) or did not answer \
         within --timeout.
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @Option(help: "Cluster configuration file.") var config: String
     @Option(help: "Seconds before giving up on the operation.") var timeout = 10.0

@@ -12,7 +12,8 @@ struct Keygen: ParsableCommand {
         Addresses default to --host and consecutive ports from --base-port. To run replicas on several
         hosts, edit the "host"/"port" of each entry in cluster.json and copy cluster.json plus each
         replica's own key file to its host; every replica and client uses the same cluster.json.
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @Option(help: "Number of replicas N.") var replicas = 4
     @Option(name: .customLong("protocol"), help: "Protocol: \(ClusterFile.supportedProtocols.sorted().joined(separator: ", ")).")

@@ -10,7 +10,8 @@ import ServiceLifecycle
 struct ReplicaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replica",
-        abstract: "Run one replica of a cluster (stops gracefully on SIGTERM/SIGINT).")
+        abstract: "Run one replica of a cluster (stops gracefully on SIGTERM/SIGINT).",
+        version: DQBFTVersion.current)
 
     @Option(help: "Cluster configuration file (from 'dqbft keygen').") var config: String
     @Option(help: "This replica's id.") var id: Int

@@ -24,7 +24,8 @@ struct Simulate: ParsableCommand {
         and --history FILE records the client history, which 'dqbft check-history FILE' checks for linearizability.
         Exit status: 0 safe and live (or liveness unchecked); 1 a safety violation; 4 liveness stalled (0 with \
         --allow-stall, for experiments that expect a stall); 3 an unreadable --costs file; 64 a bad command line.
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @OptionGroup var runOptions: RunOptions
     @Flag(help: "Print one JSON object instead of a summary.") var json = false

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DQBFTCore
 import DQBFTNet
 import Foundation
 import NIOCore
@@ -14,7 +15,8 @@ struct Status: AsyncParsableCommand {
         DQ's ordering instance; "D2" is replica 2's D-instance, or RCC's instance 2.
         Exit status: 0 every replica is up and ready; 1 some replica is down or not ready; 3 the configuration cannot \
         be read; 5 no replica answered.
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @Option(help: "Cluster configuration file.") var config: String
     @Option(help: "HTTP port of replica 0 when the configuration records none (replica I: this + I).") var metricsBasePort: Int?

@@ -18,7 +18,8 @@ struct SweepCommand: ParsableCommand {
         fault-free run when no fault lasts) and the linearizability of its client history.
         A failing run prints its `dqbft simulate` replay line; the command exits with 1 if any run failed.
         Example: dqbft sweep --protocols destiny,pbft --seeds 1-200
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @Option(help: "Protocols, comma-separated, or 'all'.") var protocols = "all"
     @Option(help: "Cluster sizes, comma-separated (default: 4,7 for BFT protocols, 3,5,7 for hybrid ones).") var replicas: String?

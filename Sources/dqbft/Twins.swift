@@ -1,4 +1,5 @@
 import ArgumentParser
+import DQBFTCore
 import DQBFTSim
 import Foundation
 
@@ -15,7 +16,8 @@ struct TwinsCommand: ParsableCommand {
         Every correct replica is checked for safety; liveness is judged after the heal.
         A violation prints the line that replays its scenario (--scenario-seed), and the command exits with 1.
         Example: dqbft twins --protocol destiny --scenarios 500 --seed 7
-        """)
+        """,
+        version: DQBFTVersion.current)
 
     @Option(name: .customLong("protocol"), help: "Protocol: pbft, dqpbft, rcc, hybster, linearhybster, dqhybster or destiny.")
     var protocolName = "pbft"

@@ -24,10 +24,16 @@ struct CommandLineTests {
                       err: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
     }
 
-    @Test("--version prints the package version, and simulate's JSON carries it")
+    @Test("--version (also after any subcommand) prints the package version, and simulate's JSON carries it")
     func version() throws {
         let r = try Self.run(["--version"])
         #expect(r.status == 0 && r.out.trimmingCharacters(in: .whitespacesAndNewlines) == DQBFTVersion.current)
+        for command in ["simulate", "sweep", "twins", "compare", "check-history", "crypto-bench", "keygen", "cluster",
+                        "replica", "kv", "bench", "status", "gateway"] {
+            let sub = try Self.run([command, "--version"])
+            #expect(sub.status == 0 && sub.out.trimmingCharacters(in: .whitespacesAndNewlines) == DQBFTVersion.current,
+                    "dqbft \(command) --version: \(sub.err)")
+        }
         let s = try Self.run(["simulate", "--duration", "1", "--json"])
         #expect(s.status == 0 && s.out.contains("\"version\":\"\(DQBFTVersion.current)\""))
     }

@@ -53,16 +53,20 @@ struct OperatorSurfaceTests {
         }
     }
 
-    @Test("/status shows every D-instance's view; /readyz turns unready when the replica loses its peers, /livez stays up")
+    @Test("/status shows every D-instance's view, client connections and the log's size; /readyz turns unready when the replica loses its peers, /livez stays up")
     func readiness() async throws {
         let c = try await Self.clusterWithOneWrite()
         defer { Task { await c.shutdown() } }
         let port = try #require(c.cluster.replicas[0].metricsPort)
+        let client = try await c.client()
+        try await client.put("k2", "v")
         let (code, body) = try Self.get(port, "/status")
+        await client.close()
         #expect(code == 200)
         let health = try JSONDecoder().decode(ServiceHealth.self, from: Data(body.utf8))
         #expect(health.ready && health.views.keys.sorted() == ["D0", "D1", "D2", "D3", "main"])
         #expect(health.last_executed >= 1 && health.version == DQBFTVersion.current)
+        #expect(health.client_connections >= 1 && health.wal_segments >= 1 && health.wal_bytes > 0, "\(body)")
         #expect(try Self.get(port, "/readyz").0 == 200)
         for i in 1..<4 { await c.stop(i) }
         var ready = try Self.get(port, "/readyz")

@@ -1,11 +1,13 @@
 import DQBFTCore
+import Foundation
 
 /// What a replica's `/status` endpoint answers (JSON, snake_case keys), and what
 /// `/readyz` decides from.
 ///
 /// Guarantees: `ready` is true exactly when `unready_reasons` is empty: the replica
 /// is not waiting for a state snapshot, and it has links to enough peers that, with
-/// itself, they form a quorum. A replica can be live (`/livez`) and not ready.
+/// itself, they form a quorum. A replica can be live (`/livez`) and not ready. The
+/// disk figures are read from the file system when the status is asked for.
 public struct ServiceHealth: Codable, Sendable, Equatable {
     public var replica: Int
     public var `protocol`: String
@@ -24,6 +26,15 @@ public struct ServiceHealth: Codable, Sendable, Equatable {
     public var peers_down: [Int]
     /// The composition's own one-line description of its instances.
     public var detail: String
+    /// Authenticated client connections holding a slot, and connections still in
+    /// their handshake.
+    public var client_connections: Int = 0
+    public var pending_connections: Int = 0
+    /// On-disk size of the write-ahead log (all its segments) and of the checkpoint
+    /// snapshot; 0 without a data directory.
+    public var wal_bytes: UInt64 = 0
+    public var wal_segments: Int = 0
+    public var snapshot_bytes: UInt64 = 0
 
     public init(replica: ReplicaID, protocol name: String, quorum: Int, status: ReplicaStatus,
                 peersUp: [ReplicaID], peersDown: [ReplicaID]) {
@@ -50,5 +61,19 @@ public struct ServiceHealth: Codable, Sendable, Equatable {
         }
         unready_reasons = reasons
         ready = reasons.isEmpty
+    }
+}
+
+extension ServiceHealth {
+    /// Fills the disk figures from `dataDirectory` (`wal/` and `checkpoint.snapshot`).
+    mutating func measureDisk(dataDirectory: String) {
+        let files = FileManager.default
+        func size(_ path: String) -> UInt64 {
+            ((try? files.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
+        }
+        let segments = WriteAheadLog.segmentIndices(dataDirectory + "/wal")
+        wal_segments = segments.count
+        wal_bytes = segments.reduce(0) { $0 + size(dataDirectory + "/wal/" + WriteAheadLog.segmentName($1)) }
+        snapshot_bytes = size(dataDirectory + "/checkpoint.snapshot")
     }
 }

@@ -129,6 +129,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         var listener: Channel
         var metricsServer: MetricsHTTPServer?
         var lockFD: Int32
+        var admission: ConnectionAdmission
     }
     let state = LockedBox<Running?>(nil)
     let accepted = LockedBox<[ObjectIdentifier: Channel]>([:])
@@ -347,7 +348,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
         }
         state.withLock {
             $0 = Running(verificationPool: verificationPool, clientVerificationPool: clientVerificationPool, ioPool: ioPool, loop: loop,
-                         peers: links.compactMap { $0 }, listener: listener, metricsServer: metricsServer, lockFD: lockFD)
+                         peers: links.compactMap { $0 }, listener: listener, metricsServer: metricsServer, lockFD: lockFD,
+                         admission: admission)
         }
         // Gauges fed from the links, refreshed every second on the protocol loop.
         let droppedSeen = LockedBox<[ReplicaID: Int]>([:])
@@ -416,9 +418,14 @@ public final class ReplicaService: Service, @unchecked Sendable {
         guard let running = state.withLock({ $0 }) else { return nil }
         let up = running.peers.filter { $0.isUp.withLock { $0 } }.map(\.peer)
         let down = running.peers.filter { !$0.isUp.withLock { $0 } }.map(\.peer)
-        let (id, name, quorum) = (id, cluster.protocol, cluster.configuration.quorum)
+        let (id, name, quorum, directory) = (id, cluster.protocol, cluster.configuration.quorum, options.dataDirectory)
+        let connections = running.admission.occupancy
         return running.loop.status().map {
-            ServiceHealth(replica: id, protocol: name, quorum: quorum, status: $0, peersUp: up, peersDown: down)
+            var health = ServiceHealth(replica: id, protocol: name, quorum: quorum, status: $0, peersUp: up, peersDown: down)
+            health.client_connections = connections.clients
+            health.pending_connections = connections.pending
+            if let directory { health.measureDisk(dataDirectory: directory) }
+            return health
         }
     }
 
