@@ -73,7 +73,7 @@ struct Status: AsyncParsableCommand {
                 let views = h.views.sorted { order($0.key) < order($1.key) }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 let peers = "\(h.peers_connected.count)/\(h.peers_connected.count + h.peers_down.count)"
                     + (h.peers_down.isEmpty ? "" : " (down: \(h.peers_down.map(String.init).joined(separator: ",")))")
-                rows.append(["\(id)", address, h.ready ? "ready" : "UNREADY", "\(h.last_executed)", views, peers,
+                rows.append(["\(id)", address, h.ready ? "ready" : "UNREADY", "\(h.last_executed) (stable \(h.stable_checkpoint))", views, peers,
                              h.unready_reasons.joined(separator: "; ") + (h.awaiting_state ? " (state transfer)" : "")])
             case .failure(let e):
                 rows.append(["\(id)", address, "DOWN", "-", "-", "-", "\(host):\(port)/status \(e)"])

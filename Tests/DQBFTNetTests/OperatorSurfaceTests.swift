@@ -59,13 +59,14 @@ struct OperatorSurfaceTests {
         defer { Task { await c.shutdown() } }
         let port = try #require(c.cluster.replicas[0].metricsPort)
         let client = try await c.client()
-        try await client.put("k2", "v")
+        for i in 0..<40 { try await client.put("k\(i)", "v") }  // past a few checkpoints (interval 8)
         let (code, body) = try Self.get(port, "/status")
         await client.close()
         #expect(code == 200)
         let health = try JSONDecoder().decode(ServiceHealth.self, from: Data(body.utf8))
         #expect(health.ready && health.views.keys.sorted() == ["D0", "D1", "D2", "D3", "main"])
         #expect(health.last_executed >= 1 && health.version == DQBFTVersion.current)
+        #expect(health.stable_checkpoint >= 8 && health.stable_checkpoint <= health.last_executed, "\(body)")
         #expect(health.client_connections >= 1 && health.wal_segments >= 1 && health.wal_bytes > 0, "\(body)")
         #expect(try Self.get(port, "/readyz").0 == 200)
         for i in 1..<4 { await c.stop(i) }

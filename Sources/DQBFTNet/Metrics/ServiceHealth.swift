@@ -15,6 +15,7 @@ public struct ServiceHealth: Codable, Sendable, Equatable {
     public var ready: Bool
     public var unready_reasons: [String]
     public var last_executed: UInt64
+    public var stable_checkpoint: UInt64
     public var state_digest: String
     /// Views per instance: "main" (PBFT's instance, DQ's ordering instance), and for
     /// DQ and RCC "D0" … "D<n-1>" (replica r's D-instance, RCC's instance r).
@@ -42,6 +43,7 @@ public struct ServiceHealth: Codable, Sendable, Equatable {
         self.protocol = name
         version = DQBFTVersion.current
         last_executed = status.lastExecuted.rawValue
+        stable_checkpoint = status.stableCheckpoint.rawValue
         state_digest = "\(status.stateDigest)"
         var views = status.views
         if let kind = ProtocolKind(rawValue: name), kind.isDQ || kind == .rcc {

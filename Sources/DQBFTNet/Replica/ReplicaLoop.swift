@@ -19,6 +19,8 @@ public struct ReplicaStatus: Sendable, Equatable {
     /// The view of every instance that left view 0 ("main", "D3"), and "main"
     /// always (for DQ the ordering instance; RCC reports its instance 0 there).
     public var views: [String: UInt64]
+    /// The newest checkpoint a quorum certified here (execution sequence).
+    public var stableCheckpoint: SequenceNumber = .zero
 }
 
 /// The protocol loop: the one place a `Replica` lives. Every input (verified
@@ -181,7 +183,8 @@ final class ReplicaLoop: @unchecked Sendable {
                           detail: self.replica.composition.status,
                           views: self.instanceViews.reduce(into: ["main": self.replica.composition.replyView.rawValue]) {
                               $0["\($1.key)"] = $1.value.rawValue
-                          })
+                          },
+                          stableCheckpoint: self.replica.composition.stableState.sequence)
         }
     }
 
