@@ -63,7 +63,7 @@ struct Status: AsyncParsableCommand {
 
     func printTable(_ answers: [Int: Result<ServiceHealth, HTTPGetError>], targets: [(Int, String, Int)], cluster: ClusterFile) {
         print("\(cluster.protocol) n=\(cluster.n) f=\(cluster.f)  (\(config))")
-        var rows = [["replica", "address", "state", "executed", "views", "peers", "note"]]
+        var rows = [["replica", "address", "state", "executed", "views", "peers", "clients", "disk", "note"]]
         for (id, host, port) in targets {
             let address = "\(cluster.replicas[id].host):\(cluster.replicas[id].port)"
             switch answers[id] {
@@ -73,12 +73,14 @@ struct Status: AsyncParsableCommand {
                 let views = h.views.sorted { order($0.key) < order($1.key) }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 let peers = "\(h.peers_connected.count)/\(h.peers_connected.count + h.peers_down.count)"
                     + (h.peers_down.isEmpty ? "" : " (down: \(h.peers_down.map(String.init).joined(separator: ",")))")
-                rows.append(["\(id)", address, h.ready ? "ready" : "UNREADY", "\(h.last_executed) (stable \(h.stable_checkpoint))", views, peers,
-                             h.unready_reasons.joined(separator: "; ") + (h.awaiting_state ? " (state transfer)" : "")])
+                let disk = h.wal_segments == 0 && h.snapshot_bytes == 0 ? "-"
+                    : "wal \(Self.bytes(h.wal_bytes)) (\(h.wal_segments) segments), snapshot \(Self.bytes(h.snapshot_bytes))"
+                rows.append(["\(id)", address, h.ready ? "ready" : "UNREADY", "\(h.last_executed) (stable \(h.stable_checkpoint))", views,
+                             peers, "\(h.client_connections)", disk, h.unready_reasons.joined(separator: "; ") + (h.awaiting_state ? " (state transfer)" : "")])
             case .failure(let e):
-                rows.append(["\(id)", address, "DOWN", "-", "-", "-", "\(host):\(port)/status \(e)"])
+                rows.append(["\(id)", address, "DOWN", "-", "-", "-", "-", "-", "\(host):\(port)/status \(e)"])
             case nil:
-                rows.append(["\(id)", address, "DOWN", "-", "-", "-", "no answer"])
+                rows.append(["\(id)", address, "DOWN", "-", "-", "-", "-", "-", "no answer"])
             }
         }
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
@@ -86,6 +88,14 @@ struct Status: AsyncParsableCommand {
             print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
+    }
+
+    /// `bytes` in B, KiB, MiB or GiB with one decimal.
+    static func bytes(_ bytes: UInt64) -> String {
+        var value = Double(bytes), unit = 0
+        let units = ["B", "KiB", "MiB", "GiB"]
+        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
     }
 
     func printJSON(_ answers: [Int: Result<ServiceHealth, HTTPGetError>], cluster: ClusterFile) {

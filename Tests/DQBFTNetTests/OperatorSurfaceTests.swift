@@ -117,5 +117,6 @@ struct OperatorSurfaceTests {
         #expect(down.contains("DOWN") && down.contains(":\(c.cluster.replicas[2].metricsPort!)/status"))
         let up = try #require(lines.first { $0.hasPrefix("0 ") })
         #expect(up.contains("main=0 D0=0 D1=0 D2=") && up.contains("(down: 2)"), "\(up)")
+        #expect(up.contains("wal ") && up.contains("snapshot "), "\(up)")
     }
 }
