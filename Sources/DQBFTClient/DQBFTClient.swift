@@ -217,7 +217,8 @@ public actor DQBFTClient {
             return ByteBufferAllocator().buffer(bytes: WireMessage.request(signs ? identity.sign(request) : request).encode())
         }
         var request = frame(for: target)
-        collector.begin(client, timestamp: timestamp)
+        collector.begin(client, timestamp: timestamp,
+                        request: ClientRequest(client: client, timestamp: timestamp, operation: operation).digest)
         defer { collector.end(client) }
         let deadline = NIODeadline.now() + (callTimeout ?? options.operationTimeout)
         var timeout = options.attemptTimeout

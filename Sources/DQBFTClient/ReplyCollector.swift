@@ -6,8 +6,10 @@ import NIOCore
 /// when a reply quorum is reached.
 ///
 /// Guarantees: a result is accepted only when `quorum` distinct replicas sent
-/// byte-identical results for the exact `(client, timestamp)` outstanding; replies
-/// for other requests, unknown lanes or repeated replicas are ignored; every
+/// byte-identical results for the exact `(client, timestamp)` outstanding, each naming
+/// the outstanding request's digest (a reply for another command that reused the
+/// timestamp does not count); replies for other requests, unknown lanes or repeated
+/// replicas are ignored; every
 /// waiter is resumed exactly once (result, timeout or cancellation). Thread-safe.
 /// `highestView` only moves to a view that `quorum` (f+1) matching replies report
 /// or exceed — the f+1-th highest view among them — so at least one correct
@@ -15,6 +17,7 @@ import NIOCore
 final class ReplyCollector: Sendable {
     struct Entry {
         var timestamp: UInt64
+        var request: Digest
         var replies: [ReplicaID: (result: [UInt8], view: ViewNumber)] = [:]
         var result: [UInt8]?
         var waiter: CheckedContinuation<[UInt8]?, Never>?
@@ -29,8 +32,8 @@ final class ReplyCollector: Sendable {
 
     var highestView: ViewNumber { state.withLock { $0.highestView } }
 
-    func begin(_ client: ClientID, timestamp: UInt64) {
-        state.withLock { $0.entries[client] = Entry(timestamp: timestamp) }
+    func begin(_ client: ClientID, timestamp: UInt64, request: Digest) {
+        state.withLock { $0.entries[client] = Entry(timestamp: timestamp, request: request) }
     }
 
     func end(_ client: ClientID) {
@@ -89,7 +92,8 @@ final class ReplyCollector: Sendable {
     /// Records one reply (any thread).
     func deliver(_ reply: ClientReply) {
         let waiter = state.withLock { s -> (CheckedContinuation<[UInt8]?, Never>, [UInt8])? in
-            guard var entry = s.entries[reply.client], entry.timestamp == reply.timestamp, entry.result == nil else { return nil }
+            guard var entry = s.entries[reply.client], entry.timestamp == reply.timestamp, entry.request == reply.request,
+                  entry.result == nil else { return nil }
             entry.replies[reply.replica] = (reply.result, reply.view)
             let views = entry.replies.values.filter { $0.result == reply.result }.map(\.view).sorted(by: >)
             guard views.count >= quorum else { s.entries[reply.client] = entry; return nil }

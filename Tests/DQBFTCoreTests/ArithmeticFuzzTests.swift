@@ -57,11 +57,11 @@ struct ArithmeticFuzzTests {
                                            crypto: HybridCrypto(counter: FuzzCounter(me: ReplicaID(0)), scheme: FuzzScheme(threshold: 2),
                                                                 execution: FuzzExecutionSigner(me: ReplicaID(0))))
         var out: [ReplicaEffect] = []
-        let reply = ClientReply(client: ClientID(1), timestamp: 1, view: .zero, replica: ReplicaID(0), result: [0])
+        let reply = ClientReply(client: ClientID(1), timestamp: 1, request: .zero, view: .zero, replica: ReplicaID(0), result: [0])
         certifier.executed(SequenceNumber(1), replies: [reply], collector: ReplicaID(1), into: &out)
         certifier.slots[SequenceNumber(1)]!.retransmissions = .max
-        certifier.retransmission(of: ClientID(1), timestamp: 1, result: [0], view: .zero, into: &out)  // the count wraps to 0
-        certifier.retransmission(of: ClientID(1), timestamp: 1, result: [0], view: .zero, into: &out)
+        certifier.retransmission(of: ClientID(1), timestamp: 1, request: .zero, result: [0], view: .zero, into: &out)  // the count wraps to 0
+        certifier.retransmission(of: ClientID(1), timestamp: 1, request: .zero, result: [0], view: .zero, into: &out)
         #expect(certifier.slots[SequenceNumber(1)]?.retransmissions == 1)
 
         let op = KeyValueOperation.put(key: Array(repeating: 7, count: 70_000), value: [1]).encode()

@@ -360,7 +360,7 @@ struct HybridInstanceTests {
         let me = ReplicaID(1)
         var certifier = ExecutionCertifier(me: me, config: config, crypto: HybridCrypto(
             counter: TestCounter(me: me), scheme: TestScheme(threshold: 2), execution: TestExec(me: me)))
-        let replies = (1...3).map { ClientReply(client: ClientID(UInt64($0)), timestamp: 1, view: .zero, replica: me, result: [UInt8($0)]) }
+        let replies = (1...3).map { ClientReply(client: ClientID(UInt64($0)), timestamp: 1, request: .zero, view: .zero, replica: me, result: [UInt8($0)]) }
         var out: [ReplicaEffect] = []
         certifier.executed(SequenceNumber(1), replies: replies, collector: ReplicaID(0), into: &out)
         #expect(out.count == 1)  // the share, to the collector
@@ -369,7 +369,7 @@ struct HybridInstanceTests {
         // The slot share goes out once per round; from the second round on, each
         // reply is also certified on its own (sequence 0), once per retransmission.
         for c in [1, 2, 3, 1, 2, 3] {
-            certifier.retransmission(of: ClientID(UInt64(c)), timestamp: 1, result: [UInt8(c)], view: .zero, into: &out)
+            certifier.retransmission(of: ClientID(UInt64(c)), timestamp: 1, request: .zero, result: [UInt8(c)], view: .zero, into: &out)
         }
         let broadcasts = out.compactMap { if case .broadcast(.executionShare(_, let s)) = $0 { s.sequence } else { nil } }
         #expect(broadcasts.filter { $0 != .zero }.count == 2 && broadcasts.filter { $0 == .zero }.count == 3)
@@ -381,7 +381,7 @@ struct HybridInstanceTests {
         #expect(certifier.isProven(SequenceNumber(1)))
         out.removeAll()
         for c in [1, 2, 3] {
-            certifier.retransmission(of: ClientID(UInt64(c)), timestamp: 1, result: [UInt8(c)], view: .zero, into: &out)
+            certifier.retransmission(of: ClientID(UInt64(c)), timestamp: 1, request: .zero, result: [UInt8(c)], view: .zero, into: &out)
         }
         let proven = out.compactMap { if case .reply(let r) = $0, r.proof != nil { r.client } else { nil } }
         #expect(proven == [ClientID(1), ClientID(2), ClientID(3)])

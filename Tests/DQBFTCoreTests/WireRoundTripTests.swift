@@ -57,7 +57,7 @@ struct MessageGenerator {
         return r
     }
     mutating func reply() -> ClientReply {
-        var r = ClientReply(client: ClientID(u64()), timestamp: u64(), view: view(), replica: replica(), result: bytes(0...40))
+        var r = ClientReply(client: ClientID(u64()), timestamp: u64(), request: digest(), view: view(), replica: replica(), result: bytes(0...40))
         if rng.bool() {
             r.proof = ReplyProof(sequence: seq(), root: digest(), index: UInt32(truncatingIfNeeded: rng.next()),
                                  path: (0..<rng.int(0...8)).map { _ in digest() }, signature: signature())
@@ -255,7 +255,7 @@ struct WireRoundTripTests {
         let maxDigest = Digest(w0: .max, w1: .max, w2: .max, w3: .max)
         let messages: [WireMessage] = [
             .request(ClientRequest(client: ClientID(.max), timestamp: .max, assignedReplica: maxReplica, operation: [])),
-            .reply(ClientReply(client: ClientID(0), timestamp: 0, view: ViewNumber(.max), replica: maxReplica, result: [])),
+            .reply(ClientReply(client: ClientID(0), timestamp: 0, request: .zero, view: ViewNumber(.max), replica: maxReplica, result: [])),
             .consensus(from: ReplicaID(0), instance: .main, .prePrepare(PrePrepare(view: .zero, sequence: .zero, payload: .noop))),
             .consensus(from: maxReplica, instance: InstanceID(rawValue: 0), .payload(.noop)),
             .consensus(from: maxReplica, instance: .main, .payload(.order(OrderBatch(refs: [])))),

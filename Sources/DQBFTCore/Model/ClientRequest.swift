@@ -24,6 +24,16 @@ public struct ClientRequest: Hashable, Sendable {
         self.signature = signature
     }
 
+    /// What a reply names to say which command it answers: client, timestamp and
+    /// operation (not the assigned replica, which a retransmission may change, nor
+    /// the signature). A client accepts a reply only if it names the command sent:
+    /// a reused timestamp then never takes another command's cached result.
+    public var digest: Digest {
+        var w = WireWriter(capacity: 21 + operation.count)
+        w.write(UInt8(0xE3)); w.write(client); w.write(timestamp); w.write(operation)
+        return Digest.of(w.bytes)
+    }
+
     /// Encoded size on the wire (see `WireWriter.write(_: ClientRequest)`).
     @inlinable public var encodedSize: Int {
         8 + 8 + 2 + 4 + operation.count + 1 + (signature == nil ? 0 : ClientSignature.encodedSize)
@@ -37,6 +47,9 @@ public struct ClientRequest: Hashable, Sendable {
 public struct ClientReply: Hashable, Sendable {
     public var client: ClientID
     public var timestamp: UInt64
+    /// The `digest` of the request this reply answers (for a retransmission
+    /// answered from the client table: of the request that was executed).
+    public var request: Digest
     public var view: ViewNumber
     public var replica: ReplicaID
     public var result: [UInt8]
@@ -57,11 +70,12 @@ public struct ClientReply: Hashable, Sendable {
         func hash(into h: inout Hasher) { h.combine(proof) }
     }
 
-    public init(client: ClientID, timestamp: UInt64, view: ViewNumber, replica: ReplicaID, result: [UInt8],
+    public init(client: ClientID, timestamp: UInt64, request: Digest, view: ViewNumber, replica: ReplicaID, result: [UInt8],
                 proof: ReplyProof? = nil) {
-        self.client = client; self.timestamp = timestamp; self.view = view; self.replica = replica; self.result = result
+        self.client = client; self.timestamp = timestamp; self.request = request; self.view = view; self.replica = replica
+        self.result = result
         self.boxedProof = proof.map(ProofBox.init)
     }
 
-    public var encodedSize: Int { 8 + 8 + 8 + 2 + 4 + result.count + 1 + (proof?.encodedSize ?? 0) }
+    public var encodedSize: Int { 8 + 8 + 32 + 8 + 2 + 4 + result.count + 1 + (proof?.encodedSize ?? 0) }
 }

@@ -4,7 +4,7 @@
 /// signature; `path` links this reply's leaf to the root.
 ///
 /// Guarantees: `statement(for:)` is the only thing the signature covers, and a leaf
-/// binds client, timestamp and result, so a valid proof for one reply cannot be
+/// binds client, timestamp, the request's digest and result, so a valid proof for one reply cannot be
 /// reused for another.
 public struct ReplyProof: Hashable, Sendable {
     public var sequence: SequenceNumber
@@ -25,15 +25,16 @@ public struct ReplyProof: Hashable, Sendable {
     }
 
     /// The leaf of one reply: what every correct replica computes identically.
-    public static func leaf(client: ClientID, timestamp: UInt64, result: [UInt8]) -> Digest {
-        var w = WireWriter(capacity: 21 + result.count)
-        w.write(UInt8(0xE2)); w.write(client); w.write(timestamp); w.write(result)
+    public static func leaf(client: ClientID, timestamp: UInt64, request: Digest, result: [UInt8]) -> Digest {
+        var w = WireWriter(capacity: 53 + result.count)
+        w.write(UInt8(0xE2)); w.write(client); w.write(timestamp); w.write(request); w.write(result)
         return Digest.of(w.bytes)
     }
 
     /// Whether `reply` is proven by this proof under `scheme`.
     public func proves(_ reply: ClientReply, scheme: any CertificateScheme) -> Bool {
-        MerkleTree.root(leaf: Self.leaf(client: reply.client, timestamp: reply.timestamp, result: reply.result),
+        MerkleTree.root(leaf: Self.leaf(client: reply.client, timestamp: reply.timestamp, request: reply.request,
+                                        result: reply.result),
                         index: Int(index), path: path) == root
             && scheme.verifyExecution(signature, message: Self.statement(sequence: sequence, root: root))
     }

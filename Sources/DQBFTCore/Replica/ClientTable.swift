@@ -1,7 +1,9 @@
 import HashTreeCollections
 
-/// The last executed timestamp and reply of every client: deduplication and reply
-/// retransmission. Part of the replicated state (its digest enters checkpoints).
+/// The last executed timestamp, request digest and reply of every client:
+/// deduplication and reply retransmission (a retransmission is answered with the
+/// digest of the request that executed, so a client that reused a timestamp for
+/// another command sees that its command did not run). Part of the replicated state (its digest enters checkpoints).
 ///
 /// Guarantees: a `(client, timestamp)` at or below the recorded one is never
 /// executed again; holds at most `capacity` clients (requests from new clients
@@ -12,6 +14,7 @@ import HashTreeCollections
 public struct ClientTable: Sendable {
     public struct Entry: Hashable, Sendable {
         public var timestamp: UInt64
+        public var request: Digest
         public var reply: [UInt8]
         /// The digest folded into the sum; nil while dirty.
         var digest: Digest?
@@ -38,13 +41,13 @@ public struct ClientTable: Sendable {
     }
 
     static func digest(_ client: ClientID, _ e: Entry) -> Digest {
-        var w = WireWriter(capacity: 24 + e.reply.count)
-        w.write(client); w.write(e.timestamp); w.write(e.reply)
+        var w = WireWriter(capacity: 56 + e.reply.count)
+        w.write(client); w.write(e.timestamp); w.write(e.request); w.write(e.reply)
         return Digest.of(w.bytes)
     }
 
-    public mutating func record(_ client: ClientID, timestamp: UInt64, reply: [UInt8]) {
-        let old = entries.updateValue(Entry(timestamp: timestamp, reply: reply, digest: nil), forKey: client)
+    public mutating func record(_ client: ClientID, timestamp: UInt64, request: Digest, reply: [UInt8]) {
+        let old = entries.updateValue(Entry(timestamp: timestamp, request: request, reply: reply, digest: nil), forKey: client)
         if let d = old?.digest { digestSum.remove(d); dirty.append(client) } else if old == nil { dirty.append(client) }
     }
 
@@ -65,18 +68,19 @@ public struct ClientTable: Sendable {
 
     func encode(into w: inout WireWriter) {
         w.write(UInt32(entries.count))
-        for (c, e) in entries.sorted(by: { $0.key < $1.key }) { w.write(c); w.write(e.timestamp); w.write(e.reply) }
+        for (c, e) in entries.sorted(by: { $0.key < $1.key }) { w.write(c); w.write(e.timestamp); w.write(e.request); w.write(e.reply) }
     }
 
     static func decode(_ r: inout WireReader, capacity: Int) throws(WireError) -> ClientTable {
-        let n = try r.readCount("clients", limit: capacity, minElementSize: 20)
+        let n = try r.readCount("clients", limit: capacity, minElementSize: 52)
         var t = ClientTable(capacity: capacity)
         for _ in 0..<n {
             let c = try r.readClient()
             let ts = try r.readUInt64()
+            let request = try r.readDigest()
             let reply = try r.readBytes("reply", limit: r.limits.maxOperationBytes)
             guard t.entries[c] == nil else { throw .invalidValue(field: "duplicate client") }
-            t.record(c, timestamp: ts, reply: reply)
+            t.record(c, timestamp: ts, request: request, reply: reply)
         }
         return t
     }

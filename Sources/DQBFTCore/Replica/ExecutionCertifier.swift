@@ -14,6 +14,7 @@ struct ExecutionCertifier: Sendable {
     struct Executed: Sendable {
         let client: ClientID
         let timestamp: UInt64
+        let request: Digest
         let result: [UInt8]
     }
     struct Slot: Sendable {
@@ -51,7 +52,7 @@ struct ExecutionCertifier: Sendable {
     mutating func executed(_ seq: SequenceNumber, replies: [ClientReply], collector: ReplicaID,
                            into out: inout [ReplicaEffect]) {
         guard !replies.isEmpty else { return }
-        let compact = replies.map { Executed(client: $0.client, timestamp: $0.timestamp, result: $0.result) }
+        let compact = replies.map { Executed(client: $0.client, timestamp: $0.timestamp, request: $0.request, result: $0.result) }
         let slot = Slot(replies: compact, view: replies[0].view, root: MerkleTree.root(of: Self.leaves(compact)),
                         collector: collector)
         slots[seq] = slot
@@ -62,7 +63,7 @@ struct ExecutionCertifier: Sendable {
     }
 
     static func leaves(_ replies: [Executed]) -> [Digest] {
-        replies.map { ReplyProof.leaf(client: $0.client, timestamp: $0.timestamp, result: $0.result) }
+        replies.map { ReplyProof.leaf(client: $0.client, timestamp: $0.timestamp, request: $0.request, result: $0.result) }
     }
 
     /// The Merkle tree of `slot` (`seq`), rebuilt unless it is the one kept last.
@@ -126,7 +127,8 @@ struct ExecutionCertifier: Sendable {
     /// The reply to `slot.replies[i]` with its proof (`levels`: the slot's Merkle tree).
     func provenReply(_ slot: Slot, index i: Int, proof: ExecutionProof, levels: [[Digest]]) -> ClientReply {
         let e = slot.replies[i]
-        return ClientReply(client: e.client, timestamp: e.timestamp, view: slot.view, replica: me, result: e.result,
+        return ClientReply(client: e.client, timestamp: e.timestamp, request: e.request, view: slot.view, replica: me,
+                           result: e.result,
                            proof: ReplyProof(sequence: proof.sequence, root: proof.root, index: UInt32(i),
                                              path: MerkleTree.path(levels: levels, index: i), signature: proof.signature))
     }
@@ -154,7 +156,7 @@ struct ExecutionCertifier: Sendable {
     /// transfer or forgot it, or a whole round of the slot's retransmissions went
     /// unproven), the reply is also certified on its own (`SingleReplyCertifier`):
     /// with N = 2f+1 the replicas that kept the slot may be too few to prove it.
-    mutating func retransmission(of client: ClientID, timestamp: UInt64, result: [UInt8], view: ViewNumber,
+    mutating func retransmission(of client: ClientID, timestamp: UInt64, request: Digest, result: [UInt8], view: ViewNumber,
                                  into out: inout [ReplicaEffect]) {
         if let (seq, i) = located[client], let slot = slots[seq], slot.replies[i].timestamp == timestamp {
             if let proof = proven[seq] {
@@ -172,6 +174,6 @@ struct ExecutionCertifier: Sendable {
             // may lack f+1 replicas that kept it.
             guard count > UInt32(slot.replies.count) else { return }
         }
-        retransmissionFallback(client: client, timestamp: timestamp, result: result, view: view, into: &out)
+        retransmissionFallback(client: client, timestamp: timestamp, request: request, result: result, view: view, into: &out)
     }
 }

@@ -241,10 +241,11 @@ public struct Replica: Sendable {
         if let done = clients[r.client], r.timestamp <= done.timestamp {
             guard r.timestamp == done.timestamp else { return }
             if execution != nil {
-                execution!.retransmission(of: r.client, timestamp: r.timestamp, result: done.reply,
+                execution!.retransmission(of: r.client, timestamp: r.timestamp, request: done.request, result: done.reply,
                                           view: composition.replyView, into: &out)
             } else {
-                out.append(.reply(reply(to: r, result: done.reply, view: composition.replyView)))
+                out.append(.reply(ClientReply(client: r.client, timestamp: r.timestamp, request: done.request,
+                                              view: composition.replyView, replica: me, result: done.reply)))
             }
             return
         }
@@ -289,10 +290,6 @@ public struct Replica: Sendable {
         }
         o.mayPropose = false
         absorb(o, into: &out)
-    }
-
-    func reply(to r: ClientRequest, result: [UInt8], view: ViewNumber) -> ClientReply {
-        ClientReply(client: r.client, timestamp: r.timestamp, view: view, replica: me, result: result)
     }
 
     // MARK: - Composition output
@@ -385,9 +382,10 @@ public struct Replica: Sendable {
                 defer { index += 1 }
                 guard clients.executes(r.client, timestamp: r.timestamp) else { continue }
                 let result = app.apply(r.operation)
-                clients.record(r.client, timestamp: r.timestamp, reply: result)
+                let request = r.digest
+                clients.record(r.client, timestamp: r.timestamp, request: request, reply: result)
                 if keepingResults { kept.append((index, result)) }
-                replied(to: r, result: result, view: view, proven: &proven, into: &out)
+                replied(to: r, request: request, result: result, view: view, proven: &proven, into: &out)
                 count += 1
             }
         }
@@ -405,7 +403,7 @@ public struct Replica: Sendable {
             for r in batch.requests {
                 defer { index += 1 }
                 guard let (at, result) = pending, at == index else { continue }
-                replied(to: r, result: result, view: view, proven: &proven, into: &out)
+                replied(to: r, request: r.digest, result: result, view: view, proven: &proven, into: &out)
                 pending = next.next()
             }
         }
@@ -413,12 +411,11 @@ public struct Replica: Sendable {
 
     /// Answers (or, with execution proofs, queues the answer to) an executed request.
     @inline(__always)
-    mutating func replied(to r: ClientRequest, result: [UInt8], view: ViewNumber, proven: inout [ClientReply],
-                          into out: inout [ReplicaEffect]) {
+    mutating func replied(to r: ClientRequest, request: Digest, result: [UInt8], view: ViewNumber,
+                          proven: inout [ClientReply], into out: inout [ReplicaEffect]) {
         if !watched.isEmpty { watched[r.client] = nil }
-        if execution != nil { proven.append(reply(to: r, result: result, view: view)) } else {
-            out.append(.reply(reply(to: r, result: result, view: view)))
-        }
+        let reply = ClientReply(client: r.client, timestamp: r.timestamp, request: request, view: view, replica: me, result: result)
+        if execution != nil { proven.append(reply) } else { out.append(.reply(reply)) }
     }
 
     // MARK: - State transfer

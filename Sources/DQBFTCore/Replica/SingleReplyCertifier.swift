@@ -14,13 +14,14 @@
 /// --loss 0.01 ...`: clients c1 and c11 complete nothing after 0.5 s).
 ///
 /// Guarantees: a reply is proven only by f+1 shares on the same (client, timestamp,
-/// result), so one of them is a correct replica's that executed the request with
+/// request, result), so one of them is a correct replica's that executed the request with
 /// that result; sequence 0 is no slot, so such a statement never stands for one;
 /// memory is bounded by `retained` leaves (oldest forgotten first).
 struct SingleReplyCertifier: Sendable {
     struct Held: Sendable {
         let client: ClientID
         let timestamp: UInt64
+        let request: Digest
         let result: [UInt8]
     }
     static let sequence = SequenceNumber.zero
@@ -48,11 +49,11 @@ extension ExecutionCertifier {
     /// Answers a retransmission of `(client, timestamp)` from the client table
     /// (`result`): with the single-reply proof if it exists, else by broadcasting
     /// this replica's share on the reply.
-    mutating func retransmissionFallback(client: ClientID, timestamp: UInt64, result: [UInt8], view: ViewNumber,
-                                         into out: inout [ReplicaEffect]) {
-        let leaf = ReplyProof.leaf(client: client, timestamp: timestamp, result: result)
+    mutating func retransmissionFallback(client: ClientID, timestamp: UInt64, request: Digest, result: [UInt8],
+                                         view: ViewNumber, into out: inout [ReplicaEffect]) {
+        let leaf = ReplyProof.leaf(client: client, timestamp: timestamp, request: request, result: result)
         single.remember(leaf)
-        single.held[leaf] = SingleReplyCertifier.Held(client: client, timestamp: timestamp, result: result)
+        single.held[leaf] = SingleReplyCertifier.Held(client: client, timestamp: timestamp, request: request, result: result)
         if let signature = single.proven[leaf] {
             out.append(.reply(singleReply(leaf, signature: signature, view: view)))
             return
@@ -97,7 +98,7 @@ extension ExecutionCertifier {
 
     func singleReply(_ leaf: Digest, signature: [UInt8], view: ViewNumber) -> ClientReply {
         let h = single.held[leaf]!
-        return ClientReply(client: h.client, timestamp: h.timestamp, view: view, replica: me, result: h.result,
+        return ClientReply(client: h.client, timestamp: h.timestamp, request: h.request, view: view, replica: me, result: h.result,
                            proof: ReplyProof(sequence: SingleReplyCertifier.sequence, root: leaf, index: 0, path: [],
                                              signature: signature))
     }

@@ -102,7 +102,7 @@ public struct WireReader {
     }
 
     public mutating func readReply() throws(WireError) -> ClientReply {
-        var reply = ClientReply(client: try readClient(), timestamp: try readUInt64(), view: try readView(),
+        var reply = ClientReply(client: try readClient(), timestamp: try readUInt64(), request: try readDigest(), view: try readView(),
                                 replica: try readReplica(), result: try readBytes("result", limit: limits.maxOperationBytes))
         switch try readUInt8() {
         case 0: break

@@ -44,7 +44,7 @@ public struct WireWriter: Sendable {
     }
 
     public mutating func write(_ r: ClientReply) {
-        write(r.client); write(r.timestamp); write(r.view); write(r.replica); write(r.result)
+        write(r.client); write(r.timestamp); write(r.request); write(r.view); write(r.replica); write(r.result)
         if let p = r.proof {
             write(UInt8(1)); write(p.sequence); write(p.root); write(p.index)
             write(UInt32(p.path.count)); for d in p.path { write(d) }

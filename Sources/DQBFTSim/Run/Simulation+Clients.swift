@@ -16,7 +16,7 @@ extension Simulation {
             let slot = Int(clientSlot[id])
             let timestamp = machines[m].clients[slot].timestamp
             // Safety compares every correct reply, also those for earlier requests.
-            let current = r.timestamp == timestamp && timestamp > 0
+            let current = r.timestamp == timestamp && timestamp > 0 && r.request == machines[m].clients[slot].request
             var done = false
             if id == tracedClient {
                 FileHandle.standardError.write(Data("t=\(Double(now) / 1e9) c\(id) <- R\(packet.from) ts=\(r.timestamp) cur=\(timestamp) proof=\(r.proof != nil) view=\(r.view.rawValue)\n".utf8))
@@ -68,6 +68,7 @@ extension Simulation {
         }
         client.active = true
         client.pending = request
+        client.request = request.digest
     }
 
     /// Sends the coalesced requests of one machine, one packet per replica.

@@ -24,8 +24,10 @@ struct ClientMachine {
         var active = true
         /// Retransmissions of the outstanding request so far.
         var retries: UInt8 = 0
-        /// The outstanding request, kept for retransmission.
+        /// The outstanding request, kept for retransmission, and its digest (replies
+        /// must name it).
         var pending: ClientRequest?
+        var request = Digest.zero
 
         /// Counts `replica`'s reply with `result`; true once `quorum` distinct
         /// replicas gave the same result.
