@@ -46,11 +46,21 @@ struct ClusterFileTests {
             ("batchTimeoutMs", Self.tuned { $0.batchTimeoutMs = .infinity }),
             ("windowSize", Self.tuned { $0.windowSize = .max }),
             ("batchSize", Self.tuned { $0.batchSize = Int.max }),
+            ("maxClients", Self.tuned { $0.maxClients = 0 }),
+            ("maxStoredReplyBytes", Self.tuned { $0.maxStoredReplyBytes = -1 }),
         ]
         for (field, file) in cases {
             let message = Self.message { () throws(ClusterFileError) in try file.validated() }
             #expect(message?.contains(field) == true, "\(field): \(message ?? "accepted")")
         }
+    }
+
+    @Test("client-table bounds in the tuning reach the replica parameters")
+    func clientTableBounds() throws {
+        let file = Self.tuned { $0.maxClients = 1000; $0.maxStoredReplyBytes = 4096 }
+        _ = try file.validated()
+        #expect(file.parameters.maxClients == 1000 && file.parameters.maxStoredReplyBytes == 4096)
+        #expect(Self.tuned { _ in }.parameters.maxStoredReplyBytes == ReplicaParameters.defaultReplyBudget)
     }
 
     @Test("duplicate replica keys or addresses are refused")

@@ -68,7 +68,7 @@ public struct Replica: Sendable {
         self.parameters = parameters
         self.memo = memo
         self.app = app
-        self.clients = ClientTable(capacity: parameters.maxClients)
+        self.clients = ClientTable(capacity: parameters.maxClients, replyBudget: parameters.maxStoredReplyBytes)
         var app = app
         var clients = self.clients
         // The empty execution frontier: nothing executed (DQ: 12 zero bytes per D-instance).
@@ -239,7 +239,8 @@ public struct Replica: Sendable {
 
     mutating func onRequest(_ r: ClientRequest, into out: inout [ReplicaEffect]) {
         if let done = clients[r.client], r.timestamp <= done.timestamp {
-            guard r.timestamp == done.timestamp else { return }
+            // A dropped reply (the table's byte budget) is answered like a lost one: not at all.
+            guard r.timestamp == done.timestamp, !done.replyDropped else { return }
             if execution != nil {
                 execution!.retransmission(of: r.client, timestamp: r.timestamp, request: done.request, result: done.reply,
                                           view: composition.replyView, into: &out)
@@ -496,7 +497,8 @@ public struct Replica: Sendable {
         do {
             var r = try WireReader(rep.snapshot, limits: limits)
             try candidateApp.restore(from: try r.readBytes("app", limit: r.limits.maxFrameBytes), limits: limits)
-            candidateClients = try ClientTable.decode(&r, capacity: parameters.maxClients)
+            candidateClients = try ClientTable.decode(&r, capacity: parameters.maxClients,
+                                                      replyBudget: parameters.maxStoredReplyBytes)
             frontier = try r.readBytes("frontier", limit: r.limits.maxFrameBytes)
             try r.expectEnd()
         } catch { return }

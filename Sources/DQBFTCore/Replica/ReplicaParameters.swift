@@ -11,6 +11,10 @@ public struct ReplicaParameters: Hashable, Sendable {
     public var stateRetryNanos: UInt64
     /// Most clients the client table holds.
     public var maxClients: Int
+    /// Most bytes of replies the client table keeps for retransmissions (the oldest
+    /// are dropped beyond it; see `ClientTable`).
+    public var maxStoredReplyBytes = ReplicaParameters.defaultReplyBudget
+    public static let defaultReplyBudget = 256 << 20
     /// Most requests queued at a primary waiting to be proposed.
     public var maxPendingRequests: Int
     public var pbft: PBFTParameters

@@ -53,6 +53,10 @@ public struct ClusterFile: Codable, Sendable, Equatable {
         public var windowSize: UInt64?
         public var progressTimeoutMs: Double?
         public var viewChangeTimeoutMs: Double?
+        /// Clients the client table admits, and bytes of replies it keeps for
+        /// retransmissions (`ClientTable`); the same on every replica (replicated state).
+        public var maxClients: Int?
+        public var maxStoredReplyBytes: Int?
         public init() {}
 
         /// Accepted ranges: durations in milliseconds, the rest in slots or requests.
@@ -61,6 +65,8 @@ public struct ClusterFile: Codable, Sendable, Equatable {
             public static let checkpointInterval: ClosedRange<UInt64> = 1 ... 1 << 20
             public static let windowSize: ClosedRange<UInt64> = 2 ... 1 << 22
             public static let batchSize: ClosedRange<Int> = 1 ... WireLimits.default.maxRequestsPerBatch
+            public static let maxClients: ClosedRange<Int> = 1 ... 1 << 26
+            public static let maxStoredReplyBytes: ClosedRange<Int> = 0 ... 1 << 36
         }
 
         /// The first out-of-range field, described; nil if all are in range.
@@ -79,6 +85,12 @@ public struct ClusterFile: Codable, Sendable, Equatable {
             }
             if let v = batchSize, !Bounds.batchSize.contains(v) {
                 return "tuning.batchSize = \(v) is outside \(Bounds.batchSize)"
+            }
+            if let v = maxClients, !Bounds.maxClients.contains(v) {
+                return "tuning.maxClients = \(v) is outside \(Bounds.maxClients)"
+            }
+            if let v = maxStoredReplyBytes, !Bounds.maxStoredReplyBytes.contains(v) {
+                return "tuning.maxStoredReplyBytes = \(v) is outside \(Bounds.maxStoredReplyBytes) (64 GiB)"
             }
             let interval = checkpointInterval ?? 64, window = windowSize ?? 256
             if window < 2 * interval {
@@ -193,18 +205,20 @@ public struct ClusterFile: Codable, Sendable, Equatable {
         let d = ReplicaParameters()
         let dp = d.pbft
         func ns(_ ms: Double?, _ fallback: UInt64) -> UInt64 { ms.map { UInt64(max(0, $0) * 1e6) } ?? fallback }
-        return ReplicaParameters(
+        var parameters = ReplicaParameters(
             batchSize: t.batchSize ?? d.batchSize,
             batchTimeoutNanos: ns(t.batchTimeoutMs, d.batchTimeoutNanos),
             requestTimeoutNanos: ns(t.requestTimeoutMs, d.requestTimeoutNanos),
             stateRetryNanos: ns(t.stateRetryMs, d.stateRetryNanos),
-            maxClients: d.maxClients, maxPendingRequests: max(d.maxPendingRequests, t.batchSize ?? 0),
+            maxClients: t.maxClients ?? d.maxClients, maxPendingRequests: max(d.maxPendingRequests, t.batchSize ?? 0),
             pbft: PBFTParameters(checkpointInterval: t.checkpointInterval ?? dp.checkpointInterval,
                                  windowSize: t.windowSize ?? dp.windowSize,
                                  progressTimeoutNanos: ns(t.progressTimeoutMs, dp.progressTimeoutNanos),
                                  viewChangeTimeoutNanos: ns(t.viewChangeTimeoutMs, dp.viewChangeTimeoutNanos),
                                  fetchRetryNanos: dp.fetchRetryNanos),
             dq: d.dq)
+        parameters.maxStoredReplyBytes = t.maxStoredReplyBytes ?? d.maxStoredReplyBytes
+        return parameters
     }
 
     /// A fresh cluster on one host with consecutive ports and new keys; returns the
