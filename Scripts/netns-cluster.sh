@@ -41,7 +41,7 @@ done
 "$DQBFT" keygen --replicas "$N" --hosts "$HOSTS" --base-port 7000 --out "$WORK/conf"
 for i in $(seq 0 $((N - 1))); do
   ip netns exec "dq$i" "$DQBFT" replica --config "$WORK/conf/cluster.json" --id "$i" \
-    --data-dir "$WORK/data-$i" --log-level warning > "$WORK/replica-$i.log" 2>&1 &
+    --data-dir "$WORK/data-$i" --new --log-level warning > "$WORK/replica-$i.log" 2>&1 &
   PIDS+=($!)
 done
 sleep 2

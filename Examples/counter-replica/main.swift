@@ -19,6 +19,7 @@ struct CounterReplica: AsyncParsableCommand {
     @Option(help: "Cluster configuration file (from 'dqbft keygen').") var config: String
     @Option(help: "This replica's id.") var id: Int
     @Option(help: "Directory for the write-ahead log.") var dataDir: String
+    @Flag(help: "First start: an empty --data-dir starts a new replica (otherwise it is refused).") var new = false
 
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
@@ -29,6 +30,7 @@ struct CounterReplica: AsyncParsableCommand {
         let key = try KeyFiles.readPrivateKey(at: (directory.isEmpty ? "." : directory) + "/replica-\(id).key")
         var options = ReplicaService.Options()
         options.dataDirectory = dataDir
+        options.startsNewReplica = new
         options.metricsPort = cluster.replicas[id].metricsPort
         let service = try ReplicaService(cluster: cluster, id: ReplicaID(id), privateKey: key, options: options,
                                          app: Counters(), logger: logger)

@@ -86,12 +86,16 @@ struct Cluster: AsyncParsableCommand {
         let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                              ?? CommandLine.arguments[0])
         var children: [Process] = []
+        // A first start: no replica has a data directory yet (new or keygen'd cluster).
+        // Once some have one, a missing one was lost and that replica must not start afresh.
+        let firstStart = cluster.replicas.allSatisfy { !FileManager.default.fileExists(atPath: dir + "/data-\($0.id)") }
         for entry in cluster.replicas {
             let process = Process()
             process.executableURL = executable
             var arguments = ["replica", "--config", configPath, "--id", "\(entry.id)", "--data-dir", dir + "/data-\(entry.id)",
                              "--log-level", logLevel, "--log-format", logFormat, "--wal-sync", walSync]
             if let port = entry.metricsPort { arguments += ["--metrics-port", "\(port)"] }
+            if firstStart { arguments.append("--new") }
             process.arguments = arguments
             let logPath = dir + "/replica-\(entry.id).log"
             Self.rotate(logPath)

@@ -16,6 +16,8 @@ struct ReplicaCommand: AsyncParsableCommand {
     @Option(help: "Cluster configuration file (from 'dqbft keygen').") var config: String
     @Option(help: "This replica's id.") var id: Int
     @Option(help: "Directory for the write-ahead log.") var dataDir: String
+    @Flag(help: "This is the replica's first start: an empty or missing --data-dir starts a new replica. Without it such a directory is refused (a replica that lost its log could contradict the votes it sent).")
+    var new = false
     @Option(help: "Private key file (default: replica-<id>.key next to the configuration).") var key: String?
     @Option(help: "Serve /metrics, /livez, /readyz and /status on this port (default: the replica's metricsPort in the configuration, if any).")
     var metricsPort: Int?
@@ -49,6 +51,7 @@ struct ReplicaCommand: AsyncParsableCommand {
         }
         var options = ReplicaService.Options()
         options.dataDirectory = dataDir
+        options.startsNewReplica = new
         options.metricsPort = metricsPort ?? cluster.replicas[id].metricsPort
         options.metricsHost = metricsHost
         options.listenHost = listen

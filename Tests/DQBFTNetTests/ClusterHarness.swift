@@ -47,6 +47,7 @@ final class TestCluster: @unchecked Sendable {
     func start(_ i: Int, configure perStart: (inout ReplicaService.Options) -> Void = { _ in }) async throws {
         var options = ReplicaService.Options()
         options.dataDirectory = directory + "/data-\(i)"
+        options.startsNewReplica = true
         options.peerLink.backoffMax = .milliseconds(200)
         options.metricsPort = cluster.replicas[i].metricsPort
         perStart(&options)

@@ -40,6 +40,7 @@ final class ProcessCluster: @unchecked Sendable {
         p.executableURL = executable
         p.arguments = ["replica", "--config", directory + "/cluster.json", "--id", "\(i)", "--data-dir", dataDirectory(i),
                        "--log-level", ProcessInfo.processInfo.environment["DQBFT_TEST_LOG"] ?? "error"]
+            + (FileManager.default.fileExists(atPath: dataDirectory(i)) ? [] : ["--new"])
         p.standardOutput = FileHandle.nullDevice
         if ProcessInfo.processInfo.environment["DQBFT_TEST_LOG"] == nil { p.standardError = FileHandle.nullDevice }
         try p.run()

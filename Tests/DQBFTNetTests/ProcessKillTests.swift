@@ -42,7 +42,7 @@ struct ProcessKillTests {
             let p = Process()
             p.executableURL = executable
             p.arguments = ["replica", "--config", dir + "/cluster.json", "--id", "\(i)", "--data-dir", dir + "/data-\(i)",
-                           "--log-level", "error"]
+                           "--log-level", "error"] + (FileManager.default.fileExists(atPath: dir + "/data-\(i)") ? [] : ["--new"])
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()

@@ -35,6 +35,29 @@ struct StartupRefusalTests {
         await #expect(throws: ReplicaServiceError.self) { try await cluster.start(1) }
     }
 
+    @Test("a wiped data directory starts only as a declared first start; another replica's directory is refused")
+    func wipedOrForeignDirectory() async throws {
+        let cluster = try await Self.clusterWithHistory()
+        defer { Task { await cluster.shutdown() } }
+        try FileManager.default.removeItem(atPath: cluster.directory + "/data-1")
+        await #expect {
+            try await cluster.start(1) { $0.startsNewReplica = false }
+        } throws: { error in
+            guard case ReplicaServiceError.dataDirectoryEmpty(let path) = error else { return false }
+            return path.hasSuffix("data-1") && "\(error)".contains("--new")
+        }
+        await cluster.stop(2)
+        await #expect {
+            try await cluster.start(1) { $0.dataDirectory = cluster.directory + "/data-2" }
+        } throws: { error in
+            guard case ReplicaServiceError.dataDirectoryOfAnother(_, let found, let expected) = error else { return false }
+            return found.hasPrefix("dqbft replica 2 of cluster") && expected.hasPrefix("dqbft replica 1 of cluster")
+        }
+        // Declared a first start, the empty directory starts (the operator's call).
+        try await cluster.start(1)
+        #expect(DataDirectoryIdentity.recorded(in: cluster.directory + "/data-1")?.hasPrefix("dqbft replica 1") == true)
+    }
+
     @Test("a bit flip in the log or the snapshot refuses to start, naming the file")
     func corruption() async throws {
         let cluster = try await Self.clusterWithHistory()

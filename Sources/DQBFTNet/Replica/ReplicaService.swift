@@ -24,6 +24,11 @@ public enum ReplicaServiceError: Error, CustomStringConvertible {
     case logMissing(String)
     /// The checkpoint snapshot does not match the certificate stored with it.
     case snapshotMismatch(String)
+    /// The data directory is empty (or missing) and this is not declared a first
+    /// start (`Options.startsNewReplica`).
+    case dataDirectoryEmpty(String)
+    /// The data directory belongs to another replica or another cluster.
+    case dataDirectoryOfAnother(String, found: String, expected: String)
 
     public var description: String {
         switch self {
@@ -32,6 +37,14 @@ public enum ReplicaServiceError: Error, CustomStringConvertible {
         case .logMissing(let p):
             return "data directory \(p) was used before (lock file or snapshot present) but its write-ahead log is missing; "
                 + "refusing to start as a new replica, which could contradict what it sent (move the directory away to really start afresh)"
+        case .dataDirectoryEmpty(let p):
+            return "data directory \(p) is empty: this replica has not run there before, or its log was lost. A replica "
+                + "without its log could contradict the votes it sent, so it does not start by itself. If this is the "
+                + "replica's first start, say so ('dqbft replica --new', ReplicaService.Options.startsNewReplica); if the log "
+                + "was lost, restore it (a replica whose log is gone for good counts as one of the f faulty ones when it rejoins)"
+        case .dataDirectoryOfAnother(let p, let found, let expected):
+            return "data directory \(p) belongs to another replica or cluster ('\(found)' in \(p)/\(DataDirectoryIdentity.fileName)); "
+                + "this replica is '\(expected)'"
         case .snapshotMismatch(let p): return "\(p): the state does not match the checkpoint certificate stored with it"
         case .unknownReplica(let i): return "replica \(i) is not in the cluster configuration"
         case .dataDirectoryLocked(let p): return "data directory \(p) is in use by another replica process"
@@ -95,6 +108,11 @@ public final class ReplicaService: Service, @unchecked Sendable {
         /// Least time between two checkpoint snapshots (each writes the whole state;
         /// log segments are deleted only with a snapshot).
         public var snapshotIntervalMs = 200
+        /// Whether an empty or missing data directory may start as a new replica (its
+        /// first start). Otherwise such a directory is refused
+        /// (`ReplicaServiceError.dataDirectoryEmpty`): a replica whose log was wiped,
+        /// or whose path is mistyped, would start with no memory of the votes it sent.
+        public var startsNewReplica = false
         /// The file operations of the log and snapshots (tests inject failures here).
         public var logIO: any LogIO = PosixLogIO()
         /// Called once if the log or a snapshot cannot be written: durability is
@@ -213,7 +231,16 @@ public final class ReplicaService: Service, @unchecked Sendable {
                         throw StorageError.corrupt(path: snapshotPath!, reason: "\(error)")
                     }
                 }
-                if recovery.segments == 0 && (used || snapshot != nil) { throw ReplicaServiceError.logMissing(dir) }
+                let identity = DataDirectoryIdentity.line(cluster: cluster, id: id)
+                let recorded = DataDirectoryIdentity.recorded(in: dir)
+                if let recorded, recorded != identity {
+                    throw ReplicaServiceError.dataDirectoryOfAnother(dir, found: recorded, expected: identity)
+                }
+                if recovery.segments == 0 && (used || snapshot != nil || recorded != nil) { throw ReplicaServiceError.logMissing(dir) }
+                if recovery.segments == 0 && !options.startsNewReplica {
+                    unlink(dir + "/LOCK")  // created just now: leave the directory as it was
+                    throw ReplicaServiceError.dataDirectoryEmpty(dir)
+                }
                 (restored, viewRecords) = Self.restore(&replica, from: recovery.records)
                 if let snapshot {
                     guard replica.restore(snapshot: snapshot.state, certificates: snapshot.certificates,
@@ -228,6 +255,8 @@ public final class ReplicaService: Service, @unchecked Sendable {
                 // still holds decides when a rotation may delete it.
                 wal = try WriteAheadLog(directory: dir + "/wal", segmentBytesMax: options.walSegmentBytesMax,
                                         syncMode: options.walSyncMode, holds: Self.holds(of: recovery), io: options.logIO)
+                // After the log exists: a crash in between leaves a log without this file (adopted next time).
+                if recorded == nil { try DataDirectoryIdentity.record(identity, in: dir) }
             } catch {
                 close(lockFD)
                 throw error
