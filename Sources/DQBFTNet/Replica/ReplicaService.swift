@@ -252,6 +252,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         loop.viewRecords = viewRecords
         loop.snapshotPath = snapshotPath
         loop.snapshotSequence = replica.lastExecuted
+        loop.restorableLows = ReplicaLoop.certifiedLows(replica.composition.stableProofs)
         loop.snapshotIntervalNanos = Int64(max(0, options.snapshotIntervalMs)) * 1_000_000
         loop.startEffects = startEffects
 
