@@ -93,7 +93,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
         /// `.fsync` (default) survives power loss; `.write` only process crashes.
         public var walSyncMode = WriteAheadLog.SyncMode.fsync
         /// Least time between two checkpoint snapshots (each writes the whole state;
-        /// log segments are deleted only with a snapshot).
+        /// log segments are deleted only with a snapshot). A vote beyond the window of
+        /// the newest snapshot's checkpoints takes one at once: after a restart it
+        /// would lie outside the restored window (`ReplicaLoop.outlivesSnapshot`).
         public var snapshotIntervalMs = 200
         /// The file operations of the log and snapshots (tests inject failures here).
         public var logIO: any LogIO = PosixLogIO()
