@@ -149,20 +149,8 @@ struct FullRestartTests {
             if value != "v-\(key)" { lost.append(key) }
         }
         let report = try LinearizabilityChecker().check(history.operations.withLock { $0 })
-        let verdict = {
-            #expect(lost.isEmpty, "\(lost.count) of \(written.count) acknowledged writes lost, e.g. \(lost.prefix(5))")
-            #expect(report.verdict == .linearizable, "\(report.text(explaining: 2))")
-        }
-        if name == "dqpbft" {
-            // Open bug (2026-12-07): in one of two CI runs on a loaded machine, DQPBFT
-            // lost the last four acknowledged writes of one client lane (w2-50 … w2-53)
-            // across the full restart; not reproduced in four local runs under load.
-            // Reported here, not hidden: the run prints the lost keys.
-            withKnownIssue("DQPBFT can lose a lane's last acknowledged writes across a full-cluster restart (intermittent)",
-                           isIntermittent: true) { verdict() }
-        } else {
-            verdict()
-        }
+        #expect(lost.isEmpty, "\(lost.count) of \(written.count) acknowledged writes lost, e.g. \(lost.prefix(5))")
+        #expect(report.verdict == .linearizable, "\(report.text(explaining: 2))")
         await client.close()
     }
 }

@@ -338,6 +338,28 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     /// The O-instance's stable checkpoint: it certifies the state after that O-slot.
     public var stableState: (sequence: SequenceNumber, digest: Digest) { o.stableCheckpoint }
     public var stableProof: (instance: InstanceID, checkpoints: [SignedCheckpoint]) { (.main, o.stableProof) }
+    /// The O-instance's certificate first, then every D-instance's that left genesis.
+    ///
+    /// Why the D-instances' too: after a restart of every replica, each comes back
+    /// from its snapshot and its log, and the log no longer holds its D-votes at or
+    /// below the D-instance's stable checkpoint (`lowWatermarks`), while its votes
+    /// above it reach up to that checkpoint plus the window. A D-instance restored at
+    /// genesis has its window there instead: a view change before its checkpoint
+    /// votes arrive decides from genesis and looks only one window above it
+    /// (`NewViewDecision`), so it drops the prepared claims of the D-slots that
+    /// committed last, and once the window moves the coordinator proposes new
+    /// batches (or no-ops) at those slots over writes clients were told of
+    /// (FullRestartTests lost a lane's last four acknowledged writes;
+    /// `DiskRestartTests` stages it). Restored at the checkpoint it had, the
+    /// D-instance keeps every slot it voted for inside its window. The certificate
+    /// is no newer than the snapshot's state allows: a D-checkpoint becomes stable
+    /// only once a stable O-checkpoint covers its slots (`voteCoveredDCheckpoints`).
+    public var stableProofs: [(instance: InstanceID, checkpoints: [SignedCheckpoint])] {
+        [stableProof] + d.indices.compactMap { i in
+            let proof = d[i].stableProof
+            return proof.isEmpty ? nil : (.dissemination(ReplicaID(i)), proof)
+        }
+    }
     /// A D-slot's records go only once its D-instance's stable checkpoint passed it
     /// AND the state of the ordering instance's stable checkpoint includes its
     /// execution: a D-instance can checkpoint slots the O-instance has not ordered

@@ -78,6 +78,14 @@ final class ReplicaLoop: @unchecked Sendable {
     var lastSnapshotAt = NIODeadline.uptimeNanoseconds(0)
     /// A retry is scheduled for a stable checkpoint the interval held back.
     var snapshotRetryScheduled = false
+    /// Per instance (its pin key), the stable checkpoint a restart brings back: the
+    /// certificates in the newest snapshot handed to the outbox (or restored at start).
+    var restorableLows: [UInt16: UInt64] = [:]
+    /// The instances' window (`PBFTParameters.windowSize`).
+    let windowSize: UInt64
+    /// A vote recorded since the last snapshot lies beyond the window of
+    /// `restorableLows`: the next snapshot may not wait for the interval.
+    var snapshotOwed = false
     /// Effects of restoring the replica from its snapshot, carried out at `start`.
     var startEffects: [ReplicaEffect] = []
 
@@ -87,6 +95,7 @@ final class ReplicaLoop: @unchecked Sendable {
         self.me = replica.me
         self.n = replica.config.replicaCount
         self.outbox = outbox
+        self.windowSize = replica.parameters.pbft.windowSize
         self.metrics = metrics
         self.logger = logger
     }
@@ -212,8 +221,36 @@ final class ReplicaLoop: @unchecked Sendable {
     }
 
     func persist(_ message: WireMessage, _ record: [UInt8]) {
-        outbox.record(record, pin: Self.pin(of: message))
+        let pin = Self.pin(of: message)
+        outbox.record(record, pin: pin)
+        if Self.outlivesSnapshot(pin, restorable: restorableLows, window: windowSize) { snapshotOwed = true }
         if let instance = Self.viewInstance(of: message) { viewRecords[instance] = record }
+    }
+
+    /// Whether the record pinned `pin` is a vote (proposal, checkpoint) for a slot
+    /// beyond the window of the stable checkpoint a restart would bring back
+    /// (`restorable`, per pin key).
+    ///
+    /// Why it matters: after every replica restarts, a view change decides from the
+    /// highest restored stable checkpoint and looks only one window above it
+    /// (`NewViewDecision`). A replica's stable checkpoint keeps moving between two
+    /// snapshots (they are taken at most every `snapshotIntervalNanos`), and its
+    /// window with it; a vote beyond the window of its last snapshot would be
+    /// ignored after the restart, and a committed slot could be proposed anew — a
+    /// write clients were told of lost (`DiskRestartTests`, snapshots trailing by a
+    /// window). So such a vote makes the next snapshot due at once, and since it is
+    /// requested before the vote is released, the vote leaves only after it.
+    static func outlivesSnapshot(_ pin: LogPin, restorable: [UInt16: UInt64], window: UInt64) -> Bool {
+        guard case .slot(let instance, let sequence) = pin, instance != executionPinKey else { return false }
+        let (limit, overflow) = (restorable[instance] ?? 0).addingReportingOverflow(window)
+        return !overflow && sequence > limit
+    }
+
+    /// Per instance (pin key), the sequence of its certificate in `proofs` (genesis: 0).
+    static func certifiedLows(_ proofs: [(instance: InstanceID, checkpoints: [SignedCheckpoint])]) -> [UInt16: UInt64] {
+        var lows: [UInt16: UInt64] = [:]
+        for (instance, checkpoints) in proofs { lows[instance.rawValue] = checkpoints.first?.sequence.rawValue ?? 0 }
+        return lows
     }
 
     /// The pin key of records that concern an execution slot rather than an
@@ -250,13 +287,16 @@ final class ReplicaLoop: @unchecked Sendable {
     /// `snapshotIntervalNanos` and never while the previous one is being written
     /// (a later stable checkpoint is snapshotted by a retry then). Segments are
     /// deleted only with a snapshot, by the low watermarks of its moment: the log
-    /// never lacks what lies between the newest snapshot and now.
+    /// never lacks what lies between the newest snapshot and now. A vote beyond the
+    /// window of the newest snapshot's checkpoints (`snapshotOwed`, see
+    /// `outlivesSnapshot`) makes the snapshot due at once, interval or not; the
+    /// outbox runs it after the one in flight and before that vote leaves.
     func snapshotStableCheckpoint() {
         let stable = replica.composition.stableState.sequence
-        guard !stopped, stable > snapshotSequence, let path = snapshotPath else { return }
+        guard !stopped, stable > snapshotSequence || snapshotOwed, let path = snapshotPath else { return }
         let now = NIODeadline.now()
         let wait = (lastSnapshotAt + .nanoseconds(snapshotIntervalNanos)) - now
-        if outbox.rotationsInFlight > 0 || wait.nanoseconds > 0 {
+        if !snapshotOwed && (outbox.rotationsInFlight > 0 || wait.nanoseconds > 0) {
             if !snapshotRetryScheduled {
                 snapshotRetryScheduled = true
                 loop.scheduleTask(in: max(wait, .milliseconds(10))) {
@@ -269,7 +309,9 @@ final class ReplicaLoop: @unchecked Sendable {
         guard let encodeState = replica.checkpointStateEncoder(at: stable) else { return }
         snapshotSequence = stable
         lastSnapshotAt = now
+        snapshotOwed = false
         let proofs = replica.composition.stableProofs
+        restorableLows = Self.certifiedLows(proofs)
         let encode: @Sendable () -> [UInt8] = {
             CheckpointSnapshot(state: encodeState(), certificates: proofs).encode()
         }

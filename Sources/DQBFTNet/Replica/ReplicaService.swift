@@ -106,7 +106,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
         /// `.fsync` (default) survives power loss; `.write` only process crashes.
         public var walSyncMode = WriteAheadLog.SyncMode.fsync
         /// Least time between two checkpoint snapshots (each writes the whole state;
-        /// log segments are deleted only with a snapshot).
+        /// log segments are deleted only with a snapshot). A vote beyond the window of
+        /// the newest snapshot's checkpoints takes one at once: after a restart it
+        /// would lie outside the restored window (`ReplicaLoop.outlivesSnapshot`).
         public var snapshotIntervalMs = 200
         /// Whether an empty or missing data directory may start as a new replica (its
         /// first start). Otherwise such a directory is refused
@@ -282,6 +284,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         loop.viewRecords = viewRecords
         loop.snapshotPath = snapshotPath
         loop.snapshotSequence = replica.lastExecuted
+        loop.restorableLows = ReplicaLoop.certifiedLows(replica.composition.stableProofs)
         loop.snapshotIntervalNanos = Int64(max(0, options.snapshotIntervalMs)) * 1_000_000
         loop.startEffects = startEffects
 
