@@ -125,18 +125,26 @@ extension Replica {
     /// N=4 sweep (seed 25), where a resumed replica asked the faulty replica first
     /// and every later request came after the others' stable checkpoint moved on,
     /// until the end of the run.
+    ///
+    /// The chunk goes only with the first such answer per peer and stable
+    /// checkpoint: a restarted replica asks for one older checkpoint after another
+    /// as it learns of them, and each answer would carry a chunk it has by then
+    /// (seen with a 64 MiB state: 38 of 102 chunks sent were such copies). Later
+    /// answers carry the certificate, with which the peer asks for the state itself.
     mutating func onStateRequest(_ req: StateRequest, from peer: ReplicaID, into out: inout [ReplicaEffect]) {
-        guard peer != me else { return }
+        guard peer != me, peer.index < config.replicaCount else { return }
         if let chunk = stateChunk(at: req.sequence, offset: req.offset, length: req.length) {
             out.append(.send(.stateChunk(from: me, chunk), to: peer))
             return
         }
         let stable = composition.stableState.sequence
-        guard stable > req.sequence, let chunk = stateChunk(at: stable, offset: req.offset, length: req.length) else { return }
+        guard stable > req.sequence, checkpointStates.contains(where: { $0.sequence == stable }) else { return }
         let proof = composition.stableProof
         for c in proof.checkpoints {
             out.append(.send(.consensus(from: me, instance: proof.instance, .checkpoint(c)), to: peer))
         }
+        guard stateOffers[peer] != stable, let chunk = stateChunk(at: stable, offset: req.offset, length: req.length) else { return }
+        stateOffers[peer] = stable
         out.append(.send(.stateChunk(from: me, chunk), to: peer))
     }
 

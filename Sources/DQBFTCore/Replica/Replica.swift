@@ -44,6 +44,8 @@ public struct Replica: Sendable {
     /// A peer's chunk of the state at a checkpoint newer than `awaitingState`, kept
     /// until this replica learns that checkpoint's certificate (see `onStateRequest`).
     var offeredChunk: (chunk: StateChunk, from: ReplicaID)?
+    /// Per peer, the stable checkpoint whose chunk it was last offered (`onStateRequest`).
+    var stateOffers: [ReplicaID: SequenceNumber] = [:]
     /// Encoded checkpoint states served to peers (encoded once per checkpoint).
     var encodedStates: [(sequence: SequenceNumber, bytes: [UInt8])] = []
     /// States at the stable checkpoint and every later one (copy-on-write values
