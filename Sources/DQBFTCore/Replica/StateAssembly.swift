@@ -24,6 +24,16 @@
 /// (Only if every peer turns out a liar, e.g. after corruption in transit, does the
 /// replica forget what it learned and start over.)
 ///
+/// Limitation: an assembly serves one checkpoint, and peers keep a checkpoint's
+/// state only while it is at or above their stable one. A transfer that takes
+/// longer than the cluster needs to make a newer checkpoint stable starts over at
+/// that one (the replica learns its certificate and awaits it), so under load a
+/// state must transfer within about a checkpoint period. With the default 1 MiB
+/// chunks a 64 MiB state takes about 2 s on loopback; with 64-byte chunks in the
+/// simulator (states of 60 to 290 KB, thousands of chunks over WAN round trips)
+/// about half of the N=4 `dqbft sweep` seeds stalled this way, every time by a
+/// newer certificate, never by a failed digest check.
+///
 /// Guarantees: holds the chunks of one state only (this checkpoint's) and at most
 /// `maxStateBytes` of them; never asks for a chunk it holds, nor has more than
 /// `window` requests to its source outstanding; `assembled()` is the bytes
@@ -69,9 +79,6 @@ struct StateAssembly: Sendable {
 
     /// Chunks in the state, once its length is known (an empty state is one empty chunk).
     var chunkCount: Int? { totalBytes.map { max(1, ($0 + chunkBytes - 1) / chunkBytes) } }
-
-    /// Bytes kept so far.
-    var keptBytes: Int { chunks.values.reduce(0) { $0 + $1.bytes.count } }
 
     /// What `take` did with a chunk.
     enum Outcome: Equatable {
