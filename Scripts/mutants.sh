@@ -23,6 +23,8 @@ declare -A killers=(
   [hybrid-volatile-checkpoints]="HybridStallScenarioTests"
   [dq-execute-without-batch]="DQScenarioTests"
   [dq-no-noop-fill]="ProtocolRuleTests"
+  [state-transfer-restarts-chunks]="StateTransferTests"
+  [state-transfer-forgets-liars]="StateTransferTests"
 )
 mutants=("$@")
 [ ${#mutants[@]} -eq 0 ] && mutants=($(printf '%s\n' "${!killers[@]}" | sort))

@@ -80,6 +80,7 @@ enum Extreme {
             return .consensus(from: from, instance: instance, mutate(cm, &rng))
         case .stateRequest(let from, var s): s.sequence = sequence(s.sequence, &rng); return .stateRequest(from: from, s)
         case .stateReply(let from, var s): s.sequence = sequence(s.sequence, &rng); return .stateReply(from: from, s)
+        case .stateChunk(let from, var c): c.sequence = sequence(c.sequence, &rng); return .stateChunk(from: from, c)
         case .executionShare(let from, var e): e.sequence = sequence(e.sequence, &rng); return .executionShare(from: from, e)
         case .executionProof(let from, var e): e.sequence = sequence(e.sequence, &rng); return .executionProof(from: from, e)
         }

@@ -1,4 +1,5 @@
 import DequeModule
+import Foundation
 import Testing
 @testable import DQBFTCore
 
@@ -9,7 +10,12 @@ import Testing
 struct StateTransferTests {
     /// Delivers messages among replicas synchronously; timers are fired by the test.
     struct Bus {
-        static let config = ClusterConfiguration(replicas: 4, faultModel: .byzantine)
+        /// Honours `DQBFT_MUTANT` (`Scripts/mutants.sh`), as the simulator does.
+        static let config = {
+            var c = ClusterConfiguration(replicas: 4, faultModel: .byzantine)
+            c.mutant = ProcessInfo.processInfo.environment["DQBFT_MUTANT"].flatMap(Mutant.init(rawValue:))
+            return c
+        }()
         static let parameters = ReplicaParameters(batchSize: 1, pbft: PBFTParameters(checkpointInterval: 4, windowSize: 16))
 
         let kind: ProtocolKind
@@ -17,13 +23,17 @@ struct StateTransferTests {
         var queue = Deque<(from: Int, to: Int, message: WireMessage)>()
         /// Messages for which this returns true are dropped.
         var drops: (_ from: Int, _ to: Int, _ message: WireMessage) -> Bool = { _, _, _ in false }
+        /// What is delivered instead of a message that was not dropped (nil: nothing).
+        var tamper: (_ from: Int, _ to: Int, _ message: WireMessage) -> WireMessage? = { _, _, m in m }
+        /// State-transfer messages delivered, in order.
+        var delivered: [(from: Int, to: Int, message: WireMessage)] = []
 
-        init(_ kind: ProtocolKind) {
+        init(_ kind: ProtocolKind, parameters: ReplicaParameters = Bus.parameters) {
             self.kind = kind
-            replicas = (0..<4).map { Bus.fresh($0, kind) }
+            replicas = (0..<4).map { Bus.fresh($0, kind, parameters: parameters) }
         }
 
-        static func fresh(_ i: Int, _ kind: ProtocolKind) -> Replica {
+        static func fresh(_ i: Int, _ kind: ProtocolKind, parameters: ReplicaParameters = Bus.parameters) -> Replica {
             Replica(me: ReplicaID(UInt16(i)), config: config, parameters: parameters, protocol: kind,
                     signer: DigestSigner(me: ReplicaID(UInt16(i))))
         }
@@ -39,8 +49,12 @@ struct StateTransferTests {
         }
 
         mutating func run() {
-            while let (from, to, m) = queue.popFirst() {
-                guard !drops(from, to, m) else { continue }
+            while let (from, to, original) = queue.popFirst() {
+                guard !drops(from, to, original), let m = tamper(from, to, original) else { continue }
+                switch m {
+                case .stateRequest, .stateChunk: delivered.append((from, to, m))
+                default: break
+                }
                 var out: [ReplicaEffect] = []
                 replicas[to].handle(m, into: &out)
                 post(out, from: to)
@@ -65,8 +79,8 @@ struct StateTransferTests {
         }
     }
 
-    static func isStateReply(_ m: WireMessage) -> Bool {
-        if case .stateReply = m { return true } else { return false }
+    static func isStateChunk(_ m: WireMessage) -> Bool {
+        if case .stateChunk = m { return true } else { return false }
     }
 
     @Test("a replica whose snapshot is garbage-collected while it waits switches to the newest certified one",
@@ -81,7 +95,7 @@ struct StateTransferTests {
         // It restarts with no memory; every state reply to it is lost while the
         // others run 20 more slots and keep only their last three checkpoints.
         bus.replicas[3] = Bus.fresh(3, kind)
-        bus.drops = { _, to, m in to == 3 && StateTransferTests.isStateReply(m) }
+        bus.drops = { _, to, m in to == 3 && StateTransferTests.isStateChunk(m) }
         var out: [ReplicaEffect] = []
         bus.replicas[3].recover(into: &out)
         bus.post(out, from: 3)
@@ -114,13 +128,13 @@ struct StateTransferTests {
         // it; then, while 20 more slots execute, neither replies nor checkpoint votes
         // do (as when the f replicas it would need for a quorum of votes are faulty).
         bus.replicas[3] = Bus.fresh(3, kind)
-        bus.drops = { _, to, m in to == 3 && StateTransferTests.isStateReply(m) }
+        bus.drops = { _, to, m in to == 3 && StateTransferTests.isStateChunk(m) }
         var out: [ReplicaEffect] = []
         bus.replicas[3].recover(into: &out)
         bus.post(out, from: 3)
         bus.run()
         let awaited = bus.replicas[3].awaitingState?.sequence
-        bus.drops = { _, to, m in to == 3 && (StateTransferTests.isStateReply(m) || StateTransferTests.isCheckpoint(m)) }
+        bus.drops = { _, to, m in to == 3 && (StateTransferTests.isStateChunk(m) || StateTransferTests.isCheckpoint(m)) }
         bus.submit(20..<40)
         #expect(awaited != nil && bus.replicas[3].awaitingState?.sequence == awaited,
                 "replica 3 should still wait for the old snapshot: \(String(describing: bus.replicas[3].awaitingState))")
@@ -133,5 +147,114 @@ struct StateTransferTests {
         #expect(bus.replicas[3].awaitingState == nil, "still waiting: \(String(describing: bus.replicas[3].awaitingState))")
         #expect(bus.replicas[3].lastExecuted == bus.replicas[0].lastExecuted)
         #expect(bus.replicas[3].stateDigest == bus.replicas[0].stateDigest)
+    }
+
+    /// Small chunks, so that the state of a few dozen clients spans many of them.
+    static let chunked = ReplicaParameters(batchSize: 1, stateChunkBytes: 32, stateChunksInFlight: 2,
+                                           pbft: PBFTParameters(checkpointInterval: 4, windowSize: 16))
+
+    static func chunk(_ m: WireMessage) -> StateChunk? {
+        if case .stateChunk(_, let c) = m { return c } else { return nil }
+    }
+
+    static func request(_ m: WireMessage) -> StateRequest? {
+        if case .stateRequest(_, let r) = m { return r } else { return nil }
+    }
+
+    /// Flips one byte of a chunk's bytes.
+    static func corrupt(_ c: StateChunk, from: ReplicaID) -> WireMessage {
+        var c = c
+        c.bytes[c.bytes.count / 2] ^= 0x5A
+        return .stateChunk(from: from, c)
+    }
+
+    /// Counters the message filters of one test share.
+    final class Script: @unchecked Sendable {
+        var servedBy1 = 0
+        var corrupted = false
+        var othersSilent = true
+    }
+
+    @Test("a state of many chunks arrives although its first source falls silent mid-way and the next one sends a bad chunk",
+          arguments: [ProtocolKind.pbft, .dqpbft])
+    func chunksResumeAcrossSources(_ kind: ProtocolKind) throws {
+        var bus = Bus(kind, parameters: Self.chunked)
+        bus.drops = { from, to, _ in from == 3 || to == 3 }
+        bus.submit(0..<40)
+
+        // Replica 3 restarts. Its first source (1) serves three chunks, then falls
+        // silent; the next (2) serves the rest but lies in its first chunk.
+        bus.replicas[3] = Bus.fresh(3, kind, parameters: Self.chunked)
+        bus.drops = { _, _, _ in false }
+        let script = Script()
+        bus.tamper = { from, to, m in
+            guard to == 3, let c = StateTransferTests.chunk(m) else { return m }
+            if from == 1 {
+                script.servedBy1 += 1
+                return script.servedBy1 <= 3 ? m : nil
+            }
+            if from == 2, !script.corrupted {
+                script.corrupted = true
+                return StateTransferTests.corrupt(c, from: ReplicaID(2))
+            }
+            return m
+        }
+        var out: [ReplicaEffect] = []
+        bus.replicas[3].recover(into: &out)
+        bus.post(out, from: 3)
+        bus.run()
+        let awaited = try #require(bus.replicas[3].awaitingState?.sequence)
+        let assembly = try #require(bus.replicas[3].assembly)
+        #expect(assembly.chunks.count == 3 && (assembly.chunkCount ?? 0) > 8, "3 of many chunks: \(assembly.chunks.count) of \(String(describing: assembly.chunkCount))")
+
+        bus.fire(.stateTransfer, at: 3)
+        #expect(bus.replicas[3].awaitingState == nil, "still waiting for \(awaited)")
+        #expect(bus.replicas[3].lastExecuted == bus.replicas[0].lastExecuted)
+        #expect(bus.replicas[3].stateDigest == bus.replicas[0].stateDigest)
+
+        // Resumed: source 2 was asked only for the chunks source 1 had not sent,
+        // each once; after the bad assembly the lying source was not asked again.
+        let state = bus.delivered.filter { $0.to == 3 || $0.from == 3 }
+        let fromOne = Set(state.filter { $0.from == 1 && $0.to == 3 }.compactMap { Self.chunk($0.message)?.offset })
+        let askedOfTwo = state.filter { $0.from == 3 && $0.to == 2 }.compactMap { Self.request($0.message) }
+            .filter { $0.sequence == awaited }.map(\.offset)
+        #expect(fromOne.count == 3)
+        #expect(!askedOfTwo.isEmpty && Set(askedOfTwo).isDisjoint(with: fromOne), "asked again: \(askedOfTwo) after \(fromOne)")
+        #expect(Set(askedOfTwo).count == askedOfTwo.count, "a chunk asked twice of source 2: \(askedOfTwo)")
+        let firstFromZero = try #require(state.firstIndex { $0.from == 0 && Self.chunk($0.message) != nil })
+        #expect(!state[firstFromZero...].contains { $0.from == 3 && $0.to == 2 && Self.request($0.message) != nil },
+                "a source of the failed assembly was asked again before the untried one finished")
+    }
+
+    @Test("a source that served a whole bad state alone is not asked again for it", arguments: [ProtocolKind.pbft, .dqpbft])
+    func lyingSourceIsSkipped(_ kind: ProtocolKind) throws {
+        var bus = Bus(kind, parameters: Self.chunked)
+        bus.drops = { from, to, _ in from == 3 || to == 3 }
+        bus.submit(0..<40)
+
+        // Replica 3's first source (1) lies in one chunk of every state it sends;
+        // the others are silent until replica 3 has tried each of them once.
+        bus.replicas[3] = Bus.fresh(3, kind, parameters: Self.chunked)
+        bus.drops = { _, _, _ in false }
+        let script = Script()
+        bus.tamper = { from, to, m in
+            guard to == 3, let c = StateTransferTests.chunk(m) else { return m }
+            if from == 1 { return c.offset == 32 ? StateTransferTests.corrupt(c, from: ReplicaID(1)) : m }
+            return script.othersSilent ? nil : m
+        }
+        var out: [ReplicaEffect] = []
+        bus.replicas[3].recover(into: &out)
+        bus.post(out, from: 3)
+        bus.run()
+        let awaited = try #require(bus.replicas[3].awaitingState?.sequence)
+        #expect(bus.replicas[3].assembly?.failures == 1)
+        let failedAt = bus.delivered.count
+        bus.fire(.stateTransfer, at: 3)  // the second source was silent; the third is asked
+        script.othersSilent = false
+        bus.fire(.stateTransfer, at: 3)  // the third was silent: the second again, not the liar
+        #expect(bus.replicas[3].awaitingState == nil, "still waiting for \(awaited)")
+        #expect(bus.replicas[3].stateDigest == bus.replicas[0].stateDigest)
+        let askedOfLiar = bus.delivered[failedAt...].filter { $0.from == 3 && $0.to == 1 && Self.request($0.message) != nil }
+        #expect(askedOfLiar.isEmpty, "the liar was asked again: \(askedOfLiar.count) requests")
     }
 }

@@ -92,7 +92,7 @@ struct WireFuzzTests {
         }
         // 7. Unknown message tags, consensus kinds and payload tags.
         for frame in frames {
-            for t: UInt8 in [0, 8, 0x80, 0xFF] {
+            for t: UInt8 in [0, 9, 0x80, 0xFF] {
                 var f = frame
                 f[1] = t
                 if case .failure(.unknownTag(field: "message", value: t)) = h.probe(f) {} else { h.fail("tag \(t) accepted") }

@@ -21,9 +21,9 @@ struct MessageGenerator {
     var rng: SplitMix64
     init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
-    /// The 22 leaf kinds: request, reply, 9 consensus kinds, stateRequest, stateReply,
-    /// 7 hybrid kinds, executionShare, executionProof, commitRetry.
-    static let kindCount = 23
+    /// The 24 leaf kinds: request, reply, 9 consensus kinds, stateRequest, stateReply,
+    /// 7 hybrid kinds, executionShare, executionProof, commitRetry, stateChunk.
+    static let kindCount = 24
 
     mutating func u64() -> UInt64 {
         switch rng.int(0...4) {
@@ -141,11 +141,16 @@ struct MessageGenerator {
         case 0: return .request(request())
         case 1: return .reply(reply())
         case 2...10: return .consensus(from: replica(), instance: instance(), consensus(kind: kind - 2))
-        case 11: return .stateRequest(from: replica(), StateRequest(sequence: seq()))
+        case 11: return .stateRequest(from: replica(), StateRequest(sequence: seq(), offset: u64(), length: UInt32(truncatingIfNeeded: u64())))
         case 12: return .stateReply(from: replica(), StateReply(sequence: seq(), snapshot: bytes(0...200)))
         case 13...19: return .consensus(from: replica(), instance: instance(), .hybrid(hybrid(kind: kind - 13)))
         case 20: return .executionShare(from: replica(), ExecutionShare(sequence: seq(), root: digest(), share: signature()))
         case 21: return .executionProof(from: replica(), ExecutionProof(sequence: seq(), root: digest(), signature: signature()))
+        case 23:
+            let bytes = bytes(0...200)
+            let offset = rng.bool() ? 0 : UInt64(rng.int(0...1 << 30))
+            let total = offset + UInt64(bytes.count) + (rng.bool() ? 0 : UInt64(rng.int(0...1 << 30)))
+            return .stateChunk(from: replica(), StateChunk(sequence: seq(), offset: offset, totalBytes: total, bytes: bytes))
         default:
             return .consensus(from: replica(), instance: instance(),
                               .hybrid(.commitRetry(HybridCommit(view: view(), sequence: seq(), digest: digest(), certificate: certificate()))))
@@ -185,6 +190,7 @@ func leafKind(_ m: WireMessage) -> Int {
         }
     case .stateRequest: return 11
     case .stateReply: return 12
+    case .stateChunk: return 23
     case .executionShare: return 20
     case .executionProof: return 21
     }
@@ -270,10 +276,24 @@ struct WireRoundTripTests {
                        .newView(NewView(view: .zero, viewChanges: [], checkpointProof: [], startSequence: .zero,
                                         startDigest: .zero, proposals: []))),
             .stateRequest(from: maxReplica, StateRequest(sequence: SequenceNumber(.max))),
+            .stateRequest(from: maxReplica, StateRequest(sequence: .zero, offset: .max, length: .max)),
+            .stateChunk(from: ReplicaID(0), StateChunk(sequence: .zero, offset: 0, totalBytes: 0, bytes: [])),
+            .stateChunk(from: maxReplica, StateChunk(sequence: SequenceNumber(.max), offset: .max - 3, totalBytes: .max, bytes: [1, 2, 3])),
+            .stateChunk(from: ReplicaID(1), StateChunk(sequence: SequenceNumber(9), offset: 1 << 20, totalBytes: 3 << 20,
+                                                       bytes: [UInt8](repeating: 7, count: 1 << 20))),
             .stateReply(from: ReplicaID(0), StateReply(sequence: .zero, snapshot: [])),
             .stateReply(from: ReplicaID(0), StateReply(sequence: .zero, snapshot: [UInt8](repeating: 7, count: 70_000))),
         ]
         for m in messages { expectRoundTrip(m) }
+    }
+
+    @Test("a state chunk that claims to reach past the end of its state is rejected")
+    func chunkPastItsStateRejected() {
+        var frame = WireMessage.stateChunk(from: ReplicaID(1), StateChunk(sequence: SequenceNumber(2), offset: 8, totalBytes: 10,
+                                                                          bytes: [1, 2])).encode()
+        #expect((try? WireMessage.decode(frame)) != nil)
+        frame[27] = 9  // the last byte of totalBytes (version, tag, from, sequence, offset, then totalBytes at 20)
+        #expect(throws: WireError.invalidValue(field: "chunk")) { try WireMessage.decode(frame) }
     }
 
     @Test("a new view carrying many view changes with long signatures round-trips")

@@ -30,7 +30,7 @@ public struct MessageVerifier: Sendable {
         switch message {
         case .request(let r): return verify(r)
         case .reply(let r): return channelPeer == nil || channelPeer == r.replica
-        case .stateRequest(let from, _), .stateReply(let from, _), .executionShare(let from, _):
+        case .stateRequest(let from, _), .stateReply(let from, _), .stateChunk(let from, _), .executionShare(let from, _):
             return channelPeer == nil || channelPeer == from
         case .executionProof(let from, let p):
             guard channelPeer == nil || channelPeer == from, let scheme = certificates else { return false }

@@ -31,4 +31,8 @@ public enum Mutant: String, Sendable, Hashable, CaseIterable {
     case dqExecuteWithoutBatch = "dq-execute-without-batch"
     /// DQ: D-slots that were ordered but never disseminated are not filled with no-ops.
     case dqNoNoopFill = "dq-no-noop-fill"
+    /// State transfer: a replica that moves on to another source drops the chunks it holds.
+    case stateTransferRestartsChunks = "state-transfer-restarts-chunks"
+    /// State transfer: after a state that failed its digest check, no source is distrusted.
+    case stateTransferForgetsLiars = "state-transfer-forgets-liars"
 }

@@ -20,7 +20,7 @@
 /// and only if it matches the certified digest, exactly as a peer's; otherwise it
 /// asks its peers as before.
 ///
-/// Guarantees: a logged state is installed only through `onStateReply`, so only at
+/// Guarantees: a logged state is installed only through `installState`, so only at
 /// the awaited sequence and with the certified digest; each is tried once; at most
 /// `maxCheckpointStates` are kept after a restart (the newest).
 extension Replica {
@@ -62,7 +62,7 @@ extension Replica {
         guard let want = awaitingState, let i = durableStates.firstIndex(where: { $0.sequence == want.sequence })
         else { return false }
         let state = durableStates.remove(at: i)
-        onStateReply(state, limits: Self.durableStateLimits, into: &out)
+        installState(state, limits: Self.durableStateLimits, into: &out)
         return awaitingState.map { $0 != want } ?? true
     }
 }
@@ -76,7 +76,7 @@ extension Replica {
 /// disk together with its certificate, and hands both back on restart.
 ///
 /// Guarantees: `restore(snapshot:certificate:into:)` installs the snapshot only
-/// through `onStateReply`, so only if it matches the digest the certificate's
+/// through `installState`, so only if it matches the digest the certificate's
 /// quorum signed (a corrupt or stale file is refused and the replica asks its
 /// peers as usual); slots above it come back through the protocol (replayed votes
 /// and peers' retransmissions), exactly as after a state transfer.

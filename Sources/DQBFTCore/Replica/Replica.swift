@@ -39,9 +39,15 @@ public struct Replica: Sendable {
     /// The certified checkpoint this replica is fetching, if any.
     public internal(set) var awaitingState: (sequence: SequenceNumber, digest: Digest)?
     var stateSource = 0
-    /// A peer's state at a checkpoint newer than `awaitingState`, kept until this
-    /// replica learns that checkpoint's certificate (see `onStateRequest`).
-    var offeredState: StateReply?
+    /// The chunks of the awaited state gathered so far (`Replica+StateTransfer.swift`).
+    var assembly: StateAssembly?
+    /// A peer's chunk of the state at a checkpoint newer than `awaitingState`, kept
+    /// until this replica learns that checkpoint's certificate (see `onStateRequest`).
+    var offeredChunk: (chunk: StateChunk, from: ReplicaID)?
+    /// Per peer, the stable checkpoint whose chunk it was last offered (`onStateRequest`).
+    var stateOffers: [ReplicaID: SequenceNumber] = [:]
+    /// Encoded checkpoint states served to peers (encoded once per checkpoint).
+    var encodedStates: [(sequence: SequenceNumber, bytes: [UInt8])] = []
     /// States at the stable checkpoint and every later one (copy-on-write values
     /// that share structure), for peers' state transfer.
     var checkpointStates: [(sequence: SequenceNumber, app: any StateMachine, clients: ClientTable, frontier: [UInt8])] = []
@@ -142,7 +148,10 @@ public struct Replica: Sendable {
             composition.receive(m, instance: instance, from: from, into: &o)
             absorb(o, into: &out)
         case .stateRequest(let from, let req): onStateRequest(req, from: from, into: &out)
-        case .stateReply(_, let rep): onStateReply(rep, into: &out)
+        // A whole state is this replica's own record (its log or snapshot file,
+        // `restore`); peers send chunks.
+        case .stateReply: break
+        case .stateChunk(let from, let chunk): onStateChunk(chunk, from: from, into: &out)
         case .executionShare(let from, let share): execution?.onShare(share, from: from, view: composition.replyView, into: &out)
         case .executionProof(_, let proof): execution?.onProof(proof)
         }
@@ -419,78 +428,14 @@ public struct Replica: Sendable {
         if execution != nil { proven.append(reply) } else { out.append(.reply(reply)) }
     }
 
-    // MARK: - State transfer
+    // MARK: - State transfer (the rest: Replica+StateTransfer.swift)
 
-    /// Most checkpoint states kept. Instances deliver only within their window above
-    /// the stable checkpoint, so a correct replica holds a few; this only bounds the
-    /// pathological case.
-    static let maxCheckpointStates = 32
-
-    /// Forgets states below the stable checkpoint. The stable one stays: it is the
-    /// only state a lagging peer can be sure to get a certificate for, and newer
-    /// checkpoints cannot become stable while such a peer waits for it.
-    mutating func pruneCheckpointStates() {
-        let stable = composition.stableState.sequence
-        while checkpointStates.count > 1, checkpointStates[1].sequence <= stable { checkpointStates.removeFirst() }
-        if checkpointStates.count > Self.maxCheckpointStates { checkpointStates.removeFirst(checkpointStates.count - Self.maxCheckpointStates) }
-    }
-
-    mutating func requestState(into out: inout [ReplicaEffect]) {
-        guard let want = awaitingState else { return }
-        if installDurableState(into: &out) { return }
-        // Ask one peer at a time, rotating, so one silent or lying peer only delays.
-        stateSource = (stateSource + 1) % config.replicaCount
-        if stateSource == me.index { stateSource = (stateSource + 1) % config.replicaCount }
-        out.append(.send(.stateRequest(from: me, StateRequest(sequence: want.sequence)), to: ReplicaID(stateSource)))
-        out.append(.setTimer(.stateTransfer, afterNanos: parameters.stateRetryNanos))
-    }
-
-    /// Sends the state at checkpoint `req.sequence`. A state this replica has pruned
-    /// (its stable checkpoint moved past it) cannot be sent; the peer could only ask
-    /// again for the stable one if it knew its certificate, and a peer that lags
-    /// behind may never gather that certificate from the checkpoint votes alone
-    /// (with f faulty replicas not voting towards it, the correct ones minus itself
-    /// can be fewer than a quorum). So it gets the certificate, as the checkpoint
-    /// messages its instance accepts from any relaying peer, and the stable state:
-    /// found in a hybster N=4 sweep (seed 25), where a resumed replica asked the
-    /// faulty replica first and every later request came after the others' stable
-    /// checkpoint moved on, until the end of the run.
-    func onStateRequest(_ req: StateRequest, from peer: ReplicaID, into out: inout [ReplicaEffect]) {
-        if let reply = stateReply(at: req.sequence) {
-            out.append(.send(.stateReply(from: me, reply), to: peer))
-            return
-        }
-        let stable = composition.stableState.sequence
-        guard stable > req.sequence, let reply = stateReply(at: stable) else { return }
-        let proof = composition.stableProof
-        for c in proof.checkpoints {
-            out.append(.send(.consensus(from: me, instance: proof.instance, .checkpoint(c)), to: peer))
-        }
-        out.append(.send(.stateReply(from: me, reply), to: peer))
-    }
-
-    func stateReply(at sequence: SequenceNumber) -> StateReply? {
-        guard let saved = checkpointStates.first(where: { $0.sequence == sequence }) else { return nil }
-        return StateReply(sequence: sequence, snapshot: Self.snapshot(app: saved.app, clients: saved.clients, frontier: saved.frontier))
-    }
-
-    /// Installs the offered state if it is the one this replica now waits for.
-    mutating func installOffered(into out: inout [ReplicaEffect]) -> Bool {
-        guard let offer = offeredState, let want = awaitingState, offer.sequence == want.sequence else { return false }
-        offeredState = nil
-        onStateReply(offer, into: &out)
-        return lastExecuted >= want.sequence
-    }
-
-    mutating func onStateReply(_ rep: StateReply, limits: WireLimits = .default, into out: inout [ReplicaEffect]) {
-        guard let want = awaitingState else { return }
-        if rep.sequence > want.sequence {
-            // Offered with the certificate of a newer checkpoint (`onStateRequest`):
-            // checked once that certificate makes the checkpoint stable here.
-            offeredState = rep
-            return
-        }
-        guard rep.sequence == want.sequence else { return }
+    /// Installs a whole state (assembled from chunks, or this replica's own logged
+    /// or snapshotted one) if it is the awaited one and decodes, within `limits`,
+    /// to a state with the certified digest; true if installed.
+    @discardableResult
+    mutating func installState(_ rep: StateReply, limits: WireLimits = .default, into out: inout [ReplicaEffect]) -> Bool {
+        guard let want = awaitingState, rep.sequence == want.sequence else { return false }
         var candidateApp = app
         var candidateClients: ClientTable
         let frontier: [UInt8]
@@ -501,9 +446,9 @@ public struct Replica: Sendable {
                                                       replyBudget: parameters.maxStoredReplyBytes)
             frontier = try r.readBytes("frontier", limit: r.limits.maxFrameBytes)
             try r.expectEnd()
-        } catch { return }
+        } catch { return false }
         guard Self.stateDigest(app: &candidateApp, clients: &candidateClients).chained(with: Digest.of(frontier)) == want.digest,
-              (try? composition.installFrontier(frontier)) != nil else { return }
+              (try? composition.installFrontier(frontier)) != nil else { return false }
         app = candidateApp
         clients = candidateClients
         if let memo {
@@ -513,7 +458,8 @@ public struct Replica: Sendable {
         }
         lastExecuted = want.sequence
         awaitingState = nil
-        if let offer = offeredState, offer.sequence <= lastExecuted { offeredState = nil }
+        assembly = nil
+        if let offer = offeredChunk, offer.chunk.sequence <= lastExecuted { offeredChunk = nil }
         checkpointStates.append((want.sequence, app, clients, frontier))
         pruneCheckpointStates()
         persistCheckpointState(want.sequence, into: &out)
@@ -525,5 +471,6 @@ public struct Replica: Sendable {
         while awaitingState == nil, let next = deferred.removeValue(forKey: lastExecuted.advanced(by: 1)) {
             execute(lastExecuted.advanced(by: 1), next, into: &out)
         }
+        return true
     }
 }

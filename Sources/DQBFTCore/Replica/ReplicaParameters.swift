@@ -9,6 +9,15 @@ public struct ReplicaParameters: Hashable, Sendable {
     public var requestTimeoutNanos: UInt64
     /// Retry period for a state transfer that got no valid answer.
     public var stateRetryNanos: UInt64
+    /// Bytes per chunk of a state transfer this replica asks for (at most
+    /// `maxStateChunkBytes`, well under the runtime's 16 MiB frames).
+    public var stateChunkBytes: Int
+    /// Most chunk requests a state transfer has outstanding at its source.
+    public var stateChunksInFlight: Int
+    /// Largest state this replica accepts by state transfer (a source's claimed
+    /// length beyond it is refused; it also bounds what a lying source can make
+    /// this replica hold before the digest check).
+    public var maxStateBytes: Int
     /// Most clients the client table holds.
     public var maxClients: Int
     /// Most bytes of replies the client table keeps for retransmissions (the oldest
@@ -22,9 +31,16 @@ public struct ReplicaParameters: Hashable, Sendable {
     public var dq: DQParameters
 
     public init(batchSize: Int = 200, batchTimeoutNanos: UInt64 = 5_000_000, requestTimeoutNanos: UInt64 = 1_500_000_000,
-                stateRetryNanos: UInt64 = 1_000_000_000, maxClients: Int = 1 << 20, maxPendingRequests: Int = 1 << 18,
+                stateRetryNanos: UInt64 = 1_000_000_000, stateChunkBytes: Int = Self.defaultStateChunkBytes,
+                stateChunksInFlight: Int = 4, maxStateBytes: Int = 1 << 32,
+                maxClients: Int = 1 << 20, maxPendingRequests: Int = 1 << 18,
                 pbft: PBFTParameters = PBFTParameters(), dq: DQParameters = DQParameters()) {
         precondition(batchSize >= 1 && maxClients >= 1 && maxPendingRequests >= batchSize)
+        precondition((1...Self.maxStateChunkBytes).contains(stateChunkBytes) && stateChunksInFlight >= 1 && maxStateBytes >= 0,
+                     "state chunks of 1 to \(Self.maxStateChunkBytes) bytes, at least one in flight")
+        self.stateChunkBytes = stateChunkBytes
+        self.stateChunksInFlight = stateChunksInFlight
+        self.maxStateBytes = maxStateBytes
         self.batchSize = batchSize
         self.batchTimeoutNanos = batchTimeoutNanos
         self.requestTimeoutNanos = requestTimeoutNanos
@@ -34,6 +50,11 @@ public struct ReplicaParameters: Hashable, Sendable {
         self.pbft = pbft
         self.dq = dq
     }
+
+    /// Default bytes per state-transfer chunk.
+    public static let defaultStateChunkBytes = 1 << 20
+    /// Largest chunk a replica sends, whatever it is asked for.
+    public static let maxStateChunkBytes = 4 << 20
 }
 
 /// Timers a replica asks its shell to run; setting one that is set replaces it.

@@ -1,11 +1,33 @@
-/// Asks for the application state at a stable checkpoint at or above `sequence`.
+/// Asks for `length` bytes at `offset` of the encoded state at checkpoint
+/// `sequence` (a chunk of a state transfer; see `StateAssembly`). A replica that
+/// no longer keeps that state answers with the certificate and the same chunk of
+/// its stable checkpoint's state, if that is newer.
 public struct StateRequest: Hashable, Sendable {
     public var sequence: SequenceNumber
-    public init(sequence: SequenceNumber) { self.sequence = sequence }
+    public var offset: UInt64
+    public var length: UInt32
+    public init(sequence: SequenceNumber, offset: UInt64 = 0, length: UInt32 = UInt32(ReplicaParameters.defaultStateChunkBytes)) {
+        self.sequence = sequence; self.offset = offset; self.length = length
+    }
 }
 
-/// A state snapshot at a stable checkpoint. The receiver accepts it only if the
-/// snapshot's digest equals a checkpoint digest certified by a quorum.
+/// Bytes `[offset, offset + bytes.count)` of the encoded state (`StateReply.snapshot`)
+/// at checkpoint `sequence`, which is `totalBytes` long. A chunk proves nothing by
+/// itself: the receiver installs the assembled state only if it matches a
+/// checkpoint digest certified by a quorum.
+public struct StateChunk: Hashable, Sendable {
+    public var sequence: SequenceNumber
+    public var offset: UInt64
+    public var totalBytes: UInt64
+    public var bytes: [UInt8]
+    public init(sequence: SequenceNumber, offset: UInt64, totalBytes: UInt64, bytes: [UInt8]) {
+        self.sequence = sequence; self.offset = offset; self.totalBytes = totalBytes; self.bytes = bytes
+    }
+}
+
+/// A whole state snapshot at a checkpoint, as a replica logs or snapshots its own
+/// (peers transfer it in `StateChunk`s). It is installed only if the snapshot's
+/// digest equals a checkpoint digest certified by a quorum.
 public struct StateReply: Hashable, Sendable {
     public var sequence: SequenceNumber
     public var snapshot: [UInt8]
@@ -48,6 +70,7 @@ public enum WireMessage: Hashable, Sendable {
     case consensus(from: ReplicaID, instance: InstanceID, ConsensusMessage)
     case stateRequest(from: ReplicaID, StateRequest)
     case stateReply(from: ReplicaID, StateReply)
+    case stateChunk(from: ReplicaID, StateChunk)
     case executionShare(from: ReplicaID, ExecutionShare)
     case executionProof(from: ReplicaID, ExecutionProof)
 
@@ -59,7 +82,7 @@ public enum WireMessage: Hashable, Sendable {
         switch self {
         case .request: return nil
         case .reply(let r): return r.replica
-        case .consensus(let from, _, _), .stateRequest(let from, _), .stateReply(let from, _),
+        case .consensus(let from, _, _), .stateRequest(let from, _), .stateReply(let from, _), .stateChunk(let from, _),
              .executionShare(let from, _), .executionProof(let from, _): return from
         }
     }
@@ -70,8 +93,9 @@ public enum WireMessage: Hashable, Sendable {
         case .request(let r): return 2 + r.encodedSize
         case .reply(let r): return 2 + r.encodedSize
         case .consensus(_, _, let m): return 2 + 2 + 2 + 1 + m.encodedSize
-        case .stateRequest: return 2 + 2 + 8
+        case .stateRequest: return 2 + 2 + 8 + 8 + 4
         case .stateReply(_, let s): return 2 + 2 + 8 + 4 + s.snapshot.count
+        case .stateChunk(_, let c): return 2 + 2 + 8 + 8 + 8 + 4 + c.bytes.count
         case .executionShare(_, let e): return 2 + 2 + 8 + 32 + 4 + e.share.count
         case .executionProof(_, let e): return 2 + 2 + 8 + 32 + 4 + e.signature.count
         }
@@ -87,9 +111,12 @@ public enum WireMessage: Hashable, Sendable {
             w.write(Tag.consensus.rawValue); w.write(from); w.write(instance)
             m.encode(into: &w)
         case .stateRequest(let from, let s):
-            w.write(Tag.stateRequest.rawValue); w.write(from); w.write(s.sequence)
+            w.write(Tag.stateRequest.rawValue); w.write(from); w.write(s.sequence); w.write(s.offset); w.write(s.length)
         case .stateReply(let from, let s):
             w.write(Tag.stateReply.rawValue); w.write(from); w.write(s.sequence); w.write(s.snapshot)
+        case .stateChunk(let from, let c):
+            w.write(Tag.stateChunk.rawValue); w.write(from); w.write(c.sequence); w.write(c.offset); w.write(c.totalBytes)
+            w.write(c.bytes)
         case .executionShare(let from, let e):
             w.write(Tag.executionShare.rawValue); w.write(from); w.write(e.sequence); w.write(e.root); w.write(e.share)
         case .executionProof(let from, let e):
@@ -113,11 +140,20 @@ public enum WireMessage: Hashable, Sendable {
             let instance = try r.readInstance()
             message = .consensus(from: from, instance: instance, try ConsensusMessage.decode(&r))
         case .stateRequest:
-            message = .stateRequest(from: try r.readReplica(), StateRequest(sequence: try r.readSeq()))
+            message = .stateRequest(from: try r.readReplica(), StateRequest(sequence: try r.readSeq(), offset: try r.readUInt64(),
+                                                                           length: try r.readUInt32()))
         case .stateReply:
             let from = try r.readReplica()
             let seq = try r.readSeq()
             message = .stateReply(from: from, StateReply(sequence: seq, snapshot: try r.readBytes("snapshot", limit: limits.maxFrameBytes)))
+        case .stateChunk:
+            let from = try r.readReplica()
+            let seq = try r.readSeq()
+            let offset = try r.readUInt64()
+            let total = try r.readUInt64()
+            let bytes = try r.readBytes("chunk", limit: limits.maxFrameBytes)
+            guard offset <= total, UInt64(bytes.count) <= total - offset else { throw .invalidValue(field: "chunk") }
+            message = .stateChunk(from: from, StateChunk(sequence: seq, offset: offset, totalBytes: total, bytes: bytes))
         case .executionShare:
             message = .executionShare(from: try r.readReplica(), ExecutionShare(sequence: try r.readSeq(), root: try r.readDigest(),
                                                                                share: try r.readBytes("share", limit: 1024)))
@@ -130,7 +166,7 @@ public enum WireMessage: Hashable, Sendable {
     }
 
     enum Tag: UInt8 {
-        case request = 1, reply = 2, consensus = 3, stateRequest = 4, stateReply = 5, executionShare = 6, executionProof = 7
+        case request = 1, reply = 2, consensus = 3, stateRequest = 4, stateReply = 5, executionShare = 6, executionProof = 7, stateChunk = 8
     }
 }
 

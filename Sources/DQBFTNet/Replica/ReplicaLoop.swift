@@ -12,6 +12,9 @@ public struct ReplicaStatus: Sendable, Equatable {
     public var awaitingState: Bool
     /// State snapshots installed since this service started.
     public var stateTransfers: Int
+    /// State-transfer chunks received since this service started, and their bytes.
+    public var stateChunksReceived: Int = 0
+    public var stateBytesReceived: Int = 0
     /// Messages replayed from the write-ahead log when this service started.
     public var restoredMessages: Int
     /// The composition's own description of where its instances stand.
@@ -62,6 +65,8 @@ final class ReplicaLoop: @unchecked Sendable {
     var effects: [ReplicaEffect] = []
     var stopped = false
     var stateTransfers = 0
+    var stateChunksReceived = 0
+    var stateBytesReceived = 0
     /// Per instance, the log record of the last VIEW-CHANGE or NEW-VIEW this
     /// replica sent: carried into each new log segment, so the view it left is
     /// never lost to segment deletion.
@@ -136,6 +141,10 @@ final class ReplicaLoop: @unchecked Sendable {
                 arrivals[r.client] = (r.timestamp, .now())
             }
         }
+        if case .stateChunk(_, let chunk) = message {
+            stateChunksReceived += 1
+            stateBytesReceived += chunk.bytes.count
+        }
         replica.handle(message, into: &effects)
         process()
     }
@@ -188,6 +197,7 @@ final class ReplicaLoop: @unchecked Sendable {
             ReplicaStatus(lastExecuted: self.replica.lastExecuted, stateDigest: self.replica.stateDigest,
                           view: self.replica.composition.replyView,
                           awaitingState: self.replica.awaitingState != nil, stateTransfers: self.stateTransfers,
+                          stateChunksReceived: self.stateChunksReceived, stateBytesReceived: self.stateBytesReceived,
                           restoredMessages: self.restoredMessages,
                           detail: self.replica.composition.status,
                           views: self.instanceViews.reduce(into: ["main": self.replica.composition.replyView.rawValue]) {

@@ -179,8 +179,9 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
         switch message {
         case .request(let r): return "request \(r.client) t\(r.timestamp)"
         case .reply(let r): return "reply \(r.client) t\(r.timestamp) from \(r.replica)"
-        case .stateRequest(let from, let s): return "stateRequest \(s.sequence) from \(from)"
+        case .stateRequest(let from, let s): return "stateRequest \(s.sequence) @\(s.offset) from \(from)"
         case .stateReply(let from, let s): return "stateReply \(s.sequence) from \(from)"
+        case .stateChunk(let from, let c): return "stateChunk \(c.sequence) @\(c.offset)/\(c.totalBytes) from \(from)"
         case .executionShare(let from, let e): return "executionShare \(e.sequence) from \(from)"
         case .executionProof(let from, let e): return "executionProof \(e.sequence) from \(from)"
         case .consensus(let from, let instance, let m):

@@ -22,7 +22,7 @@ enum TrafficClass {
         switch message {
         case .request: return request
         case .reply: return reply
-        case .stateRequest, .stateReply: return 2
+        case .stateRequest, .stateReply, .stateChunk: return 2
         case .executionShare: return 3
         case .executionProof: return 4
         case .consensus(_, let instance, let m):

@@ -61,11 +61,19 @@ enum Fuzz {
             }
             return .consensus(from: from, instance: instance, mutate(cm, replicas: n, rng: &rng))
         case .stateRequest(let from, var s):
-            s.sequence = sequence(s.sequence, &rng)
+            if rng.next() % 2 == 0 { s.sequence = sequence(s.sequence, &rng) } else { s.offset = rng.next() }
             return .stateRequest(from: from, s)
         case .stateReply(let from, var s):
             if rng.next() % 2 == 0 { s.sequence = sequence(s.sequence, &rng) } else { flip(&s.snapshot, &rng) }
             return .stateReply(from: from, s)
+        case .stateChunk(let from, var c):
+            switch rng.next() % 4 {
+            case 0: c.sequence = sequence(c.sequence, &rng)
+            case 1: c.offset = rng.next() % 2 == 0 ? c.offset &+ 1 : c.totalBytes
+            case 2: c.totalBytes = rng.next() % 2 == 0 ? c.totalBytes &+ 1 : c.offset &+ UInt64(c.bytes.count)
+            default: flip(&c.bytes, &rng)
+            }
+            return .stateChunk(from: from, c)
         case .executionShare(let from, var e):
             switch rng.next() % 3 {
             case 0: e.sequence = sequence(e.sequence, &rng)

@@ -61,6 +61,7 @@ public struct CostTable: Codable, Hashable, Sendable {
             default: break
             }
         case .stateReply(_, let s): c += Double(s.snapshot.count) * sha256PerByteNanos
+        case .stateChunk(_, let s): c += Double(s.bytes.count) * sha256PerByteNanos
         case .executionProof: c += blsVerifyAggregateNanos
         default: break
         }
