@@ -32,6 +32,10 @@ struct GoldenRun: Sendable, CustomStringConvertible {
         }
     }()
 
+    /// The runs `GoldenReportTests` repeats in-process: all but `--real-crypto` ones
+    /// (real BLS signatures cost seconds per run; `Scripts/golden.sh` checks them).
+    static var inProcess: [GoldenRun] { all.filter { !$0.flags.contains("--real-crypto") } }
+
     var description: String { name }
 
     /// The command `Scripts/golden.sh` runs for this line.
