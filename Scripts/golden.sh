@@ -58,7 +58,7 @@ while read -r name flags; do
     failed=$((failed + 1))
   elif ! cmp -s "Tests/Golden/$name.json" "$out/$name.json"; then
     echo "FAIL $name: report differs from Tests/Golden/$name.json"
-    diff -u "Tests/Golden/$name.json" "$out/$name.json" | sed -n '3,200p' | grep '^[-+]' | head -12 | sed 's/^/  /'
+    diff -u "Tests/Golden/$name.json" "$out/$name.json" | sed -n '3,200p' | grep '^[-+]' | head -12 | sed 's/^/  /' || true
     echo "  replay: $replay"
     failed=$((failed + 1))
   else
