@@ -210,8 +210,7 @@ extension DQComposition {
             absorbO(effects, into: &out)
         }
         watchLastODelivered = o.lastDelivered
-        let blocked = askForBlockingDSlot(into: &out)
-        if waiting || blocked { armWatch(into: &out) }
+        if waiting { armWatch(into: &out) }
     }
 
     mutating func armWatch(into out: inout CompositionOutput) {
