@@ -63,9 +63,9 @@ struct ClientTests {
         let task = Task { try await client.put("k", "v") }
         try await Task.sleep(nanoseconds: 150_000_000)
         task.cancel()
-        let start = Date()
+        // No wall-clock bound (CI runs loaded): an ignored cancellation would run on to the
+        // 30 s deadline and end with `.timeout`, which this expectation rejects.
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(Date().timeIntervalSince(start) < 2)
         await client.close()
     }
 
