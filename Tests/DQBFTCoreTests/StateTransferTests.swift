@@ -71,6 +71,14 @@ struct StateTransferTests {
             }
         }
 
+        /// Replica `i` starts (`recover`) and the messages it sends are delivered.
+        mutating func recover(_ i: Int) {
+            var out: [ReplicaEffect] = []
+            replicas[i].recover(into: &out)
+            post(out, from: i)
+            run()
+        }
+
         mutating func fire(_ timer: ReplicaTimer, at i: Int) {
             var out: [ReplicaEffect] = []
             replicas[i].timerFired(timer, into: &out)
@@ -96,10 +104,7 @@ struct StateTransferTests {
         // others run 20 more slots and keep only their last three checkpoints.
         bus.replicas[3] = Bus.fresh(3, kind)
         bus.drops = { _, to, m in to == 3 && StateTransferTests.isStateChunk(m) }
-        var out: [ReplicaEffect] = []
-        bus.replicas[3].recover(into: &out)
-        bus.post(out, from: 3)
-        bus.run()
+        bus.recover(3)
         bus.submit(20..<40)
         let awaited = bus.replicas[3].awaitingState?.sequence
         #expect(awaited != nil && awaited!.rawValue + 12 < bus.replicas[0].lastExecuted.rawValue, "the restarted replica waits for an old snapshot: \(String(describing: awaited))")
@@ -129,10 +134,7 @@ struct StateTransferTests {
         // do (as when the f replicas it would need for a quorum of votes are faulty).
         bus.replicas[3] = Bus.fresh(3, kind)
         bus.drops = { _, to, m in to == 3 && StateTransferTests.isStateChunk(m) }
-        var out: [ReplicaEffect] = []
-        bus.replicas[3].recover(into: &out)
-        bus.post(out, from: 3)
-        bus.run()
+        bus.recover(3)
         let awaited = bus.replicas[3].awaitingState?.sequence
         bus.drops = { _, to, m in to == 3 && (StateTransferTests.isStateChunk(m) || StateTransferTests.isCheckpoint(m)) }
         bus.submit(20..<40)
@@ -175,17 +177,23 @@ struct StateTransferTests {
         var othersSilent = true
     }
 
-    @Test("a state of many chunks arrives although its first source falls silent mid-way and the next one sends a bad chunk",
-          arguments: [ProtocolKind.pbft, .dqpbft])
-    func chunksResumeAcrossSources(_ kind: ProtocolKind) throws {
+    /// Forty requests executed while replica 3 was cut off, then replica 3 restarted
+    /// empty (amnesiac) with the links healed: its state must come by chunked transfer.
+    static func restartedBehind(_ kind: ProtocolKind) -> Bus {
         var bus = Bus(kind, parameters: Self.chunked)
         bus.drops = { from, to, _ in from == 3 || to == 3 }
         bus.submit(0..<40)
-
-        // Replica 3 restarts. Its first source (1) serves three chunks, then falls
-        // silent; the next (2) serves the rest but lies in its first chunk.
         bus.replicas[3] = Bus.fresh(3, kind, parameters: Self.chunked)
         bus.drops = { _, _, _ in false }
+        return bus
+    }
+
+    @Test("a state of many chunks arrives although its first source falls silent mid-way and the next one sends a bad chunk",
+          arguments: [ProtocolKind.pbft, .dqpbft])
+    func chunksResumeAcrossSources(_ kind: ProtocolKind) throws {
+        // Replica 3 restarts. Its first source (1) serves three chunks, then falls
+        // silent; the next (2) serves the rest but lies in its first chunk.
+        var bus = Self.restartedBehind(kind)
         let script = Script()
         bus.tamper = { from, to, m in
             guard to == 3, let c = StateTransferTests.chunk(m) else { return m }
@@ -199,10 +207,7 @@ struct StateTransferTests {
             }
             return m
         }
-        var out: [ReplicaEffect] = []
-        bus.replicas[3].recover(into: &out)
-        bus.post(out, from: 3)
-        bus.run()
+        bus.recover(3)
         let awaited = try #require(bus.replicas[3].awaitingState?.sequence)
         let assembly = try #require(bus.replicas[3].assembly)
         #expect(assembly.chunks.count == 3 && (assembly.chunkCount ?? 0) > 8, "3 of many chunks: \(assembly.chunks.count) of \(String(describing: assembly.chunkCount))")
@@ -228,24 +233,16 @@ struct StateTransferTests {
 
     @Test("a source that served a whole bad state alone is not asked again for it", arguments: [ProtocolKind.pbft, .dqpbft])
     func lyingSourceIsSkipped(_ kind: ProtocolKind) throws {
-        var bus = Bus(kind, parameters: Self.chunked)
-        bus.drops = { from, to, _ in from == 3 || to == 3 }
-        bus.submit(0..<40)
-
         // Replica 3's first source (1) lies in one chunk of every state it sends;
         // the others are silent until replica 3 has tried each of them once.
-        bus.replicas[3] = Bus.fresh(3, kind, parameters: Self.chunked)
-        bus.drops = { _, _, _ in false }
+        var bus = Self.restartedBehind(kind)
         let script = Script()
         bus.tamper = { from, to, m in
             guard to == 3, let c = StateTransferTests.chunk(m) else { return m }
             if from == 1 { return c.offset == 32 ? StateTransferTests.corrupt(c, from: ReplicaID(1)) : m }
             return script.othersSilent ? nil : m
         }
-        var out: [ReplicaEffect] = []
-        bus.replicas[3].recover(into: &out)
-        bus.post(out, from: 3)
-        bus.run()
+        bus.recover(3)
         let awaited = try #require(bus.replicas[3].awaitingState?.sequence)
         #expect(bus.replicas[3].assembly?.failures == 1)
         let failedAt = bus.delivered.count

@@ -87,6 +87,25 @@ struct HostileClientTests {
         await cluster.shutdown()
     }
 
+    @Test("idle: a client connection with no traffic is closed; a live client and replica links are not disturbed")
+    func idleClientConnectionsClosed() async throws {
+        let cluster = TestCluster()
+        cluster.configure = { $0.clientIdleTimeout = .milliseconds(300) }
+        try await cluster.startAll()
+        let abandoned = try await cluster.rawConnection(.client(ClientSigningKey(), lanes: 1), to: 0).0
+        let client = try await cluster.client()
+        try await client.put("k", "v1")
+        let closed = await eventually(5) { !abandoned.isActive }
+        #expect(closed, "an authenticated client connection idle for 5 s (timeout 300 ms) is still open")
+        // The live client's connections were closed too and came back at once.
+        try await client.put("k", "v2")
+        #expect(try await client.get("k") == "v2")
+        #expect(await cluster.linkEstablished(1, to: 0), "a replica link was closed for idleness")
+        try? await abandoned.close()
+        await client.close()
+        await cluster.shutdown()
+    }
+
     @Test("exhaustion: 16 connections of 4096 lanes each do not fill the routing table for new clients")
     func routeExhaustion() async throws {
         let cluster = TestCluster()

@@ -91,7 +91,7 @@ struct ExecutionMemoTests {
         let memo = ExecutionMemo(capacity: 4)
         let app = KeyValueStore(), clients = ClientTable(capacity: 10)
         let o = memo.record(from: 0, sequence: SequenceNumber(1), digest: digest(1), app: app, clients: clients,
-                            results: [(0, [7])], stateDigest: nil)
+                            results: [(0, digest(9), [7])], stateDigest: nil)
         #expect(o.lineage != 0)
         #expect(memo.outcome(from: 0, sequence: SequenceNumber(1), digest: digest(1))?.lineage == o.lineage)
         #expect(memo.outcome(from: 0, sequence: SequenceNumber(1), digest: digest(2)) == nil)

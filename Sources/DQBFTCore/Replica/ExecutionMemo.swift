@@ -21,12 +21,17 @@
 /// (as the simulator's run loop does). Replicas in separate processes never share.
 public final class ExecutionMemo: @unchecked Sendable {
     /// What executing one slot from one lineage produced.
+    /// One request an execution ran: its position among the slot's requests, its
+    /// digest (kept so that replicas adopting the outcome do not hash it again) and
+    /// its result.
+    typealias Executed = (index: Int32, request: Digest, result: [UInt8])
+
     struct Outcome {
         let lineage: UInt64
         let app: any StateMachine
         let clients: ClientTable
         /// The requests that executed, by position among the slot's requests, with results.
-        let results: [(index: Int32, result: [UInt8])]
+        let results: [Executed]
         /// At a checkpoint: the digest of application state and client table.
         let stateDigest: Digest?
     }
@@ -69,7 +74,7 @@ public final class ExecutionMemo: @unchecked Sendable {
     /// adopt: its own under a new lineage or, at a checkpoint whose state is already
     /// known, the known one (states with equal digests are equal).
     func record(from lineage: UInt64, sequence: SequenceNumber, digest: Digest, app: any StateMachine,
-                clients: ClientTable, results: [(index: Int32, result: [UInt8])], stateDigest: Digest?) -> Outcome {
+                clients: ClientTable, results: [Executed], stateDigest: Digest?) -> Outcome {
         var outcome: Outcome
         if let stateDigest, let known = checkpoints[CheckpointName(sequence: sequence, stateDigest: stateDigest)] {
             outcome = Outcome(lineage: known.lineage, app: known.app, clients: known.clients, results: results,

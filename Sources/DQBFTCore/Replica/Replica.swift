@@ -383,9 +383,9 @@ public struct Replica: Sendable {
     /// Applies the requests of `batches` that are new for their clients, answering
     /// each; returns how many ran and, if asked, their positions and results.
     mutating func apply(_ batches: [Batch], keepingResults: Bool, view: ViewNumber, proven: inout [ClientReply],
-                        into out: inout [ReplicaEffect]) -> (count: Int, kept: [(index: Int32, result: [UInt8])]) {
+                        into out: inout [ReplicaEffect]) -> (count: Int, kept: [ExecutionMemo.Executed]) {
         var count = 0
-        var kept: [(index: Int32, result: [UInt8])] = []
+        var kept: [ExecutionMemo.Executed] = []
         var index: Int32 = 0
         for batch in batches {
             for r in batch.requests {
@@ -394,7 +394,7 @@ public struct Replica: Sendable {
                 let result = app.apply(r.operation)
                 let request = r.digest
                 clients.record(r.client, timestamp: r.timestamp, request: request, reply: result)
-                if keepingResults { kept.append((index, result)) }
+                if keepingResults { kept.append((index, request, result)) }
                 replied(to: r, request: request, result: result, view: view, proven: &proven, into: &out)
                 count += 1
             }
@@ -404,7 +404,7 @@ public struct Replica: Sendable {
 
     /// Answers the requests of `batches` that an adopted execution ran (`results`,
     /// by position among the batches' requests, in order).
-    mutating func answer(_ batches: [Batch], _ results: [(index: Int32, result: [UInt8])], view: ViewNumber,
+    mutating func answer(_ batches: [Batch], _ results: [ExecutionMemo.Executed], view: ViewNumber,
                          proven: inout [ClientReply], into out: inout [ReplicaEffect]) {
         var next = results.makeIterator()
         var pending = next.next()
@@ -412,8 +412,8 @@ public struct Replica: Sendable {
         for batch in batches {
             for r in batch.requests {
                 defer { index += 1 }
-                guard let (at, result) = pending, at == index else { continue }
-                replied(to: r, request: r.digest, result: result, view: view, proven: &proven, into: &out)
+                guard let (at, request, result) = pending, at == index else { continue }
+                replied(to: r, request: request, result: result, view: view, proven: &proven, into: &out)
                 pending = next.next()
             }
         }

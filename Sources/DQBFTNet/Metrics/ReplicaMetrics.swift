@@ -21,6 +21,7 @@ public struct ReplicaMetrics: Sendable {
     let peerQueueDepth: Gauge
     let outboxDepth: Gauge
     let clientConnections: Gauge
+    let clientIdleClosed: Counter
     let stateTransfers: Counter
     let requestLatency: DurationHistogram
     let walSyncLatency: DurationHistogram
@@ -41,6 +42,8 @@ public struct ReplicaMetrics: Sendable {
         peerQueueDepth = registry.makeGauge(name: "dqbft_peer_queue_frames_all", help: "Frames waiting in all peer send queues (per peer: dqbft_peer_queue_frames).")
         outboxDepth = registry.makeGauge(name: "dqbft_wal_gated_actions", help: "Outbound actions waiting for the write-ahead log.")
         clientConnections = registry.makeGauge(name: "dqbft_client_connections", help: "Open client connections.")
+        clientIdleClosed = registry.makeCounter(name: "dqbft_client_connections_idle_closed_total",
+                                                help: "Client connections closed after sending nothing for the idle timeout.")
         stateTransfers = registry.makeCounter(name: "dqbft_state_transfers_total", help: "State snapshots installed.")
         requestLatency = registry.makeDurationHistogram(
             name: "dqbft_request_latency_seconds",

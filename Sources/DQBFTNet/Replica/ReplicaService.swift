@@ -95,6 +95,10 @@ public final class ReplicaService: Service, @unchecked Sendable {
         public var maxConnectionsPerSource = 0
         /// How long an accepted connection may take to authenticate before it is closed.
         public var handshakeTimeout: TimeAmount = .seconds(5)
+        /// A client connection with no traffic either way for this long is closed,
+        /// freeing its slot (nil: never): connections whose client machine died
+        /// without closing them. A live `DQBFTClient` reconnects at once.
+        public var clientIdleTimeout: TimeAmount? = .seconds(300)
         public var verificationThreads = 2
         /// Network event loops when the service creates its own group; the protocol
         /// loop runs on the first of them (fewer thread hops per message).
@@ -314,6 +318,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                                             maxPerSource: options.maxConnectionsPerSource,
                                             replicaHosts: Set(cluster.replicas.filter { $0.id != id.index }.map(\.host)))
         let clientBudget = ClientVerificationBudget()
+        let clientIdleTimeout = options.clientIdleTimeout
         // An authenticated connection keeps its slot only if admission grants one;
         // a replica's newest connection may evict its oldest.
         let admit: @Sendable (Channel, SecureChannelEstablished) -> Bool = { channel, established in
@@ -344,7 +349,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                     let handler = InboundHandler(core: loop, verifier: messageVerifier, verificationPool: verificationPool,
                                                  limits: .default, metrics: metrics, logger: logger, clientBudget: clientBudget,
                                                  warnings: warnings, clientVerificationPool: clientVerificationPool,
-                                                 admit: admit)
+                                                 clientIdleTimeout: clientIdleTimeout, admit: admit)
                     try channel.pipeline.syncOperations.addSecureFraming(inboundSecurity, logger: logger, then: handler)
                 }
             }
@@ -452,12 +457,17 @@ public final class ReplicaService: Service, @unchecked Sendable {
         let down = running.peers.filter { !$0.isUp.withLock { $0 } }.map(\.peer)
         let (id, name, quorum, directory) = (id, cluster.protocol, cluster.configuration.quorum, options.dataDirectory)
         let connections = running.admission.occupancy
-        return running.loop.status().map {
-            var health = ServiceHealth(replica: id, protocol: name, quorum: quorum, status: $0, peersUp: up, peersDown: down)
+        let ioPool = running.ioPool
+        return running.loop.status().flatMap { status in
+            var health = ServiceHealth(replica: id, protocol: name, quorum: quorum, status: status, peersUp: up, peersDown: down)
             health.client_connections = connections.clients
             health.pending_connections = connections.pending
-            if let directory { health.measureDisk(dataDirectory: directory) }
-            return health
+            guard let directory else { return running.loop.loop.makeSucceededFuture(health) }
+            // The file system is read on the I/O thread, never on the protocol loop.
+            return ioPool.runIfActive(eventLoop: running.loop.loop) {
+                health.measureDisk(dataDirectory: directory)
+                return health
+            }
         }
     }
 

@@ -24,6 +24,12 @@ import NIOPosix
 /// `ClientVerificationBudget.limit` — at the limit client connections stop reading
 /// (replica connections never do). A request
 /// whose signature fails closes its connection: a correct client never sends one.
+/// A client connection with no traffic in either direction for `clientIdleTimeout`
+/// is closed, so connections left half-open by a client machine's crash or power
+/// loss (no FIN ever arrives) or abandoned by an attacker do not hold slots for
+/// good. A live `DQBFTClient` reconnects at once (a process that lives holds its
+/// connections); replies flowing to a client keep its connection active. Replica
+/// connections are never closed for idleness.
 /// An authenticated connection keeps its slot only if `admit` (the replica's
 /// `ConnectionAdmission`) grants one.
 final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
@@ -49,6 +55,8 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// Decides whether an authenticated connection keeps its slot.
     let admit: @Sendable (Channel, SecureChannelEstablished) -> Bool
     let warnings: LogRateLimiter
+    /// nil: client connections are never closed for idleness.
+    let clientIdleTimeout: TimeAmount?
 
     var peer: PeerIdentity?
     var clientLink: ClientLink?
@@ -62,11 +70,13 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
     init(core: ReplicaLoop, verifier: MessageVerifier, verificationPool: NIOThreadPool, limits: WireLimits,
          metrics: ReplicaMetrics, logger: Logger, clientBudget: ClientVerificationBudget = ClientVerificationBudget(),
          warnings: LogRateLimiter = LogRateLimiter(), clientVerificationPool: NIOThreadPool? = nil,
+         clientIdleTimeout: TimeAmount? = nil,
          admit: @escaping @Sendable (Channel, SecureChannelEstablished) -> Bool = { _, _ in true }) {
         self.core = core; self.verifier = verifier; self.verificationPool = verificationPool
         self.limits = limits; self.metrics = metrics; self.logger = logger
         self.clientBudget = clientBudget; self.warnings = warnings; self.admit = admit
         self.clientVerificationPool = clientVerificationPool ?? verificationPool
+        self.clientIdleTimeout = clientIdleTimeout
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -79,7 +89,18 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
                 let link = ClientLink(channel: context.channel, base: base, lanes: lanes, key: key)
                 clientLink = link
                 core.registerClient(link)
+                if let clientIdleTimeout {
+                    // First in the pipeline: any bytes in either direction count as activity.
+                    try? context.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: clientIdleTimeout),
+                                                                     position: .first)
+                }
             }
+        }
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all, clientLink != nil {
+            logger.debug("closing an idle client connection", metadata: ["peer": "\(peer.map { "\($0)" } ?? "?")"])
+            metrics.clientIdleClosed.increment()
+            context.close(promise: nil)
+            return
         }
         context.fireUserInboundEventTriggered(event)
     }
