@@ -3,7 +3,7 @@ import Testing
 
 @testable import DQBFTSim
 
-/// Replicas that adopt another replica's execution (`ExecutionMemo`) must end up
+/// Replicas that adopt another replica's execution (`SharedExecution`) must end up
 /// exactly where executing themselves would have led: the whole report, to the
 /// byte, is the same with sharing on and off — through faults, state transfer,
 /// restarts and Byzantine replicas.
@@ -83,15 +83,15 @@ struct SharedExecutionTests {
 
 /// The memo's own bookkeeping: lineages, checkpoint re-merging, bounds.
 @Suite("Execution memo")
-struct ExecutionMemoTests {
+struct SharedExecutionMemoTests {
     func digest(_ i: Int) -> Digest { Digest.of([UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8)]) }
 
     @Test("an outcome is found only from the same lineage, slot and batches")
     func lookup() {
-        let memo = ExecutionMemo(capacity: 4)
+        let memo = SharedExecution(capacity: 4)
         let app = KeyValueStore(), clients = ClientTable(capacity: 10)
         let o = memo.record(from: 0, sequence: SequenceNumber(1), digest: digest(1), app: app, clients: clients,
-                            results: [(0, digest(9), [7])], stateDigest: nil)
+                            results: [ExecutedRequest(index: 0, request: digest(9), result: [7])], stateDigest: nil)
         #expect(o.lineage != 0)
         #expect(memo.outcome(from: 0, sequence: SequenceNumber(1), digest: digest(1))?.lineage == o.lineage)
         #expect(memo.outcome(from: 0, sequence: SequenceNumber(1), digest: digest(2)) == nil)
@@ -101,7 +101,7 @@ struct ExecutionMemoTests {
 
     @Test("two lineages that reach the same checkpoint state merge")
     func checkpointMerge() {
-        let memo = ExecutionMemo(capacity: 4)
+        let memo = SharedExecution(capacity: 4)
         let app = KeyValueStore(), clients = ClientTable(capacity: 10)
         let state = digest(99)
         let a = memo.record(from: 5, sequence: SequenceNumber(8), digest: digest(1), app: app, clients: clients,
@@ -117,7 +117,7 @@ struct ExecutionMemoTests {
 
     @Test("at most twice the capacity of outcomes is kept, oldest dropped first")
     func bounded() {
-        let memo = ExecutionMemo(capacity: 4)
+        let memo = SharedExecution(capacity: 4)
         let app = KeyValueStore(), clients = ClientTable(capacity: 10)
         var lineage: UInt64 = 0
         for s in 1...9 {

@@ -53,9 +53,10 @@ public struct Replica: Sendable {
     var checkpointStates: [(sequence: SequenceNumber, app: any StateMachine, clients: ClientTable, frontier: [UInt8])] = []
     /// Linear Hybster / Destiny: proven replies through an execution collector.
     var execution: ExecutionCertifier?
-    /// Shared with the other replicas of one process (the simulator), if any.
-    let memo: ExecutionMemo?
-    /// The memo's name for this replica's application state and client table.
+    /// Executes ordered slots (`DirectExecution`, or one shared by the replicas of
+    /// one process: the simulator's).
+    let executor: any SlotExecutor
+    /// The executor's name for this replica's application state and client table.
     var lineage: UInt64 = 0
     /// Hybrid fault model: checkpoint states this replica logged durably before it
     /// voted for them, handed back by `restore(sent:)` after a restart
@@ -64,7 +65,8 @@ public struct Replica: Sendable {
 
     public init(me: ReplicaID, config: ClusterConfiguration, parameters: ReplicaParameters = ReplicaParameters(),
                 protocol kind: ProtocolKind = .pbft, app: any StateMachine = KeyValueStore(),
-                signer: any ReplicaSigner, hybrid: HybridCrypto? = nil, seed: UInt64 = 0, memo: ExecutionMemo? = nil) {
+                signer: any ReplicaSigner, hybrid: HybridCrypto? = nil, seed: UInt64 = 0,
+                executor: any SlotExecutor = DirectExecution()) {
         precondition(config.faultModel == kind.faultModel, "\(kind) runs under the \(kind.faultModel) fault model")
         precondition(kind.faultModel == .byzantine || hybrid != nil, "\(kind) needs a trusted subsystem (hybrid crypto)")
         precondition(hybrid.map { $0.scheme.threshold == config.quorum } ?? true,
@@ -72,7 +74,7 @@ public struct Replica: Sendable {
         self.me = me
         self.config = config
         self.parameters = parameters
-        self.memo = memo
+        self.executor = executor
         self.app = app
         self.clients = ClientTable(capacity: parameters.maxClients, replyBudget: parameters.maxStoredReplyBytes)
         var app = app
@@ -341,24 +343,12 @@ public struct Replica: Sendable {
         let executedDigest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
         let checkpoint = composition.isCheckpoint(seq)
         var proven: [ClientReply] = []
-        var stateDigest: Digest?
-        let count: Int
-        if let memo, let outcome = memo.outcome(from: lineage, sequence: seq, digest: executedDigest) {
-            // Another replica executed this slot from this very state: adopt its result.
-            (lineage, app, clients, stateDigest) = (outcome.lineage, outcome.app, outcome.clients, outcome.stateDigest)
-            count = outcome.results.count
-            answer(batches, outcome.results, view: view, proven: &proven, into: &out)
-        } else {
-            let results = apply(batches, keepingResults: memo != nil, view: view, proven: &proven, into: &out)
-            count = results.count
-            if checkpoint { stateDigest = Self.stateDigest(app: &app, clients: &clients) }
-            if let memo {
-                let outcome = memo.record(from: lineage, sequence: seq, digest: executedDigest, app: app, clients: clients,
-                                          results: results.kept, stateDigest: stateDigest)
-                (lineage, app, clients) = (outcome.lineage, outcome.app, outcome.clients)
-            }
-        }
-        if checkpoint && stateDigest == nil { stateDigest = Self.stateDigest(app: &app, clients: &clients) }
+        let outcome = executor.execute(OrderedSlot(sequence: seq, batches: batches, digest: executedDigest, isCheckpoint: checkpoint),
+                                       app: &app, clients: &clients, lineage: &lineage)
+        let count = outcome.results.count
+        answer(batches, outcome.results, view: view, proven: &proven, into: &out)
+        let stateDigest = outcome.stateDigest
+        precondition(!checkpoint || stateDigest != nil, "the executor returned no state digest at checkpoint \(seq)")
         if execution != nil, let first = batches.first(where: { !$0.requests.isEmpty })?.requests.first {
             // The replica the first client is assigned to collects the execution shares.
             let collector = first.assignedReplica.index < config.replicaCount ? first.assignedReplica : ReplicaID(0)
@@ -380,31 +370,9 @@ public struct Replica: Sendable {
         absorb(o, into: &out)
     }
 
-    /// Applies the requests of `batches` that are new for their clients, answering
-    /// each; returns how many ran and, if asked, their positions and results.
-    mutating func apply(_ batches: [Batch], keepingResults: Bool, view: ViewNumber, proven: inout [ClientReply],
-                        into out: inout [ReplicaEffect]) -> (count: Int, kept: [ExecutionMemo.Executed]) {
-        var count = 0
-        var kept: [ExecutionMemo.Executed] = []
-        var index: Int32 = 0
-        for batch in batches {
-            for r in batch.requests {
-                defer { index += 1 }
-                guard clients.executes(r.client, timestamp: r.timestamp) else { continue }
-                let result = app.apply(r.operation)
-                let request = r.digest
-                clients.record(r.client, timestamp: r.timestamp, request: request, reply: result)
-                if keepingResults { kept.append((index, request, result)) }
-                replied(to: r, request: request, result: result, view: view, proven: &proven, into: &out)
-                count += 1
-            }
-        }
-        return (count, kept)
-    }
-
-    /// Answers the requests of `batches` that an adopted execution ran (`results`,
-    /// by position among the batches' requests, in order).
-    mutating func answer(_ batches: [Batch], _ results: [ExecutionMemo.Executed], view: ViewNumber,
+    /// Answers the requests of `batches` that the execution ran (`results`, by
+    /// position among the batches' requests, in order).
+    mutating func answer(_ batches: [Batch], _ results: [ExecutedRequest], view: ViewNumber,
                          proven: inout [ClientReply], into out: inout [ReplicaEffect]) {
         var next = results.makeIterator()
         var pending = next.next()
@@ -412,8 +380,8 @@ public struct Replica: Sendable {
         for batch in batches {
             for r in batch.requests {
                 defer { index += 1 }
-                guard let (at, request, result) = pending, at == index else { continue }
-                replied(to: r, request: request, result: result, view: view, proven: &proven, into: &out)
+                guard let executed = pending, executed.index == index else { continue }
+                replied(to: r, request: executed.request, result: executed.result, view: view, proven: &proven, into: &out)
                 pending = next.next()
             }
         }
@@ -447,15 +415,12 @@ public struct Replica: Sendable {
             frontier = try r.readBytes("frontier", limit: r.limits.maxFrameBytes)
             try r.expectEnd()
         } catch { return false }
-        guard Self.stateDigest(app: &candidateApp, clients: &candidateClients).chained(with: Digest.of(frontier)) == want.digest,
+        let installed = Self.stateDigest(app: &candidateApp, clients: &candidateClients)
+        guard installed.chained(with: Digest.of(frontier)) == want.digest,
               (try? composition.installFrontier(frontier)) != nil else { return false }
         app = candidateApp
         clients = candidateClients
-        if let memo {
-            (lineage, app, clients) = memo.installed(sequence: want.sequence,
-                                                     stateDigest: Self.stateDigest(app: &app, clients: &clients),
-                                                     app: app, clients: clients)
-        }
+        executor.installed(sequence: want.sequence, stateDigest: installed, app: &app, clients: &clients, lineage: &lineage)
         lastExecuted = want.sequence
         awaitingState = nil
         assembly = nil

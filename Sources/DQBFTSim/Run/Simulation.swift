@@ -80,7 +80,7 @@ public final class Simulation {
     /// Replies a dispatch gathers per client machine (empty between dispatches).
     var replyBuckets: [[ClientReply]] = []
     /// Execution shared by the replicas (nil with `sharedExecution` off).
-    let executionMemo: ExecutionMemo?
+    let executionMemo: SharedExecution?
     let frameOverhead = 4 + 32  // length prefix + MAC
 
     /// `realCrypto`, for hybrid protocols: real trusted subsystems and
@@ -142,7 +142,7 @@ public final class Simulation {
             history = try HistoryWriter(path: options.historyPath, inMemory: options.recordHistory)
         }
         self.rng = rng
-        executionMemo = options.sharedExecution ? ExecutionMemo() : nil
+        executionMemo = options.sharedExecution ? SharedExecution() : nil
 
         let parameters = ReplicaParameters(
             batchSize: options.batchSize, batchTimeoutNanos: SimTime(options.batchTimeoutSeconds * 1e9),
@@ -339,7 +339,7 @@ public final class Simulation {
     func freshReplica(_ i: Int) -> Replica {
         Replica(me: identities[i], config: config, parameters: replicaParameters, protocol: kind,
                 signer: ModelSigner(me: identities[i]), hybrid: hybridCryptos[i], seed: options.seed &+ UInt64(i),
-                memo: executionMemo)
+                executor: executionMemo ?? DirectExecution())
     }
 
     /// Carries out a replica's effects, after the Byzantine wrapper (if any) has

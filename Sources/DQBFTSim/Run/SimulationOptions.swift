@@ -49,7 +49,7 @@ public struct SimulationOptions: Sendable {
     /// (`DQParameters.floodFanout`).
     public var floodFanout = DQParameters().floodFanout
     /// Replicas that execute a slot from the same state as another replica did adopt
-    /// its result (`ExecutionMemo`) instead of computing it again. The report is the
+    /// its result (`SharedExecution`) instead of computing it again. The report is the
     /// same either way; sharing saves most of the CPU and memory of execution.
     public var sharedExecution = true
     /// A deliberate protocol bug (`Mutant`), for the mutation check of the tests:

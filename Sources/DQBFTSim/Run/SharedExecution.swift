@@ -1,5 +1,8 @@
-/// Lets replicas that live in one process (the simulator's hundreds) share the
-/// work and the memory of executing the same slots from the same state.
+import DQBFTCore
+
+/// The simulator's `SlotExecutor`: lets replicas that live in one process (the
+/// simulator's hundreds) share the work and the memory of executing the same slots
+/// from the same state (a memo of outcomes).
 ///
 /// Execution is a deterministic function of the state before a slot and the
 /// batches the slot executes. The memo names states by *lineage*: every replica
@@ -19,19 +22,15 @@
 ///
 /// Not thread-safe: confine one memo, and every replica using it, to one thread
 /// (as the simulator's run loop does). Replicas in separate processes never share.
-public final class ExecutionMemo: @unchecked Sendable {
+public final class SharedExecution: SlotExecutor, @unchecked Sendable {
     /// What executing one slot from one lineage produced.
-    /// One request an execution ran: its position among the slot's requests, its
-    /// digest (kept so that replicas adopting the outcome do not hash it again) and
-    /// its result.
-    typealias Executed = (index: Int32, request: Digest, result: [UInt8])
-
     struct Outcome {
         let lineage: UInt64
         let app: any StateMachine
         let clients: ClientTable
-        /// The requests that executed, by position among the slot's requests, with results.
-        let results: [Executed]
+        /// The requests that executed (with their digests, so that replicas adopting
+        /// the outcome do not hash them again) and their results.
+        let results: [ExecutedRequest]
         /// At a checkpoint: the digest of application state and client table.
         let stateDigest: Digest?
     }
@@ -62,6 +61,27 @@ public final class ExecutionMemo: @unchecked Sendable {
         self.capacity = capacity
     }
 
+    /// Adopts the outcome of `slot` from `lineage` if another replica computed it;
+    /// otherwise computes it (`DirectExecution`) and records it for the others.
+    public func execute(_ slot: OrderedSlot, app: inout any StateMachine, clients: inout ClientTable,
+                        lineage: inout UInt64) -> SlotOutcome {
+        if let known = outcome(from: lineage, sequence: slot.sequence, digest: slot.digest) {
+            (lineage, app, clients) = (known.lineage, known.app, known.clients)
+            return SlotOutcome(results: known.results, stateDigest: known.stateDigest)
+        }
+        let computed = DirectExecution().execute(slot, app: &app, clients: &clients, lineage: &lineage)
+        let recorded = record(from: lineage, sequence: slot.sequence, digest: slot.digest, app: app, clients: clients,
+                              results: computed.results, stateDigest: computed.stateDigest)
+        (lineage, app, clients) = (recorded.lineage, recorded.app, recorded.clients)
+        return computed
+    }
+
+    /// Names the installed state (and shares a known copy of it).
+    public func installed(sequence: SequenceNumber, stateDigest: Digest, app: inout any StateMachine,
+                          clients: inout ClientTable, lineage: inout UInt64) {
+        (lineage, app, clients) = installed(sequence: sequence, stateDigest: stateDigest, app: app, clients: clients)
+    }
+
     /// The outcome of executing slot `sequence` (batches with `digest`) from `lineage`, if known.
     func outcome(from lineage: UInt64, sequence: SequenceNumber, digest: Digest) -> Outcome? {
         executions += 1
@@ -74,7 +94,7 @@ public final class ExecutionMemo: @unchecked Sendable {
     /// adopt: its own under a new lineage or, at a checkpoint whose state is already
     /// known, the known one (states with equal digests are equal).
     func record(from lineage: UInt64, sequence: SequenceNumber, digest: Digest, app: any StateMachine,
-                clients: ClientTable, results: [Executed], stateDigest: Digest?) -> Outcome {
+                clients: ClientTable, results: [ExecutedRequest], stateDigest: Digest?) -> Outcome {
         var outcome: Outcome
         if let stateDigest, let known = checkpoints[CheckpointName(sequence: sequence, stateDigest: stateDigest)] {
             outcome = Outcome(lineage: known.lineage, app: known.app, clients: known.clients, results: results,
