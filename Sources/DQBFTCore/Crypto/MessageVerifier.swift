@@ -55,6 +55,27 @@ public struct MessageVerifier: Sendable {
         }
     }
 
+    /// Whether `verify(message, …)` checks signatures or certificates (costly: shells
+    /// run it off the protocol loop, and the simulator charges it); otherwise it is a
+    /// few comparisons (the channel authenticated the sender). One rule for both
+    /// shells.
+    public func checksSignatures(_ message: WireMessage) -> Bool {
+        let clientsSign = clients != nil
+        switch message {
+        case .request: return clientsSign
+        case .executionProof: return certificates != nil
+        case .consensus(_, _, let m):
+            switch m {
+            case .checkpoint, .viewChange, .newView: return true
+            case .prePrepare(let p): return clientsSign && p.payload.requestCount > 0
+            case .payload(let p): return clientsSign && p.requestCount > 0
+            case .hybrid: return certificates != nil
+            default: return false
+            }
+        default: return false
+        }
+    }
+
     /// Whether `request` is signed by its client (always, when clients are not authenticated).
     public func verify(_ request: ClientRequest) -> Bool {
         guard let clients else { return true }

@@ -132,7 +132,7 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
             channelPeer = r
         }
         let fromClient = channelPeer == nil
-        if needsSignatureCheck(message) {
+        if verifier.checksSignatures(message) {
             outstanding += 1
             if fromClient { clientBudget.take() }
             let verifier = self.verifier, budget = clientBudget, abandoned = self.abandoned
@@ -157,18 +157,6 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
             } else {
                 forward(message, fromClient: fromClient)
             }
-        }
-    }
-
-    /// Whether verifying `message` checks signatures (so it runs on the pool).
-    func needsSignatureCheck(_ message: WireMessage) -> Bool {
-        let clientsSign = verifier.clients != nil
-        switch message {
-        case .request: return clientsSign
-        case .consensus(_, _, .checkpoint), .consensus(_, _, .viewChange), .consensus(_, _, .newView): return true
-        case .consensus(_, _, .prePrepare(let p)): return clientsSign && p.payload.requestCount > 0
-        case .consensus(_, _, .payload(let p)): return clientsSign && p.requestCount > 0
-        default: return false
         }
     }
 

@@ -302,7 +302,13 @@ public final class Simulation {
                 _ = cpus[i].process(arrival: now, verify: 0, handle: options.costs.handleCost(message))
                 return
             }
-            if message.needsVerification, !verifier.verify(message, channelPeer: ReplicaID(Int(packet.from))) { return }
+            // What the runtime checks, by the same rule (`MessageVerifier`); what it
+            // costs is charged below.
+            // A packet from a replica node comes over a channel authenticated as that
+            // node's identity (a twin's is its original's); from a client machine, as
+            // no replica.
+            let sender = Int(packet.from)
+            if !verifier.verify(message, channelPeer: sender < machineBase ? identities[sender] : nil) { return }
             if !relabelled.isEmpty, relabelled.contains(message), !safety.faulty.contains(identities[i]) {
                 safety.forgeryAccepted("R\(i) accepted a view change that R\(packet.from) relabelled as its own")
             }
@@ -515,21 +521,6 @@ public final class Simulation {
             partition = g
         case .heal: partition = nil
         case .slowCPU(let r, let factor): cpus[r.index].slowdown = factor
-        }
-    }
-}
-
-extension WireMessage {
-    /// Whether the message carries signatures or certificates the shell must check.
-    var needsVerification: Bool {
-        switch self {
-        case .consensus(_, _, let m):
-            switch m {
-            case .checkpoint, .viewChange, .newView, .hybrid: return true
-            default: return false
-            }
-        case .executionProof: return true
-        default: return false
         }
     }
 }
