@@ -99,8 +99,11 @@ extension TestCluster {
     /// `Collector`: what an attacker controls, frame by frame.
     func rawConnection(_ local: SecureChannelConfiguration.LocalIdentity, to replica: Int) async throws -> (Channel, Collector) {
         let collector = Collector()
-        let config = SecureChannelConfiguration(local: local, isInitiator: true, expectedPeer: ReplicaID(replica),
+        var config = SecureChannelConfiguration(local: local, isInitiator: true, expectedPeer: ReplicaID(replica),
                                                 acceptsClients: false, verifier: cluster.verifier, replicaCount: cluster.n)
+        // As the cluster's clients do: with the wrong setting, the first frame fails its
+        // MAC and the replica closes the connection before any message is looked at.
+        config.encryptsFrames = cluster.encryptsFrames
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -106,6 +106,33 @@ struct HostileClientTests {
         await cluster.shutdown()
     }
 
+    @Test("backpressure: 600 requests pipelined on one connection, past the verification limits, all execute")
+    func pipelinedRequestsResume() async throws {
+        let cluster = TestCluster()
+        try await cluster.startAll()
+        let key = ClientSigningKey(), count = 600
+        let (channel, collector) = try await cluster.rawConnection(.client(key, lanes: UInt32(count)), to: 0)
+        #expect(await eventually(5) { collector.established.withLock { $0 } != nil })
+        // Far more than a connection may have in verification (64): reading stops
+        // and must resume, woken by the verifications that finish.
+        for lane in 0..<count {
+            let request = ClientRequest(client: ClientID(key.idBase.rawValue + UInt64(lane)), timestamp: 1,
+                                        operation: Array("lane \(lane)".utf8))
+            channel.write(ByteBufferAllocator().buffer(bytes: WireMessage.request(key.sign(request)).encode()), promise: nil)
+        }
+        channel.flush()
+        func answered() -> Int {
+            Set(collector.frames.withLock { $0 }.compactMap { frame -> ClientID? in
+                guard case .reply(let r)? = try? WireMessage.decode(frame, limits: .default) else { return nil }
+                return r.client
+            }).count
+        }
+        let all = await eventually(30) { answered() == count }
+        #expect(all, "\(answered()) of \(count) pipelined requests answered")
+        try? await channel.close()
+        await cluster.shutdown()
+    }
+
     @Test("exhaustion: 16 connections of 4096 lanes each do not fill the routing table for new clients")
     func routeExhaustion() async throws {
         let cluster = TestCluster()

@@ -108,6 +108,9 @@ struct OperatorSurfaceTests {
         let c = try await Self.clusterWithOneWrite()
         defer { Task { await c.shutdown() } }
         await c.stop(2)
+        // Replica 0 reports what its link to 2 knows: wait until it has seen the close
+        // (under load the status could otherwise be read first).
+        #expect(await eventually(5) { await !c.linkEstablished(0, to: 2) })
         let path = c.directory + "/cluster.json"
         try c.cluster.write(to: path)
         let r = try CommandLineTests.run(["status", "--config", path])

@@ -64,7 +64,13 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// has been delivered; later messages are delivered after it.
     var tail: EventLoopFuture<Void>?
     var outstanding = 0
+    /// Reading is held back until something wakes the connection (`resume`).
     var readPending = false
+    /// Set (any thread) when reading stopped for the protocol loop's backlog: the
+    /// loop wakes the connection once the backlog has halved.
+    let paused = LockedBox(false)
+    /// The connection's event loop and context, for wake-ups from other threads.
+    var wakeContext: (eventLoop: EventLoop, bound: NIOLoopBound<(InboundHandler, ChannelHandlerContext)>)?
     var closed = false
 
     init(core: ReplicaLoop, verifier: MessageVerifier, verificationPool: NIOThreadPool, limits: WireLimits,
@@ -111,6 +117,14 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
         context.fireChannelInactive()
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        wakeContext = (context.eventLoop, NIOLoopBound((self, context), eventLoop: context.eventLoop))
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        wakeContext = nil  // it holds this handler
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let peer, !closed else { return }
         let frame = unwrapInboundIn(data)
@@ -146,9 +160,11 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
                 self.outstanding -= 1
                 if fromClient { budget.give() }
                 if ok { self.forward(message, fromClient: fromClient) } else { self.unverified(message, fromClient: fromClient, bound.value) }
+                self.resume(bound.value)
             }.recover { _ in
                 self.outstanding -= 1
                 if fromClient { budget.give() }
+                self.resume(bound.value)
             }
         } else {
             guard verifier.verify(message, channelPeer: channelPeer) else { return unverified(message, fromClient: fromClient, context) }
@@ -162,8 +178,12 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     func forward(_ message: WireMessage, fromClient: Bool) {
         inflight.withLock { $0 += 1 }
-        let inflight = self.inflight
-        core.deliver(message, fromClient: fromClient) { inflight.withLock { $0 -= 1 } }
+        let inflight = self.inflight, paused = self.paused, wake = self.wakeContext
+        core.deliver(message, fromClient: fromClient) {
+            let left = inflight.withLock { $0 -= 1; return $0 }
+            guard left < Self.maxInflight / 2, let wake, paused.withLock({ p in defer { p = false }; return p }) else { return }
+            wake.eventLoop.execute { wake.bound.value.0.resume(wake.bound.value.1) }
+        }
     }
 
     /// A message failed verification: a client's closes its connection (correct
@@ -210,22 +230,37 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     func read(context: ChannelHandlerContext) {
         // Backpressure: stop reading while too many messages wait for the protocol loop
-        // (or, on a client connection, for verification); poll every millisecond
-        // until they have caught up.
+        // (or, on a client connection, for verification). Whatever frees room wakes
+        // the connection (`resumeReading`): the protocol loop when this connection's
+        // backlog halves, a finished verification, the replica-wide client budget.
         let isClient = clientLink != nil
-        let verifying = isClient && (outstanding >= Self.maxClientOutstanding || clientBudget.exhausted)
-        guard inflight.withLock({ $0 }) < Self.maxInflight, !verifying else {
-            guard !readPending else { return }
+        if inflight.withLock({ $0 }) >= Self.maxInflight {
+            paused.withLock { $0 = true }
+            // The loop may have drained the backlog between the check and the flag.
+            if inflight.withLock({ $0 }) < Self.maxInflight / 2 { return resume(context) }
+            readPending = true
+            return
+        }
+        if isClient && outstanding >= Self.maxClientOutstanding {
+            readPending = true  // the next verification that finishes resumes
+            return
+        }
+        if isClient && clientBudget.exhausted {
             readPending = true
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: .milliseconds(1)) {
-                let (handler, context) = bound.value
-                handler.readPending = false
-                if !handler.closed { handler.read(context: context) }
+            clientBudget.waitForRoom { [eventLoop = context.eventLoop] in
+                eventLoop.execute { bound.value.0.resume(bound.value.1) }
             }
             return
         }
         context.read()
+    }
+
+    /// Reads again if reading was held back (on the connection's event loop).
+    func resume(_ context: ChannelHandlerContext) {
+        guard readPending, !closed else { return }
+        readPending = false
+        read(context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -238,14 +273,36 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
 /// verification pool at once (see `InboundHandler`).
 ///
 /// Guarantees: thread-safe; `exhausted` once `limit` are taken (a connection may
-/// overshoot by the frames of one read, which the per-connection limit bounds).
+/// overshoot by the frames of one read, which the per-connection limit bounds);
+/// a connection that stopped reading because the budget was exhausted
+/// (`waitForRoom`) is woken once when a request is given back.
 final class ClientVerificationBudget: Sendable {
     let limit: Int
-    let taken = LockedBox(0)
+    let state = LockedBox<(taken: Int, waiters: [@Sendable () -> Void])>((0, []))
 
     init(limit: Int = 256) { self.limit = limit }
 
-    var exhausted: Bool { taken.withLock { $0 >= limit } }
-    func take() { taken.withLock { $0 += 1 } }
-    func give() { taken.withLock { $0 -= 1 } }
+    var exhausted: Bool { state.withLock { $0.taken >= limit } }
+    func take() { state.withLock { $0.taken += 1 } }
+
+    func give() {
+        let wake = state.withLock { s -> [@Sendable () -> Void] in
+            s.taken -= 1
+            guard s.taken < limit, !s.waiters.isEmpty else { return [] }
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in wake { w() }
+    }
+
+    /// Calls `wake` once after the next `give` that leaves room (at once if there
+    /// is room now).
+    func waitForRoom(_ wake: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            if s.taken < limit { return true }
+            s.waiters.append(wake)
+            return false
+        }
+        if now { wake() }
+    }
 }
