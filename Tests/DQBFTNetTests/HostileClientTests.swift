@@ -109,12 +109,15 @@ struct HostileClientTests {
     @Test("backpressure: 600 requests pipelined on one connection, past the verification limits, all execute")
     func pipelinedRequestsResume() async throws {
         let cluster = TestCluster()
+        // A backlog of 4 for the protocol loop: that limit pauses the connection too.
+        cluster.configure = { $0.maxQueuedPerConnection = 4 }
         try await cluster.startAll()
         let key = ClientSigningKey(), count = 600
         let (channel, collector) = try await cluster.rawConnection(.client(key, lanes: UInt32(count)), to: 0)
         #expect(await eventually(5) { collector.established.withLock { $0 } != nil })
-        // Far more than a connection may have in verification (64): reading stops
-        // and must resume, woken by the verifications that finish.
+        // Far more than a connection may have in verification (64) or waiting for the
+        // protocol loop (4 here): reading stops and must resume, woken by the
+        // verifications that finish and by the loop draining the backlog.
         for lane in 0..<count {
             let request = ClientRequest(client: ClientID(key.idBase.rawValue + UInt64(lane)), timestamp: 1,
                                         operation: Array("lane \(lane)".utf8))

@@ -99,6 +99,9 @@ public final class ReplicaService: Service, @unchecked Sendable {
         /// freeing its slot (nil: never): connections whose client machine died
         /// without closing them. A live `DQBFTClient` reconnects at once.
         public var clientIdleTimeout: TimeAmount? = .seconds(300)
+        /// Most messages of one inbound connection waiting for the protocol loop;
+        /// beyond it the connection stops reading (TCP backpressure) until half drained.
+        public var maxQueuedPerConnection = 4096
         public var verificationThreads = 2
         /// Network event loops when the service creates its own group; the protocol
         /// loop runs on the first of them (fewer thread hops per message).
@@ -318,7 +321,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                                             maxPerSource: options.maxConnectionsPerSource,
                                             replicaHosts: Set(cluster.replicas.filter { $0.id != id.index }.map(\.host)))
         let clientBudget = ClientVerificationBudget()
-        let clientIdleTimeout = options.clientIdleTimeout
+        let clientIdleTimeout = options.clientIdleTimeout, maxInflight = options.maxQueuedPerConnection
         // An authenticated connection keeps its slot only if admission grants one;
         // a replica's newest connection may evict its oldest.
         let admit: @Sendable (Channel, SecureChannelEstablished) -> Bool = { channel, established in
@@ -349,7 +352,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
                     let handler = InboundHandler(core: loop, verifier: messageVerifier, verificationPool: verificationPool,
                                                  limits: .default, metrics: metrics, logger: logger, clientBudget: clientBudget,
                                                  warnings: warnings, clientVerificationPool: clientVerificationPool,
-                                                 clientIdleTimeout: clientIdleTimeout, admit: admit)
+                                                 clientIdleTimeout: clientIdleTimeout, maxInflight: maxInflight, admit: admit)
                     try channel.pipeline.syncOperations.addSecureFraming(inboundSecurity, logger: logger, then: handler)
                 }
             }

@@ -35,7 +35,8 @@ import NIOPosix
 final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = Never
-    static let maxInflight = 4096
+    /// Most messages of this connection waiting for the protocol loop (default 4096).
+    let maxInflight: Int
     /// Most requests of one client connection being verified at once.
     static let maxClientOutstanding = 64
 
@@ -76,13 +77,14 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
     init(core: ReplicaLoop, verifier: MessageVerifier, verificationPool: NIOThreadPool, limits: WireLimits,
          metrics: ReplicaMetrics, logger: Logger, clientBudget: ClientVerificationBudget = ClientVerificationBudget(),
          warnings: LogRateLimiter = LogRateLimiter(), clientVerificationPool: NIOThreadPool? = nil,
-         clientIdleTimeout: TimeAmount? = nil,
+         clientIdleTimeout: TimeAmount? = nil, maxInflight: Int = 4096,
          admit: @escaping @Sendable (Channel, SecureChannelEstablished) -> Bool = { _, _ in true }) {
         self.core = core; self.verifier = verifier; self.verificationPool = verificationPool
         self.limits = limits; self.metrics = metrics; self.logger = logger
         self.clientBudget = clientBudget; self.warnings = warnings; self.admit = admit
         self.clientVerificationPool = clientVerificationPool ?? verificationPool
         self.clientIdleTimeout = clientIdleTimeout
+        self.maxInflight = max(2, maxInflight)  // resumes below half: at least 1
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -178,10 +180,10 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     func forward(_ message: WireMessage, fromClient: Bool) {
         inflight.withLock { $0 += 1 }
-        let inflight = self.inflight, paused = self.paused, wake = self.wakeContext
+        let inflight = self.inflight, paused = self.paused, wake = self.wakeContext, limit = maxInflight
         core.deliver(message, fromClient: fromClient) {
             let left = inflight.withLock { $0 -= 1; return $0 }
-            guard left < Self.maxInflight / 2, let wake, paused.withLock({ p in defer { p = false }; return p }) else { return }
+            guard left < limit / 2, let wake, paused.withLock({ p in defer { p = false }; return p }) else { return }
             wake.eventLoop.execute { wake.bound.value.0.resume(wake.bound.value.1) }
         }
     }
@@ -234,11 +236,14 @@ final class InboundHandler: ChannelDuplexHandler, @unchecked Sendable {
         // the connection (`resumeReading`): the protocol loop when this connection's
         // backlog halves, a finished verification, the replica-wide client budget.
         let isClient = clientLink != nil
-        if inflight.withLock({ $0 }) >= Self.maxInflight {
-            paused.withLock { $0 = true }
-            // The loop may have drained the backlog between the check and the flag.
-            if inflight.withLock({ $0 }) < Self.maxInflight / 2 { return resume(context) }
+        if inflight.withLock({ $0 }) >= maxInflight {
             readPending = true
+            paused.withLock { $0 = true }
+            // The loop may have drained the backlog before it could see the flag: then
+            // nobody else will wake this connection (whoever clears the flag resumes).
+            if inflight.withLock({ $0 }) < maxInflight / 2, paused.withLock({ p in defer { p = false }; return p }) {
+                resume(context)
+            }
             return
         }
         if isClient && outstanding >= Self.maxClientOutstanding {
