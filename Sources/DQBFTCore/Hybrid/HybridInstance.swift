@@ -102,7 +102,7 @@ public struct HybridInstance: Sendable {
         self.fetching = PayloadFetcher(me: me, config: config, retryNanos: parameters.base.fetchRetryNanos)
     }
 
-    var base: PBFTParameters { parameters.base }
+    var base: InstanceParameters { parameters.base }
     public var primary: ReplicaID { primary(of: view) }
     func primary(of v: ViewNumber) -> ReplicaID { config.primary(of: v, initial: initialPrimary) }
     public var isPrimary: Bool { primary == me }
