@@ -156,9 +156,7 @@ extension HybridInstance {
         recordCheckpoint(c, into: &out)
     }
 
-    public func isCheckpoint(_ sequence: SequenceNumber) -> Bool {
-        sequence.rawValue % base.checkpointInterval == 0
-    }
+    public func isCheckpoint(_ sequence: SequenceNumber) -> Bool { window.isCheckpoint(sequence) }
 
     mutating func onCheckpoint(_ c: SignedCheckpoint, into out: inout [InstanceEffect]) {
         guard c.sender.index < config.replicaCount, c.sequence > lowWatermark, isCheckpoint(c.sequence) else { return }
@@ -172,7 +170,7 @@ extension HybridInstance {
     }
 
     func isValid(_ cert: CheckpointCertificate) -> Bool {
-        CheckpointVotes.isValid(cert, quorum: config.quorum, genesis: genesis,
+        CheckpointVotes.isValid(cert, quorum: config.quorum, genesis: window.genesis,
                                 interval: base.checkpointInterval, replicaCount: config.replicaCount)
     }
 
@@ -255,8 +253,7 @@ extension HybridInstance {
         guard sequence > highWatermark else { return }
         aheadOfWindow &+= 1
         guard aheadOfWindow % 16 == 1 else { return }
-        out.append(.send(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark),
-                         to: sender))
+        out.append(.send(statusReport, to: sender))
     }
 
     /// A peer whose checkpoint `above` lies below what we delivered gets our commit

@@ -25,14 +25,31 @@ public struct HybridInstance: Sendable {
     public let parameters: HybridParameters
     let signer: any ReplicaSigner
     let crypto: HybridCrypto
+    /// Watermarks, stable checkpoint, delivery and proposal positions (shared with
+    /// PBFT instances).
+    var window: SlotWindow
 
     public internal(set) var view: ViewNumber = .zero
     public internal(set) var isViewActive = true
-    public internal(set) var lowWatermark: SequenceNumber = .zero
-    var stable: CheckpointCertificate
-    let genesis: Digest
-    public internal(set) var nextProposal = SequenceNumber(1)
-    public internal(set) var lastDelivered: SequenceNumber = .zero
+    /// The stable checkpoint: slots at or below it are forgotten.
+    public internal(set) var lowWatermark: SequenceNumber {
+        get { window.lowWatermark }
+        set { window.lowWatermark = newValue }
+    }
+    var stable: CheckpointCertificate {
+        get { window.stable }
+        set { window.stable = newValue }
+    }
+    /// Next slot the primary proposes at.
+    public internal(set) var nextProposal: SequenceNumber {
+        get { window.nextProposal }
+        set { window.nextProposal = newValue }
+    }
+    /// Highest slot delivered to the owner (or covered by a state transfer).
+    public internal(set) var lastDelivered: SequenceNumber {
+        get { window.lastDelivered }
+        set { window.lastDelivered = newValue }
+    }
     /// Highest slot this replica certified a commit share for in the current view.
     var lastShared: SequenceNumber = .zero
     var slots: [SequenceNumber: HybridSlot] = [:]
@@ -97,8 +114,7 @@ public struct HybridInstance: Sendable {
         self.parameters = parameters
         self.signer = signer
         self.crypto = crypto
-        self.genesis = genesisDigest
-        self.stable = CheckpointCertificate(sequence: .zero, digest: genesisDigest, proof: [])
+        self.window = SlotWindow(parameters: parameters.base, genesis: genesisDigest)
         self.fetching = PayloadFetcher(me: me, config: config, retryNanos: parameters.base.fetchRetryNanos)
     }
 
@@ -106,11 +122,10 @@ public struct HybridInstance: Sendable {
     public var primary: ReplicaID { primary(of: view) }
     func primary(of v: ViewNumber) -> ReplicaID { config.primary(of: v, initial: initialPrimary) }
     public var isPrimary: Bool { primary == me }
-    public var highWatermark: SequenceNumber { lowWatermark.adding(slots: base.windowSize) }
-    public var canPropose: Bool {
-        isPrimary && isViewActive && nextProposal <= highWatermark && nextProposal > lastDelivered
-            && nextProposal.slots(after: lastDelivered) <= base.maxInFlightProposals
-    }
+    public var highWatermark: SequenceNumber { window.highWatermark }
+    public var canPropose: Bool { isPrimary && isViewActive && window.isOpen }
+    /// Where this replica stands, for a peer: see `SlotWindow.statusReport`.
+    var statusReport: ConsensusMessage { window.statusReport(view: view, isViewActive: isViewActive) }
     public var hasPendingWork: Bool { slots.contains { $0.key > lastDelivered && $0.value.digest != nil } }
     public var slotCount: Int { slots.count }
     public func knowsProposal(at seq: SequenceNumber) -> Bool {
@@ -295,7 +310,7 @@ public struct HybridInstance: Sendable {
         collectorTimerRunning = false
         helped = [:]
         resumeFromCounter(into: &out)
-        out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)))
+        out.append(.broadcast(statusReport))
         if isViewActive { armProgressTimer(into: &out) } else { out.append(.setTimer(.viewChange, afterNanos: base.viewChangeTimeoutNanos)) }
         if !fetching.isEmpty { out.append(.setTimer(.fetch, afterNanos: base.fetchRetryNanos)) }
         armCollectorTimer(into: &out)

@@ -10,9 +10,7 @@ extension PBFTInstance {
     }
 
     /// Whether this replica should take a checkpoint after delivering `sequence`.
-    public func isCheckpoint(_ sequence: SequenceNumber) -> Bool {
-        sequence.rawValue % parameters.checkpointInterval == 0
-    }
+    public func isCheckpoint(_ sequence: SequenceNumber) -> Bool { window.isCheckpoint(sequence) }
 
     mutating func onCheckpoint(_ c: SignedCheckpoint, from sender: ReplicaID, into out: inout [InstanceEffect]) {
         // The signer need not be the sender: peers relay certificates to catch us up.
@@ -28,7 +26,7 @@ extension PBFTInstance {
     /// Checks a checkpoint certificate's structure (signatures were checked before
     /// the core): a quorum of distinct replicas signing the same state, or genesis.
     func isValid(_ cert: CheckpointCertificate) -> Bool {
-        CheckpointVotes.isValid(cert, quorum: config.quorum, genesis: genesis,
+        CheckpointVotes.isValid(cert, quorum: config.quorum, genesis: window.genesis,
                                 interval: parameters.checkpointInterval, replicaCount: config.replicaCount)
     }
 

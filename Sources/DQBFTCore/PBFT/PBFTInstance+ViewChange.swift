@@ -147,7 +147,7 @@ extension PBFTInstance {
         }
         for (i, digest) in nv.proposals.enumerated() {
             let seq = nv.startSequence.advanced(by: Int64(i + 1))
-            guard inWindow(seq) else { break }
+            guard window.inWindow(seq) else { break }
             acceptDigest(digest, at: seq, payload: nil, into: &out)
         }
         nextProposal = max(nv.startSequence.advanced(by: Int64(nv.proposals.count + 1)), lowWatermark.advanced(by: 1))
@@ -186,9 +186,7 @@ extension PBFTInstance {
 
     /// Where this replica stands: the last view it was active in and its stable
     /// checkpoint (a peer ahead answers with what it missed).
-    var statusReport: ConsensusMessage {
-        .status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)
-    }
+    var statusReport: ConsensusMessage { window.statusReport(view: view, isViewActive: isViewActive) }
 
     /// Someone is ahead of us: tell it where we are, so it sends what we missed.
     mutating func noteAhead(_ peer: ReplicaID, into out: inout [InstanceEffect]) {

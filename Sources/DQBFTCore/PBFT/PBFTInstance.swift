@@ -17,22 +17,34 @@ public struct PBFTInstance: Sendable {
     public let config: ClusterConfiguration
     public let me: ReplicaID
     public let initialPrimary: ReplicaID
-    public let parameters: PBFTParameters
     let signer: any ReplicaSigner
+    /// Watermarks, stable checkpoint, delivery and proposal positions (shared with
+    /// the hybrid instances).
+    var window: SlotWindow
 
     /// Current view (the target view while `isViewActive` is false).
     public internal(set) var view: ViewNumber = .zero
     /// False between asking for a view change and installing the new view.
     public internal(set) var isViewActive = true
     /// The stable checkpoint: slots at or below it are forgotten.
-    public internal(set) var lowWatermark: SequenceNumber = .zero
-    var stable: CheckpointCertificate
-    /// The state digest before anything executed (slot 0).
-    let genesis: Digest
+    public internal(set) var lowWatermark: SequenceNumber {
+        get { window.lowWatermark }
+        set { window.lowWatermark = newValue }
+    }
+    var stable: CheckpointCertificate {
+        get { window.stable }
+        set { window.stable = newValue }
+    }
     /// Next slot the primary proposes at.
-    public internal(set) var nextProposal = SequenceNumber(1)
+    public internal(set) var nextProposal: SequenceNumber {
+        get { window.nextProposal }
+        set { window.nextProposal = newValue }
+    }
     /// Highest slot delivered to the owner (or covered by a state transfer).
-    public internal(set) var lastDelivered: SequenceNumber = .zero
+    public internal(set) var lastDelivered: SequenceNumber {
+        get { window.lastDelivered }
+        set { window.lastDelivered = newValue }
+    }
     var slots: [SequenceNumber: PBFTSlot] = [:]
     public var slotCount: Int { slots.count }
     /// Recent signed checkpoints per replica above the low watermark (≤ 4 each).
@@ -72,21 +84,17 @@ public struct PBFTInstance: Sendable {
         self.config = config
         self.me = me
         self.initialPrimary = initialPrimary
-        self.parameters = parameters
         self.signer = signer
-        self.genesis = genesisDigest
-        self.stable = CheckpointCertificate(sequence: .zero, digest: genesisDigest, proof: [])
+        self.window = SlotWindow(parameters: parameters, genesis: genesisDigest)
         self.fetching = PayloadFetcher(me: me, config: config, retryNanos: parameters.fetchRetryNanos)
     }
 
     public var primary: ReplicaID { config.primary(of: view, initial: initialPrimary) }
     public var isPrimary: Bool { primary == me }
-    public var highWatermark: SequenceNumber { lowWatermark.adding(slots: parameters.windowSize) }
+    public var parameters: PBFTParameters { window.parameters }
+    public var highWatermark: SequenceNumber { window.highWatermark }
     /// True when this replica may propose now (primary, view active, window open).
-    public var canPropose: Bool {
-        isPrimary && isViewActive && nextProposal <= highWatermark && nextProposal > lastDelivered
-            && nextProposal.slots(after: lastDelivered) <= parameters.maxInFlightProposals
-    }
+    public var canPropose: Bool { isPrimary && isViewActive && window.isOpen }
     /// Slots proposed or accepted but not yet delivered.
     public var hasPendingWork: Bool {
         slots.contains { $0.key > lastDelivered && $0.value.acceptedDigest != nil }
@@ -144,10 +152,8 @@ public struct PBFTInstance: Sendable {
         }
     }
 
-    func inWindow(_ seq: SequenceNumber) -> Bool { seq > lowWatermark && seq <= highWatermark }
-
     mutating func onPrePrepare(_ pp: PrePrepare, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard inWindow(pp.sequence) else { return noteBeyondWindow(pp.sequence, from: sender, into: &out) }
+        guard window.inWindow(pp.sequence) else { return noteBeyondWindow(pp.sequence, from: sender, into: &out) }
         // Keep the payload whatever the view: a later commit quorum may need it.
         let digest = pp.payload.digest
         slots[pp.sequence, default: PBFTSlot()].payloads[digest] = pp.payload
@@ -176,7 +182,7 @@ public struct PBFTInstance: Sendable {
     }
 
     mutating func onPrepare(_ v: Vote, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
+        guard window.inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
         guard v.view >= view else { return }
         let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
         guard slots[v.sequence, default: PBFTSlot()].prepares.insert(sender, for: key) else { return }
@@ -184,7 +190,7 @@ public struct PBFTInstance: Sendable {
     }
 
     mutating func onCommit(_ v: Vote, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
+        guard window.inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
         let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
         guard slots[v.sequence, default: PBFTSlot()].commits.insert(sender, for: key) else { return }
         checkCommitted(v.sequence, key: key, into: &out)
