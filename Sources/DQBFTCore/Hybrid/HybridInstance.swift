@@ -53,7 +53,6 @@ public struct HybridInstance: Sendable {
     /// Highest slot this replica certified a commit share for in the current view.
     var lastShared: SequenceNumber = .zero
     var slots: [SequenceNumber: HybridSlot] = [:]
-    var checkpointVotes = CheckpointVotes()
     /// The NEW-VIEW of the current view once it committed (nil in view 0).
     var installed: InstalledView?
     /// The decision of the current view's NEW-VIEW while it waits for a quorum of acks.
@@ -188,7 +187,7 @@ public struct HybridInstance: Sendable {
             case .newViewAck(let a): onAck(a, from: sender, into: &out)
             case .newViewProof(let p): onNewViewProof(p, into: &out)
             }
-        case .checkpoint(let c): onCheckpoint(c, into: &out)
+        case .checkpoint(let c): recordCheckpoint(c, into: &out)
         case .fetch(let d): onFetch(d, from: sender, into: &out)
         case .payload(let p): onPayload(p, into: &out)
         case .status(let v, let s): onStatus(view: v, stable: s, from: sender, into: &out)

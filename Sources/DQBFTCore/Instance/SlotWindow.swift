@@ -1,7 +1,7 @@
 /// The slot window every instance type keeps, whatever its protocol: the stable
 /// checkpoint (low watermark) and its certificate, the high watermark, where
 /// delivery and the next proposal stand, and the checkpoint votes that move the
-/// window. `PBFTInstance` and `HybridInstance` each embed one (`window`); what
+/// window (signed, recorded, validated and adopted here). `PBFTInstance` and `HybridInstance` each embed one (`window`); what
 /// they keep per slot, and how a slot commits, stays theirs.
 ///
 /// Guarantees: `lowWatermark` and `stable` change together, only to a checkpoint
@@ -49,6 +49,64 @@ struct SlotWindow: Sendable {
     func isCheckpoint(_ sequence: SequenceNumber) -> Bool {
         sequence.rawValue % parameters.checkpointInterval == 0
     }
+
+    // MARK: - Checkpoints
+
+    /// This replica's signed vote for checkpoint `sequence` with state `stateDigest`
+    /// (the owner executed through it); nil unless `sequence` is a checkpoint above
+    /// the stable one.
+    func vote(at sequence: SequenceNumber, stateDigest: Digest, instance: InstanceID,
+              signer: any ReplicaSigner) -> SignedCheckpoint? {
+        guard sequence > lowWatermark, isCheckpoint(sequence) else { return nil }
+        var c = SignedCheckpoint(sender: signer.me, sequence: sequence, stateDigest: stateDigest, signature: [])
+        c.signature = signer.sign(c.signedBytes(instance: instance))
+        return c
+    }
+
+    /// Records a checkpoint vote, this replica's own or a peer's (the signer need
+    /// not be the sender: peers relay certificates to catch a replica up), and
+    /// returns the certificate once `quorum` replicas signed that state. Votes by
+    /// no replica of the cluster, for a slot that is no checkpoint, or at or below
+    /// the stable checkpoint are ignored.
+    mutating func record(_ c: SignedCheckpoint, quorum: Int, replicaCount: Int) -> CheckpointCertificate? {
+        guard c.sender.index < replicaCount, c.sequence > lowWatermark, isCheckpoint(c.sequence) else { return nil }
+        return checkpointVotes.record(c, quorum: quorum)
+    }
+
+    /// Checks a checkpoint certificate's structure (signatures were checked before
+    /// the core): a quorum of distinct replicas signing the same state, or genesis.
+    func isValid(_ cert: CheckpointCertificate, config: ClusterConfiguration) -> Bool {
+        CheckpointVotes.isValid(cert, quorum: config.quorum, genesis: genesis,
+                                interval: parameters.checkpointInterval, replicaCount: config.replicaCount)
+    }
+
+    /// Makes `cert` the stable checkpoint if it lies above the current one: the
+    /// window moves up to it, older votes are forgotten and proposals continue
+    /// above it. False, and nothing changes, otherwise. Emits nothing: the owner
+    /// forgets its own slots at or below it, then calls `reportAdopted`.
+    mutating func adopt(_ cert: CheckpointCertificate) -> Bool {
+        guard cert.sequence > lowWatermark else { return false }
+        let seq = cert.sequence
+        lowWatermark = seq
+        stable = cert
+        checkpointVotes.forget(through: seq)
+        if nextProposal <= seq { nextProposal = seq.advanced(by: 1) }
+        return true
+    }
+
+    /// After `adopt`: a checkpoint beyond what was delivered covers the slots up to
+    /// it, whose state the owner must install (`needsState`); then the checkpoint
+    /// is reported stable.
+    mutating func reportAdopted(into out: inout [InstanceEffect]) {
+        let seq = stable.sequence
+        if seq > lastDelivered {
+            lastDelivered = seq
+            out.append(.needsState(seq, stable.digest))
+        }
+        out.append(.checkpointStable(seq))
+    }
+
+    // MARK: - Catching up
 
     /// What a replica tells a peer about where it stands: the last view it was
     /// active in and its stable checkpoint (a peer ahead answers with what it missed).

@@ -47,8 +47,6 @@ public struct PBFTInstance: Sendable {
     }
     var slots: [SequenceNumber: PBFTSlot] = [:]
     public var slotCount: Int { slots.count }
-    /// Recent signed checkpoints per replica above the low watermark (≤ 4 each).
-    var checkpointVotes = CheckpointVotes()
     /// The latest view change received from each replica.
     var viewChanges: [ReplicaID: ViewChangeMessage] = [:]
     /// The NEW-VIEW that installed the current view (re-sent to replicas left behind).
@@ -142,7 +140,7 @@ public struct PBFTInstance: Sendable {
         case .prePrepare(let pp): onPrePrepare(pp, from: sender, into: &out)
         case .prepare(let v): onPrepare(v, from: sender, into: &out)
         case .commit(let v): onCommit(v, from: sender, into: &out)
-        case .checkpoint(let c): onCheckpoint(c, from: sender, into: &out)
+        case .checkpoint(let c): record(c, into: &out)
         case .viewChange(let vc): onViewChange(vc, from: sender, into: &out)
         case .newView(let nv): onNewView(nv, from: sender, into: &out)
         case .fetch(let d): onFetch(d, from: sender, into: &out)
