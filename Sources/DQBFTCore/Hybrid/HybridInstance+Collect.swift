@@ -140,7 +140,7 @@ extension HybridInstance {
 
     mutating func onPayload(_ payload: Payload, into out: inout [InstanceEffect]) {
         let digest = payload.digest
-        guard fetching.finish(digest) else { return }
+        guard window.fetching.finish(digest) else { return }
         for (seq, slot) in slots where slot.committed == digest { slots[seq]!.payload = payload }
         tryDeliver(into: &out)
     }
@@ -181,7 +181,7 @@ extension HybridInstance {
         }
         slots = slots.filter { $0.key > seq }
         proofs = proofs.filter { $0.key > seq }
-        fetching.keep(only: Set(slots.values.compactMap(\.committed)))
+        window.fetching.keep(only: Set(slots.values.compactMap(\.committed)))
         if lastShared < seq { lastShared = seq }
         window.reportAdopted(into: &out)
         shareInOrder(into: &out)

@@ -73,13 +73,11 @@ public struct HybridInstance: Sendable {
     /// Whether a view-change timeout already pushed the acknowledged NEW-VIEW.
     var pushedAcknowledgement = false
     var failedViewChanges = 0
-    var progressTimerRunning = false
     var collectorTimerRunning = false
     /// The oldest slot waiting for a certificate when the collector timer was armed.
     var collectorWatch = SequenceNumber.zero
     /// Which of the f+1 collectors of the current view shares go to.
     var collectorTurn = 0
-    var fetching: PayloadFetcher
     var helped: [ReplicaID: ViewNumber] = [:]
     /// Per peer, the stable checkpoint whose proof was last sent to it because it
     /// fetched a payload this replica no longer has or its STATUS showed an older
@@ -113,8 +111,7 @@ public struct HybridInstance: Sendable {
         self.parameters = parameters
         self.signer = signer
         self.crypto = crypto
-        self.window = SlotWindow(parameters: parameters.base, genesis: genesisDigest)
-        self.fetching = PayloadFetcher(me: me, config: config, retryNanos: parameters.base.fetchRetryNanos)
+        self.window = SlotWindow(parameters: parameters.base, genesis: genesisDigest, me: me, config: config)
     }
 
     var base: InstanceParameters { parameters.base }
@@ -242,7 +239,7 @@ public struct HybridInstance: Sendable {
             let seq = lastDelivered.advanced(by: 1)
             guard let payload = slot.payload, payload.digest == digest else {
                 if digest == Payload.noop.digest { slots[seq]!.payload = .noop; continue }
-                fetching.fetch(digest, askingFirst: [primary], into: &out)
+                window.fetching.fetch(digest, askingFirst: [primary], into: &out)
                 return
             }
             lastDelivered = seq
@@ -254,17 +251,15 @@ public struct HybridInstance: Sendable {
         }
         // Progress restarts the primary's clock: only a primary that delivers
         // nothing for a whole timeout while work is pending is suspected.
-        if delivered && progressTimerRunning {
-            progressTimerRunning = false
-            out.append(.cancelTimer(.progress))
+        if delivered && window.progressTimerRunning {
+            window.stopProgressTimer(into: &out)
             armProgressTimer(into: &out)
         }
     }
 
     mutating func armProgressTimer(into out: inout [InstanceEffect]) {
-        guard !progressTimerRunning, isViewActive, hasPendingWork else { return }
-        progressTimerRunning = true
-        out.append(.setTimer(.progress, afterNanos: base.progressTimeoutNanos))
+        guard !window.progressTimerRunning, isViewActive, hasPendingWork else { return }
+        window.startProgressTimer(into: &out)
     }
 
     // MARK: - Timers
@@ -272,12 +267,12 @@ public struct HybridInstance: Sendable {
     public mutating func timerFired(_ timer: InstanceTimer, into out: inout [InstanceEffect]) {
         switch timer {
         case .progress:
-            progressTimerRunning = false
+            window.progressTimerRunning = false
             if isViewActive && hasPendingWork { startViewChange(to: view.next, into: &out) }
         case .viewChange:
             guard !isViewActive else { return }
             viewChangeTimedOut(into: &out)
-        case .fetch: fetching.retry(into: &out)
+        case .fetch: window.fetching.retry(into: &out)
         case .collector:
             collectorTimerRunning = false
             collectorTimedOut(into: &out)
@@ -305,13 +300,13 @@ public struct HybridInstance: Sendable {
 
     /// Called after a restart: re-arms timers and tells peers where this replica is.
     public mutating func recover(into out: inout [InstanceEffect]) {
-        progressTimerRunning = false
+        window.progressTimerRunning = false
         collectorTimerRunning = false
         helped = [:]
         resumeFromCounter(into: &out)
         out.append(.broadcast(statusReport))
         if isViewActive { armProgressTimer(into: &out) } else { out.append(.setTimer(.viewChange, afterNanos: base.viewChangeTimeoutNanos)) }
-        if !fetching.isEmpty { out.append(.setTimer(.fetch, afterNanos: base.fetchRetryNanos)) }
+        window.resumeFetching(into: &out)
         armCollectorTimer(into: &out)
     }
 

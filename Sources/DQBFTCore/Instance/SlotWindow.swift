@@ -1,7 +1,8 @@
 /// The slot window every instance type keeps, whatever its protocol: the stable
 /// checkpoint (low watermark) and its certificate, the high watermark, where
 /// delivery and the next proposal stand, and the checkpoint votes that move the
-/// window (signed, recorded, validated and adopted here). `PBFTInstance` and `HybridInstance` each embed one (`window`); what
+/// window (signed, recorded, validated and adopted here), the payloads being
+/// fetched for its slots, and the progress timer that watches them. `PBFTInstance` and `HybridInstance` each embed one (`window`); what
 /// they keep per slot, and how a slot commits, stays theirs.
 ///
 /// Guarantees: `lowWatermark` and `stable` change together, only to a checkpoint
@@ -24,11 +25,16 @@ struct SlotWindow: Sendable {
     var lastDelivered: SequenceNumber = .zero
     /// Recent signed checkpoints per replica above the low watermark (≤ 4 each).
     var checkpointVotes = CheckpointVotes()
+    /// Payload digests this replica is fetching, with the replicas asked next.
+    var fetching: PayloadFetcher
+    /// Whether the progress timer (`InstanceTimer.progress`) is set.
+    var progressTimerRunning = false
 
-    init(parameters: InstanceParameters, genesis: Digest) {
+    init(parameters: InstanceParameters, genesis: Digest, me: ReplicaID, config: ClusterConfiguration) {
         self.parameters = parameters
         self.genesis = genesis
         self.stable = CheckpointCertificate(sequence: .zero, digest: genesis, proof: [])
+        self.fetching = PayloadFetcher(me: me, config: config, retryNanos: parameters.fetchRetryNanos)
     }
 
     /// The highest slot accepted now.
@@ -104,6 +110,27 @@ struct SlotWindow: Sendable {
             out.append(.needsState(seq, stable.digest))
         }
         out.append(.checkpointStable(seq))
+    }
+
+    // MARK: - Timers
+
+    /// Sets the progress timer: proposals accepted here must be delivered within
+    /// `progressTimeoutNanos`, or the primary is suspected. The owner calls it only
+    /// while the timer is not running, its view is active and work is pending.
+    mutating func startProgressTimer(into out: inout [InstanceEffect]) {
+        progressTimerRunning = true
+        out.append(.setTimer(.progress, afterNanos: parameters.progressTimeoutNanos))
+    }
+
+    /// Cancels the progress timer (delivery made progress, or the view is left).
+    mutating func stopProgressTimer(into out: inout [InstanceEffect]) {
+        progressTimerRunning = false
+        out.append(.cancelTimer(.progress))
+    }
+
+    /// After a restart: the fetch timer runs again if payloads are still missing.
+    func resumeFetching(into out: inout [InstanceEffect]) {
+        if !fetching.isEmpty { out.append(.setTimer(.fetch, afterNanos: parameters.fetchRetryNanos)) }
     }
 
     // MARK: - Catching up

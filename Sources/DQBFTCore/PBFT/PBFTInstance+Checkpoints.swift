@@ -25,7 +25,7 @@ extension PBFTInstance {
         guard window.adopt(cert) else { return }
         let seq = cert.sequence
         slots = slots.filter { $0.key > seq }
-        fetching.keep(only: Set(slots.values.flatMap { [$0.acceptedDigest, $0.committedDigest].compactMap { $0 } }))
+        window.fetching.keep(only: Set(slots.values.flatMap { [$0.acceptedDigest, $0.committedDigest].compactMap { $0 } }))
         window.reportAdopted(into: &out)
         tryDeliver(into: &out)
     }

@@ -5,8 +5,7 @@ extension PBFTInstance {
         guard target > view else { return }
         view = target
         isViewActive = false
-        progressTimerRunning = false
-        out.append(.cancelTimer(.progress))
+        window.stopProgressTimer(into: &out)
         var prepared: [SlotClaim] = []
         var prePrepared: [SlotClaim] = []
         for (seq, slot) in slots.sorted(by: { $0.key < $1.key }) where seq > lowWatermark {

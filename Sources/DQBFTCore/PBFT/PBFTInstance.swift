@@ -53,9 +53,6 @@ public struct PBFTInstance: Sendable {
     var lastNewView: NewView?
     /// Consecutive failed view changes (the view-change timeout doubles with each).
     var failedViewChanges = 0
-    var progressTimerRunning = false
-    /// Payload digests this replica is fetching, with the replicas asked next.
-    var fetching: PayloadFetcher
     /// Replicas we sent a NEW-VIEW / checkpoint catch-up to, per view (rate limit).
     var helped: [ReplicaID: ViewNumber] = [:]
     /// Per replica, the view and checkpoint it reported when we last re-sent it our
@@ -83,8 +80,7 @@ public struct PBFTInstance: Sendable {
         self.me = me
         self.initialPrimary = initialPrimary
         self.signer = signer
-        self.window = SlotWindow(parameters: parameters, genesis: genesisDigest)
-        self.fetching = PayloadFetcher(me: me, config: config, retryNanos: parameters.fetchRetryNanos)
+        self.window = SlotWindow(parameters: parameters, genesis: genesisDigest, me: me, config: config)
     }
 
     public var primary: ReplicaID { config.primary(of: view, initial: initialPrimary) }
@@ -155,7 +151,7 @@ public struct PBFTInstance: Sendable {
         // Keep the payload whatever the view: a later commit quorum may need it.
         let digest = pp.payload.digest
         slots[pp.sequence, default: PBFTSlot()].payloads[digest] = pp.payload
-        if fetching.finish(digest) { tryDeliver(into: &out) }
+        if window.fetching.finish(digest) { tryDeliver(into: &out) }
         guard pp.view == view, isViewActive, sender == primary || config.mutated(.pbftProposalFromBackup) else {
             if pp.view > view { noteAhead(sender, into: &out) }
             return
@@ -174,7 +170,7 @@ public struct PBFTInstance: Sendable {
         let view = self.view, primary = self.primary, me = self.me
         slots[seq, default: PBFTSlot()].accept(digest, view: view, primary: primary, me: me, payload: payload)
         if !isPrimary { out.append(.broadcast(.prepare(Vote(view: view, sequence: seq, digest: digest)))) }
-        if slots[seq]?.payload(for: digest) == nil { fetching.fetch(digest, askingFirst: [primary], into: &out) }
+        if slots[seq]?.payload(for: digest) == nil { window.fetching.fetch(digest, askingFirst: [primary], into: &out) }
         checkPrepared(seq, into: &out)
         armProgressTimer(into: &out)
     }
@@ -213,7 +209,7 @@ public struct PBFTInstance: Sendable {
         guard let i = slots.index(forKey: seq), slots.values[i].commitIfReady(key, quorum: quorum) else { return }
         if slots.values[i].payload(for: key.digest) == nil {
             let voters = Array(slots.values[i].commits[key]!).filter { $0 != me }
-            fetching.fetch(key.digest, askingFirst: voters, into: &out)
+            window.fetching.fetch(key.digest, askingFirst: voters, into: &out)
         }
         tryDeliver(into: &out)
     }
@@ -233,16 +229,17 @@ public struct PBFTInstance: Sendable {
             delivered = true
         }
         if delivered {
-            progressTimerRunning = false
-            out.append(.cancelTimer(.progress))
+            // Progress restarts the clock. Unlike the hybrid instance, this cancels
+            // even a timer that is not running (a no-op for the shells) and re-arms
+            // it: kept as it was, since when timers are set shows in every report.
+            window.stopProgressTimer(into: &out)
             armProgressTimer(into: &out)
         }
     }
 
     mutating func armProgressTimer(into out: inout [InstanceEffect]) {
-        guard !progressTimerRunning, isViewActive, hasPendingWork else { return }
-        progressTimerRunning = true
-        out.append(.setTimer(.progress, afterNanos: parameters.progressTimeoutNanos))
+        guard !window.progressTimerRunning, isViewActive, hasPendingWork else { return }
+        window.startProgressTimer(into: &out)
     }
 
     // MARK: - Fetching payloads
@@ -255,7 +252,7 @@ public struct PBFTInstance: Sendable {
 
     mutating func onPayload(_ payload: Payload, into out: inout [InstanceEffect]) {
         let digest = payload.digest
-        guard fetching.finish(digest) else { return }
+        guard window.fetching.finish(digest) else { return }
         for (seq, slot) in slots where slot.committedDigest == digest || slot.acceptedDigest == digest {
             slots[seq]!.payloads[digest] = payload
         }
@@ -267,7 +264,7 @@ public struct PBFTInstance: Sendable {
     public mutating func timerFired(_ timer: InstanceTimer, into out: inout [InstanceEffect]) {
         switch timer {
         case .progress:
-            progressTimerRunning = false
+            window.progressTimerRunning = false
             guard isViewActive && hasPendingWork else { return }
             if retransmitProposals(into: &out) {
                 armProgressTimer(into: &out)
@@ -277,7 +274,7 @@ public struct PBFTInstance: Sendable {
         case .viewChange:
             guard !isViewActive else { return }
             viewChangeTimedOut(into: &out)
-        case .fetch: fetching.retry(into: &out)
+        case .fetch: window.fetching.retry(into: &out)
         case .collector: return  // PBFT has no collectors
         }
     }
@@ -291,7 +288,7 @@ public struct PBFTInstance: Sendable {
     /// Called after a restart: re-arms timers and tells peers where this replica is,
     /// so those ahead can send what it missed.
     public mutating func recover(into out: inout [InstanceEffect]) {
-        progressTimerRunning = false
+        window.progressTimerRunning = false
         helped = [:]
         resentCommits = [:]
         askedAhead = [:]
@@ -301,6 +298,6 @@ public struct PBFTInstance: Sendable {
         if isViewActive { armProgressTimer(into: &out) } else {
             out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos))
         }
-        if !fetching.isEmpty { out.append(.setTimer(.fetch, afterNanos: parameters.fetchRetryNanos)) }
+        window.resumeFetching(into: &out)
     }
 }
