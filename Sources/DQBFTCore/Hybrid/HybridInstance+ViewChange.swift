@@ -39,8 +39,7 @@ extension HybridInstance {
         let vc = HybridViewChange(sender: me, newView: target, evidence: l.evidence, chain: l.chain, checkpointProof: l.proof)
         viewChanges[me] = vc
         out.append(.broadcast(.hybrid(.viewChange(vc))))
-        let timeout = base.viewChangeTimeoutNanos << UInt64(min(failedViewChanges, 6))
-        out.append(.setTimer(.viewChange, afterNanos: timeout))
+        out.append(.setTimer(.viewChange, afterNanos: base.viewChangeBackoffNanos(failures: failedViewChanges)))
         tryBecomePrimary(into: &out)
     }
 

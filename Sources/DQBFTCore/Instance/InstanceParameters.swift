@@ -36,6 +36,13 @@ public struct InstanceParameters: Hashable, Sendable {
     /// (reinstating, probation) that it was measured to disturb under message loss.
     public var retransmitsProposals = false
 
+    /// How long a replica waits for NEW-VIEW after `failures` consecutive failed
+    /// view changes: `viewChangeTimeoutNanos` doubled per failure up to 64 times as
+    /// long, saturating at `UInt64.max` rather than wrapping.
+    func viewChangeBackoffNanos(failures: Int) -> UInt64 {
+        viewChangeTimeoutNanos.saturatingMultiplied(by: UInt64(1) << UInt64(min(failures, 6)))
+    }
+
     public init(checkpointInterval: UInt64 = 64, windowSize: UInt64 = 256,
                 progressTimeoutNanos: UInt64 = 1_000_000_000, viewChangeTimeoutNanos: UInt64 = 2_000_000_000,
                 fetchRetryNanos: UInt64 = 500_000_000, maxInFlightProposals: UInt64 = 16) {

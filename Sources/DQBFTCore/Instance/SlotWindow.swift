@@ -5,6 +5,16 @@
 /// fetched for its slots, and the progress timer that watches them. `PBFTInstance` and `HybridInstance` each embed one (`window`); what
 /// they keep per slot, and how a slot commits, stays theirs.
 ///
+/// What stays in each instance, because the protocols differ there:
+/// - in-order delivery (`tryDeliver`): a PBFT slot fetches a missing payload when
+///   it commits and delivers once the payload arrives; a hybrid slot's commit
+///   certificate may name a payload never seen, fetched when delivery reaches it;
+/// - what a slot holds and forgets when the window moves (PBFT keeps accepted and
+///   committed digests' payloads; a hybrid instance also its commit certificates
+///   and its trusted counter's shared position, `lastShared`);
+/// - helping peers catch up (PBFT re-sends its COMMITs, a hybrid instance its
+///   commit certificates and the installed view's proof), and the view change.
+///
 /// Guarantees: `lowWatermark` and `stable` change together, only to a checkpoint
 /// certified by a quorum (`adopt`), and never decrease there; a slot is `inWindow`
 /// only between the watermarks, `windowSize` slots wide; `lastDelivered` and

@@ -25,8 +25,7 @@ extension PBFTInstance {
         let message = ViewChangeMessage(signed: signed, checkpointProof: stable.proof)
         viewChanges[me] = message
         out.append(.broadcast(.viewChange(message)))
-        let backoff = UInt64(1) << UInt64(min(failedViewChanges, 6))
-        out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos.saturatingMultiplied(by: backoff)))
+        out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeBackoffNanos(failures: failedViewChanges)))
         tryBecomePrimary(into: &out)
     }
 
