@@ -229,9 +229,10 @@ public struct PBFTInstance: Sendable {
             delivered = true
         }
         if delivered {
-            // Progress restarts the clock. Unlike the hybrid instance, this cancels
-            // even a timer that is not running (a no-op for the shells) and re-arms
-            // it: kept as it was, since when timers are set shows in every report.
+            // Progress restarts the clock. Unlike the hybrid instance, this also
+            // re-arms a timer that was not running (the hybrid one restarts only a
+            // running timer). Kept as it was: neither way is shown to be harmless
+            // for the other protocol (the golden reports do not tell them apart).
             window.stopProgressTimer(into: &out)
             armProgressTimer(into: &out)
         }
