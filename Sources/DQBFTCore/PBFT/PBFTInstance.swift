@@ -26,15 +26,10 @@ public struct PBFTInstance: Sendable {
     public internal(set) var view: ViewNumber = .zero
     /// False between asking for a view change and installing the new view.
     public internal(set) var isViewActive = true
-    /// The stable checkpoint: slots at or below it are forgotten.
-    public internal(set) var lowWatermark: SequenceNumber {
-        get { window.lowWatermark }
-        set { window.lowWatermark = newValue }
-    }
-    var stable: CheckpointCertificate {
-        get { window.stable }
-        set { window.stable = newValue }
-    }
+    /// The stable checkpoint: slots at or below it are forgotten. Only the window
+    /// moves it (`SlotWindow.adopt`).
+    public var lowWatermark: SequenceNumber { window.lowWatermark }
+    var stable: CheckpointCertificate { window.stable }
     /// Next slot the primary proposes at.
     public internal(set) var nextProposal: SequenceNumber {
         get { window.nextProposal }
