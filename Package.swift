@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers (imports point downwards only):
 //   dqbft → {DQBFTSim, DQBFTClient → DQBFTNet} → DQBFTCrypto → {DQBFTCore, BLS12381}
+//   dqbft → BLS12381Benchmark → BLS12381
 let package = Package(
     name: "swift-dqbft",
     platforms: [.macOS(.v14)],
@@ -40,6 +41,9 @@ let package = Package(
             name: "BLS12381",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Timing of the BLS12-381 primitives (`dqbft crypto-bench`, Scripts/bls/compare-blst.sh),
+        // kept out of the library target.
+        .target(name: "BLS12381Benchmark", dependencies: ["BLS12381"], path: "Benchmarks/BLS12381Benchmark"),
         // Real implementations of the core's crypto interfaces.
         .target(
             name: "DQBFTCrypto",
@@ -83,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "dqbft",
             dependencies: [
-                "DQBFTCore", "DQBFTCrypto", "DQBFTSim", "DQBFTNet", "DQBFTClient",
+                "DQBFTCore", "DQBFTCrypto", "DQBFTSim", "DQBFTNet", "DQBFTClient", "BLS12381Benchmark",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

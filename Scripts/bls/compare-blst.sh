@@ -5,8 +5,9 @@
 # Usage: Scripts/bls/compare-blst.sh [iterations] [shares]
 #        SKIP_BLST=1 Scripts/bls/compare-blst.sh ...   (reuse the last blst figures)
 # Requires: python3; installs pyblst with pip if it is missing. The Swift side
-# is measured by a temporary package that links Sources/BLS12381 and calls
-# BLSBenchmark.run(). Both sides report median thread CPU time in µs.
+# is measured by a temporary package that links Sources/BLS12381 and
+# Benchmarks/BLS12381Benchmark and calls BLSBenchmark.run(). Both sides report
+# median thread CPU time in µs.
 set -euo pipefail
 ITER="${1:-20}"
 SHARES="${2:-49}"
@@ -28,6 +29,7 @@ fi
 
 echo "== Swift BLS12381 (release) =="
 ln -sfn "$ROOT/Sources/BLS12381" "$WORK/Sources/BLS12381"
+ln -sfn "$ROOT/Benchmarks/BLS12381Benchmark" "$WORK/Sources/BLS12381Benchmark"
 CRYPTO="$(ls -d "$ROOT"/.build*/checkouts/swift-crypto 2>/dev/null | head -1 || true)"
 if [ -n "$CRYPTO" ]; then DEP=".package(path: \"$CRYPTO\")"; else DEP='.package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0")'; fi
 cat > "$WORK/Package.swift.new" <<PKG
@@ -39,12 +41,13 @@ let package = Package(
     dependencies: [$DEP],
     targets: [
         .target(name: "BLS12381", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .executableTarget(name: "blsbench", dependencies: ["BLS12381"]),
+        .target(name: "BLS12381Benchmark", dependencies: ["BLS12381"]),
+        .executableTarget(name: "blsbench", dependencies: ["BLS12381Benchmark"]),
     ]
 )
 PKG
 cat > "$WORK/Sources/blsbench/main.swift.new" <<'SWIFT'
-import BLS12381
+import BLS12381Benchmark
 let args = CommandLine.arguments
 if args.count > 3 {
     // blsbench N SHARES NAME: run the case called NAME N times, untimed

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DQBFTCore
 import BLS12381
+import BLS12381Benchmark
 import Crypto
 import DQBFTSim
 import Foundation

@@ -140,7 +140,7 @@ extension HybridInstance {
 
     mutating func onPayload(_ payload: Payload, into out: inout [InstanceEffect]) {
         let digest = payload.digest
-        guard fetching.finish(digest) else { return }
+        guard window.fetching.finish(digest) else { return }
         for (seq, slot) in slots where slot.committed == digest { slots[seq]!.payload = payload }
         tryDeliver(into: &out)
     }
@@ -149,35 +149,26 @@ extension HybridInstance {
 
     /// The owner executed through `sequence` (a checkpoint) with state `stateDigest`.
     public mutating func checkpoint(at sequence: SequenceNumber, stateDigest: Digest, into out: inout [InstanceEffect]) {
-        guard sequence > lowWatermark, isCheckpoint(sequence) else { return }
-        var c = SignedCheckpoint(sender: me, sequence: sequence, stateDigest: stateDigest, signature: [])
-        c.signature = signer.sign(c.signedBytes(instance: id))
+        guard let c = window.vote(at: sequence, stateDigest: stateDigest, instance: id, signer: signer) else { return }
         out.append(.broadcast(.checkpoint(c)))
         recordCheckpoint(c, into: &out)
     }
 
-    public func isCheckpoint(_ sequence: SequenceNumber) -> Bool {
-        sequence.rawValue % base.checkpointInterval == 0
-    }
-
-    mutating func onCheckpoint(_ c: SignedCheckpoint, into out: inout [InstanceEffect]) {
-        guard c.sender.index < config.replicaCount, c.sequence > lowWatermark, isCheckpoint(c.sequence) else { return }
-        recordCheckpoint(c, into: &out)
-    }
+    public func isCheckpoint(_ sequence: SequenceNumber) -> Bool { window.isCheckpoint(sequence) }
 
     /// Makes a checkpoint stable once a quorum signed it (⌊N/2⌋+1: f+1 when N = 2f+1;
     /// a quorum includes a correct replica and meets every view-change quorum).
     mutating func recordCheckpoint(_ c: SignedCheckpoint, into out: inout [InstanceEffect]) {
-        if let cert = checkpointVotes.record(c, quorum: config.quorum) { makeStable(cert, into: &out) }
+        if let cert = window.record(c, quorum: config.quorum, replicaCount: config.replicaCount) { makeStable(cert, into: &out) }
     }
 
-    func isValid(_ cert: CheckpointCertificate) -> Bool {
-        CheckpointVotes.isValid(cert, quorum: config.quorum, genesis: genesis,
-                                interval: base.checkpointInterval, replicaCount: config.replicaCount)
-    }
+    /// Checks a checkpoint certificate's structure (`SlotWindow.isValid`).
+    func isValid(_ cert: CheckpointCertificate) -> Bool { window.isValid(cert, config: config) }
 
     mutating func makeStable(_ cert: CheckpointCertificate, into out: inout [InstanceEffect]) {
-        guard cert.sequence > lowWatermark else { return }
+        // `adopt` emits nothing, so the records below still precede every effect
+        // of the window's move.
+        guard window.adopt(cert) else { return }
         let seq = cert.sequence
         // Later VIEW-CHANGEs prove their checkpoint with this certificate (this
         // replica's own vote is logged as sent), and show the installed view, which
@@ -188,19 +179,11 @@ extension HybridInstance {
             out.append(.persist(.hybrid(.newViewProof(HybridNewViewProof(decision: inst.decision, certificate: inst.certificate,
                                                                            proof: inst.commitProof)))))
         }
-        lowWatermark = seq
-        stable = cert
         slots = slots.filter { $0.key > seq }
         proofs = proofs.filter { $0.key > seq }
-        checkpointVotes.forget(through: seq)
-        fetching.keep(only: Set(slots.values.compactMap(\.committed)))
-        if seq > lastDelivered {
-            lastDelivered = seq
-            out.append(.needsState(seq, cert.digest))
-        }
+        window.fetching.keep(only: Set(slots.values.compactMap(\.committed)))
         if lastShared < seq { lastShared = seq }
-        if nextProposal <= seq { nextProposal = seq.advanced(by: 1) }
-        out.append(.checkpointStable(seq))
+        window.reportAdopted(into: &out)
         shareInOrder(into: &out)
         tryDeliver(into: &out)
     }
@@ -255,8 +238,7 @@ extension HybridInstance {
         guard sequence > highWatermark else { return }
         aheadOfWindow &+= 1
         guard aheadOfWindow % 16 == 1 else { return }
-        out.append(.send(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark),
-                         to: sender))
+        out.append(.send(statusReport, to: sender))
     }
 
     /// A peer whose checkpoint `above` lies below what we delivered gets our commit

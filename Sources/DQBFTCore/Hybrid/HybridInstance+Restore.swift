@@ -26,8 +26,7 @@ extension HybridInstance {
         case .hybrid(.newViewAck(let a)): restoreAck(a)
         case .hybrid(.newViewProof(let p)): restoreInstalled(p)
         case .checkpoint(let c):
-            guard c.sender.index < config.replicaCount, c.sequence > lowWatermark, isCheckpoint(c.sequence) else { return }
-            if let cert = checkpointVotes.record(c, quorum: config.quorum) { restoreStable(cert) }
+            if let cert = window.record(c, quorum: config.quorum, replicaCount: config.replicaCount) { restoreStable(cert) }
         case .hybrid(.commitProof), .prePrepare, .prepare, .commit, .viewChange, .newView, .fetch, .payload, .status:
             return
         }
@@ -114,7 +113,7 @@ extension HybridInstance {
         if d.startSequence > lowWatermark {
             lowWatermark = d.startSequence
             stable = CheckpointCertificate(sequence: d.startSequence, digest: d.startDigest, proof: [])
-            checkpointVotes.forget(through: d.startSequence)
+            window.checkpointVotes.forget(through: d.startSequence)
         }
         var next: [SequenceNumber: HybridSlot] = [:]
         for (i, digest) in d.proposals.enumerated() {
@@ -133,15 +132,11 @@ extension HybridInstance {
 
     /// A checkpoint certificate this replica held: slots up to it are forgotten.
     mutating func restoreStable(_ cert: CheckpointCertificate) {
-        guard cert.sequence > lowWatermark else { return }
+        guard window.adopt(cert) else { return }
         let seq = cert.sequence
-        lowWatermark = seq
-        stable = cert
         slots = slots.filter { $0.key > seq }
         proofs = proofs.filter { $0.key > seq }
-        checkpointVotes.forget(through: seq)
         if lastShared < seq { lastShared = seq }
-        if nextProposal <= seq { nextProposal = seq.advanced(by: 1) }
     }
 
     /// On `recover`: the counter says how far this replica certified in its active

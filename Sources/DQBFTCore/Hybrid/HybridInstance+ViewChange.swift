@@ -35,12 +35,11 @@ extension HybridInstance {
         ackShares = [:]
         ackRejected = ReplicaSet()
         collectorTurn = 0
-        if progressTimerRunning { progressTimerRunning = false; out.append(.cancelTimer(.progress)) }
+        if window.progressTimerRunning { window.stopProgressTimer(into: &out) }
         let vc = HybridViewChange(sender: me, newView: target, evidence: l.evidence, chain: l.chain, checkpointProof: l.proof)
         viewChanges[me] = vc
         out.append(.broadcast(.hybrid(.viewChange(vc))))
-        let timeout = base.viewChangeTimeoutNanos << UInt64(min(failedViewChanges, 6))
-        out.append(.setTimer(.viewChange, afterNanos: timeout))
+        out.append(.setTimer(.viewChange, afterNanos: base.viewChangeBackoffNanos(failures: failedViewChanges)))
         tryBecomePrimary(into: &out)
     }
 

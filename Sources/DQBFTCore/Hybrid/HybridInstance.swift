@@ -25,18 +25,34 @@ public struct HybridInstance: Sendable {
     public let parameters: HybridParameters
     let signer: any ReplicaSigner
     let crypto: HybridCrypto
+    /// Watermarks, stable checkpoint, delivery and proposal positions (shared with
+    /// PBFT instances).
+    var window: SlotWindow
 
     public internal(set) var view: ViewNumber = .zero
     public internal(set) var isViewActive = true
-    public internal(set) var lowWatermark: SequenceNumber = .zero
-    var stable: CheckpointCertificate
-    let genesis: Digest
-    public internal(set) var nextProposal = SequenceNumber(1)
-    public internal(set) var lastDelivered: SequenceNumber = .zero
+    /// The stable checkpoint: slots at or below it are forgotten.
+    public internal(set) var lowWatermark: SequenceNumber {
+        get { window.lowWatermark }
+        set { window.lowWatermark = newValue }
+    }
+    var stable: CheckpointCertificate {
+        get { window.stable }
+        set { window.stable = newValue }
+    }
+    /// Next slot the primary proposes at.
+    public internal(set) var nextProposal: SequenceNumber {
+        get { window.nextProposal }
+        set { window.nextProposal = newValue }
+    }
+    /// Highest slot delivered to the owner (or covered by a state transfer).
+    public internal(set) var lastDelivered: SequenceNumber {
+        get { window.lastDelivered }
+        set { window.lastDelivered = newValue }
+    }
     /// Highest slot this replica certified a commit share for in the current view.
     var lastShared: SequenceNumber = .zero
     var slots: [SequenceNumber: HybridSlot] = [:]
-    var checkpointVotes = CheckpointVotes()
     /// The NEW-VIEW of the current view once it committed (nil in view 0).
     var installed: InstalledView?
     /// The decision of the current view's NEW-VIEW while it waits for a quorum of acks.
@@ -57,13 +73,11 @@ public struct HybridInstance: Sendable {
     /// Whether a view-change timeout already pushed the acknowledged NEW-VIEW.
     var pushedAcknowledgement = false
     var failedViewChanges = 0
-    var progressTimerRunning = false
     var collectorTimerRunning = false
     /// The oldest slot waiting for a certificate when the collector timer was armed.
     var collectorWatch = SequenceNumber.zero
     /// Which of the f+1 collectors of the current view shares go to.
     var collectorTurn = 0
-    var fetching: PayloadFetcher
     var helped: [ReplicaID: ViewNumber] = [:]
     /// Per peer, the stable checkpoint whose proof was last sent to it because it
     /// fetched a payload this replica no longer has or its STATUS showed an older
@@ -97,20 +111,17 @@ public struct HybridInstance: Sendable {
         self.parameters = parameters
         self.signer = signer
         self.crypto = crypto
-        self.genesis = genesisDigest
-        self.stable = CheckpointCertificate(sequence: .zero, digest: genesisDigest, proof: [])
-        self.fetching = PayloadFetcher(me: me, config: config, retryNanos: parameters.base.fetchRetryNanos)
+        self.window = SlotWindow(parameters: parameters.base, genesis: genesisDigest, me: me, config: config)
     }
 
-    var base: PBFTParameters { parameters.base }
+    var base: InstanceParameters { parameters.base }
     public var primary: ReplicaID { primary(of: view) }
     func primary(of v: ViewNumber) -> ReplicaID { config.primary(of: v, initial: initialPrimary) }
     public var isPrimary: Bool { primary == me }
-    public var highWatermark: SequenceNumber { lowWatermark.adding(slots: base.windowSize) }
-    public var canPropose: Bool {
-        isPrimary && isViewActive && nextProposal <= highWatermark && nextProposal > lastDelivered
-            && nextProposal.slots(after: lastDelivered) <= base.maxInFlightProposals
-    }
+    public var highWatermark: SequenceNumber { window.highWatermark }
+    public var canPropose: Bool { isPrimary && isViewActive && window.isOpen }
+    /// Where this replica stands, for a peer: see `SlotWindow.statusReport`.
+    var statusReport: ConsensusMessage { window.statusReport(view: view, isViewActive: isViewActive) }
     public var hasPendingWork: Bool { slots.contains { $0.key > lastDelivered && $0.value.digest != nil } }
     public var slotCount: Int { slots.count }
     public func knowsProposal(at seq: SequenceNumber) -> Bool {
@@ -173,7 +184,7 @@ public struct HybridInstance: Sendable {
             case .newViewAck(let a): onAck(a, from: sender, into: &out)
             case .newViewProof(let p): onNewViewProof(p, into: &out)
             }
-        case .checkpoint(let c): onCheckpoint(c, into: &out)
+        case .checkpoint(let c): recordCheckpoint(c, into: &out)
         case .fetch(let d): onFetch(d, from: sender, into: &out)
         case .payload(let p): onPayload(p, into: &out)
         case .status(let v, let s): onStatus(view: v, stable: s, from: sender, into: &out)
@@ -228,7 +239,7 @@ public struct HybridInstance: Sendable {
             let seq = lastDelivered.advanced(by: 1)
             guard let payload = slot.payload, payload.digest == digest else {
                 if digest == Payload.noop.digest { slots[seq]!.payload = .noop; continue }
-                fetching.fetch(digest, askingFirst: [primary], into: &out)
+                window.fetching.fetch(digest, askingFirst: [primary], into: &out)
                 return
             }
             lastDelivered = seq
@@ -240,17 +251,15 @@ public struct HybridInstance: Sendable {
         }
         // Progress restarts the primary's clock: only a primary that delivers
         // nothing for a whole timeout while work is pending is suspected.
-        if delivered && progressTimerRunning {
-            progressTimerRunning = false
-            out.append(.cancelTimer(.progress))
+        if delivered && window.progressTimerRunning {
+            window.stopProgressTimer(into: &out)
             armProgressTimer(into: &out)
         }
     }
 
     mutating func armProgressTimer(into out: inout [InstanceEffect]) {
-        guard !progressTimerRunning, isViewActive, hasPendingWork else { return }
-        progressTimerRunning = true
-        out.append(.setTimer(.progress, afterNanos: base.progressTimeoutNanos))
+        guard !window.progressTimerRunning, isViewActive, hasPendingWork else { return }
+        window.startProgressTimer(into: &out)
     }
 
     // MARK: - Timers
@@ -258,12 +267,12 @@ public struct HybridInstance: Sendable {
     public mutating func timerFired(_ timer: InstanceTimer, into out: inout [InstanceEffect]) {
         switch timer {
         case .progress:
-            progressTimerRunning = false
+            window.progressTimerRunning = false
             if isViewActive && hasPendingWork { startViewChange(to: view.next, into: &out) }
         case .viewChange:
             guard !isViewActive else { return }
             viewChangeTimedOut(into: &out)
-        case .fetch: fetching.retry(into: &out)
+        case .fetch: window.fetching.retry(into: &out)
         case .collector:
             collectorTimerRunning = false
             collectorTimedOut(into: &out)
@@ -291,13 +300,13 @@ public struct HybridInstance: Sendable {
 
     /// Called after a restart: re-arms timers and tells peers where this replica is.
     public mutating func recover(into out: inout [InstanceEffect]) {
-        progressTimerRunning = false
+        window.progressTimerRunning = false
         collectorTimerRunning = false
         helped = [:]
         resumeFromCounter(into: &out)
-        out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)))
+        out.append(.broadcast(statusReport))
         if isViewActive { armProgressTimer(into: &out) } else { out.append(.setTimer(.viewChange, afterNanos: base.viewChangeTimeoutNanos)) }
-        if !fetching.isEmpty { out.append(.setTimer(.fetch, afterNanos: base.fetchRetryNanos)) }
+        window.resumeFetching(into: &out)
         armCollectorTimer(into: &out)
     }
 

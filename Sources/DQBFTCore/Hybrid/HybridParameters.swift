@@ -7,18 +7,18 @@ public enum CommitPattern: String, Sendable, Hashable {
     case collector
 }
 
-/// Tuning of a hybrid instance. The PBFT parameters (checkpoint interval, window,
-/// timeouts, in-flight cap) carry over unchanged.
+/// Tuning of a hybrid instance: the parameters every instance type shares
+/// (checkpoint interval, window, timeouts, in-flight cap) and its commit pattern.
 ///
 /// Guarantees: none beyond the values; the instance stays safe for any setting.
 public struct HybridParameters: Hashable, Sendable {
-    public var base: PBFTParameters
+    public var base: InstanceParameters
     public var pattern: CommitPattern
     /// A replica waits this long for a collector's certificate before sending its
     /// shares to the next collector.
     public var collectorTimeoutNanos: UInt64
 
-    public init(base: PBFTParameters = PBFTParameters(), pattern: CommitPattern = .collector,
+    public init(base: InstanceParameters = InstanceParameters(), pattern: CommitPattern = .collector,
                 collectorTimeoutNanos: UInt64? = nil) {
         self.base = base
         self.pattern = pattern

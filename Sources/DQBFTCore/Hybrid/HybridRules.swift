@@ -12,12 +12,12 @@ public enum HybridRules {
     /// Most slots a view change's evidence may speak for beyond the highest start it
     /// shows (its checkpoint, its NEW-VIEWs' starts), and so the most proposals a
     /// NEW-VIEW built from valid view changes carries. A correct replica's claims lie
-    /// within its window (`PBFTParameters.maxWindowSize` at most) of its checkpoint,
+    /// within its window (`InstanceParameters.maxWindowSize` at most) of its checkpoint,
     /// and its NEW-VIEWs' decisions within this span of their starts. Without the
     /// bound, one Byzantine replica could claim a PREPARE its primary certified near
     /// the last countable slot and make every replica that checks its view change
     /// build a decision of 2^39 slots.
-    public static let maxClaimSpan = PBFTParameters.maxWindowSize
+    public static let maxClaimSpan = InstanceParameters.maxWindowSize
 
     /// Whether `vc` is well-formed for instance `primaryOf` (primary of each view).
     public static func isValid(_ vc: HybridViewChange, config: ClusterConfiguration,

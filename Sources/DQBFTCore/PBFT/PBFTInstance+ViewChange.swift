@@ -5,8 +5,7 @@ extension PBFTInstance {
         guard target > view else { return }
         view = target
         isViewActive = false
-        progressTimerRunning = false
-        out.append(.cancelTimer(.progress))
+        window.stopProgressTimer(into: &out)
         var prepared: [SlotClaim] = []
         var prePrepared: [SlotClaim] = []
         for (seq, slot) in slots.sorted(by: { $0.key < $1.key }) where seq > lowWatermark {
@@ -26,8 +25,7 @@ extension PBFTInstance {
         let message = ViewChangeMessage(signed: signed, checkpointProof: stable.proof)
         viewChanges[me] = message
         out.append(.broadcast(.viewChange(message)))
-        let backoff = UInt64(1) << UInt64(min(failedViewChanges, 6))
-        out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeTimeoutNanos.saturatingMultiplied(by: backoff)))
+        out.append(.setTimer(.viewChange, afterNanos: parameters.viewChangeBackoffNanos(failures: failedViewChanges)))
         tryBecomePrimary(into: &out)
     }
 
@@ -147,7 +145,7 @@ extension PBFTInstance {
         }
         for (i, digest) in nv.proposals.enumerated() {
             let seq = nv.startSequence.advanced(by: Int64(i + 1))
-            guard inWindow(seq) else { break }
+            guard window.inWindow(seq) else { break }
             acceptDigest(digest, at: seq, payload: nil, into: &out)
         }
         nextProposal = max(nv.startSequence.advanced(by: Int64(nv.proposals.count + 1)), lowWatermark.advanced(by: 1))
@@ -186,9 +184,7 @@ extension PBFTInstance {
 
     /// Where this replica stands: the last view it was active in and its stable
     /// checkpoint (a peer ahead answers with what it missed).
-    var statusReport: ConsensusMessage {
-        .status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)
-    }
+    var statusReport: ConsensusMessage { window.statusReport(view: view, isViewActive: isViewActive) }
 
     /// Someone is ahead of us: tell it where we are, so it sends what we missed.
     mutating func noteAhead(_ peer: ReplicaID, into out: inout [InstanceEffect]) {

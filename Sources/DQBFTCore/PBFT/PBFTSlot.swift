@@ -82,10 +82,3 @@ struct VoteTally {
         return true
     }
 }
-
-/// A checkpoint certificate: a quorum of signed checkpoints for one state.
-public struct CheckpointCertificate: Hashable, Sendable {
-    public var sequence: SequenceNumber
-    public var digest: Digest
-    public var proof: [SignedCheckpoint]
-}

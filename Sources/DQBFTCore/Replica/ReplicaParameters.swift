@@ -26,7 +26,8 @@ public struct ReplicaParameters: Hashable, Sendable {
     public static let defaultReplyBudget = 256 << 20
     /// Most requests queued at a primary waiting to be proposed.
     public var maxPendingRequests: Int
-    public var pbft: PBFTParameters
+    /// Tuning of every consensus instance the replica runs (PBFT and hybrid alike).
+    public var pbft: InstanceParameters
     /// Tuning of the DQ composition (used by DQ protocols only).
     public var dq: DQParameters
 
@@ -34,7 +35,7 @@ public struct ReplicaParameters: Hashable, Sendable {
                 stateRetryNanos: UInt64 = 1_000_000_000, stateChunkBytes: Int = Self.defaultStateChunkBytes,
                 stateChunksInFlight: Int = 4, maxStateBytes: Int = 1 << 32,
                 maxClients: Int = 1 << 20, maxPendingRequests: Int = 1 << 18,
-                pbft: PBFTParameters = PBFTParameters(), dq: DQParameters = DQParameters()) {
+                pbft: InstanceParameters = InstanceParameters(), dq: DQParameters = DQParameters()) {
         precondition(batchSize >= 1 && maxClients >= 1 && maxPendingRequests >= batchSize)
         precondition((1...Self.maxStateChunkBytes).contains(stateChunkBytes) && stateChunksInFlight >= 1 && maxStateBytes >= 0,
                      "state chunks of 1 to \(Self.maxStateChunkBytes) bytes, at least one in flight")

@@ -1,17 +1,8 @@
-/// Timers an instance asks its shell to run. Setting a timer that is already set
-/// replaces it.
-public enum InstanceTimer: Hashable, Sendable {
-    /// A backup waits for accepted proposals to commit.
-    case progress
-    /// A replica waits for NEW-VIEW after asking for a view.
-    case viewChange
-    /// A replica retries fetching payloads it is missing.
-    case fetch
-    /// A hybrid replica re-sends its shares to the next collector.
-    case collector
-}
-
 /// What an instance asks its owner to do, in order. Sends are to *other* replicas.
+///
+/// Guarantees: the owner carries the effects out in the order given (a `persist`
+/// before any later send); `committed` and `needsState` follow the delivery rules
+/// of `ConsensusInstance`.
 public enum InstanceEffect: Sendable {
     case broadcast(ConsensusMessage)
     case send(ConsensusMessage, to: ReplicaID)

@@ -1,0 +1,18 @@
+extension PBFTInstance: ConsensusInstance {
+    public var stableProof: [SignedCheckpoint] { stable.proof }
+    public mutating func isRedundant(_ message: ConsensusMessage) -> Bool {
+        guard case .prePrepare(let pp) = message else { return false }
+        return pp.sequence <= lastDelivered || (pp.view == view && slots[pp.sequence]?.acceptedView == view)
+    }
+    public static func proposal(in message: ConsensusMessage) -> InstanceProposal? {
+        guard case .prePrepare(let pp) = message else { return nil }
+        return InstanceProposal(view: pp.view, sequence: pp.sequence, payload: pp.payload)
+    }
+    public static func requestedView(in message: ConsensusMessage) -> ViewNumber? {
+        guard case .viewChange(let vc) = message else { return nil }
+        return vc.signed.viewChange.newView
+    }
+    public var status: String {
+        "view=\(view.rawValue) active=\(isViewActive) low=\(lowWatermark.rawValue) delivered=\(lastDelivered.rawValue)"
+    }
+}
