@@ -94,6 +94,13 @@ public protocol ConsensusInstance: Sendable {
     mutating func requestView(_ target: ViewNumber, into out: inout [InstanceEffect])
     /// After a restart: re-arm timers and tell peers where this replica stands.
     mutating func recover(into out: inout [InstanceEffect])
+    /// The owner needs slot `seq` delivered (DQ: a delivered O-slot references it)
+    /// and this instance has not delivered it: tell peers where this replica
+    /// stands, so that those that delivered more re-send what it missed. Needed
+    /// because an instance that never saw the slot's proposal has nothing pending
+    /// and no timer, so nothing else would ever ask (P1–P4 say what a correct
+    /// replica delivers, not when a late one learns it). Emits at most one message.
+    mutating func catchUp(to seq: SequenceNumber, into out: inout [InstanceEffect])
     /// Before `recover`, on a replica rebuilt from nothing: re-learns one message
     /// this replica sent before it restarted (from its durable log, oldest first),
     /// so it never contradicts what it said (same view, same votes, same slots).
@@ -117,6 +124,12 @@ public typealias InstanceFactory<Instance> = @Sendable (InstanceID, ReplicaID, D
 
 extension PBFTInstance: ConsensusInstance {
     public var stableProof: [SignedCheckpoint] { stable.proof }
+    /// Broadcasts this replica's STATUS: a peer that delivered past our checkpoint
+    /// answers with its COMMITs above it (`help`).
+    public mutating func catchUp(to seq: SequenceNumber, into out: inout [InstanceEffect]) {
+        guard seq > lastDelivered else { return }
+        out.append(.broadcast(statusReport))
+    }
     public mutating func isRedundant(_ message: ConsensusMessage) -> Bool {
         guard case .prePrepare(let pp) = message else { return false }
         return pp.sequence <= lastDelivered || (pp.view == view && slots[pp.sequence]?.acceptedView == view)
@@ -136,6 +149,12 @@ extension PBFTInstance: ConsensusInstance {
 
 extension HybridInstance: ConsensusInstance {
     public var stableProof: [SignedCheckpoint] { stable.proof }
+    /// Broadcasts this replica's STATUS: a peer that delivered past our checkpoint
+    /// answers with its commit certificates above it (`onStatus`).
+    public mutating func catchUp(to seq: SequenceNumber, into out: inout [InstanceEffect]) {
+        guard seq > lastDelivered else { return }
+        out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)))
+    }
     public mutating func isRedundant(_ message: ConsensusMessage) -> Bool {
         guard case .hybrid(let h) = message else { return false }
         switch h {

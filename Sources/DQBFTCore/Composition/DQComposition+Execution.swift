@@ -61,6 +61,7 @@ extension DQComposition {
                     // Not committed yet — or forgotten here because a quorum executed it
                     // (this replica lagged): then only the application state can help.
                     if ref.sequence <= d[ref.replica.index].lowWatermark { requestApplicationState(into: &out) }
+                    else { armWatch(into: &out) }  // `askForBlockingDSlot` asks for it if it stays missing
                     return
                 }
                 batches.append((ref.replica, batch))
@@ -126,5 +127,35 @@ extension DQComposition {
             d[i].checkpoint(at: s, stateDigest: dCheckpointDigest(ReplicaID(i), s), into: &effects)
             absorbD(ReplicaID(i), effects, into: &out)
         }
+    }
+
+    /// The D-slot the next O-slot waits for: referenced by a delivered O-slot, not
+    /// committed here, above its D-instance's checkpoint.
+    func blockingDSlot() -> DSlotRef? {
+        guard let slot = oSlots.first, slot.sequence == nextExecution else { return nil }
+        for ref in slot.refs where ref.replica.index < config.replicaCount && !isExecuted(ref) {
+            let i = ref.replica.index
+            if dBatches[i][ref.sequence] == nil && ref.sequence > d[i].lowWatermark { return ref }
+        }
+        return nil
+    }
+
+    /// Execution waits for the same D-slot a whole watch period: its D-instance asks
+    /// its peers for it (`ConsensusInstance.catchUp`). A delivered O-slot fixes its
+    /// references, so a quorum accepted (and a correct replica committed) them, but a
+    /// replica can deliver the O-slot from a commit certificate without ever having
+    /// seen the D-slot's proposal: its D-instance then has nothing pending, no
+    /// timer, and nobody re-sends the certificate (destiny/3 seed 38: replica 0,
+    /// partitioned while slow Byzantine replica 2's D2#2 committed, delivered O-slot
+    /// 22 referencing it and executed nothing after 8.4 s).
+    mutating func askForBlockingDSlot(into out: inout CompositionOutput) -> Bool {
+        guard let ref = blockingDSlot() else { blockedOn = nil; return false }
+        if blockedOn == ref {
+            var effects: [InstanceEffect] = []
+            d[ref.replica.index].catchUp(to: ref.sequence, into: &effects)
+            absorbD(ref.replica, effects, into: &out)
+        }
+        blockedOn = ref
+        return true
     }
 }

@@ -210,7 +210,8 @@ extension DQComposition {
             absorbO(effects, into: &out)
         }
         watchLastODelivered = o.lastDelivered
-        if waiting { armWatch(into: &out) }
+        let blocked = askForBlockingDSlot(into: &out)
+        if waiting || blocked { armWatch(into: &out) }
     }
 
     mutating func armWatch(into out: inout CompositionOutput) {

@@ -64,6 +64,8 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     var gateTimerRunning = false
     var watchTimerRunning = false
     var watchLastODelivered = SequenceNumber.zero
+    /// The D-slot execution waited for at the last watch tick (see `askForBlockingDSlot`).
+    var blockedOn: DSlotRef?
     /// Per D-instance, the delivered slot seen at the last request-timeout check.
     var suspicionMarks: [SequenceNumber] = []
     /// Set by a restart until this replica asked to be reinstated as coordinator.
