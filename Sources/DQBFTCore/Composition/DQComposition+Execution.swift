@@ -98,6 +98,8 @@ extension DQComposition {
         } else if ref.sequence > dExecuted[i] {
             dExecutedAbove[i].insert(ref.sequence)
         }
+        // An O-primary's queue may wait for this very slot (`advanceQueue`).
+        if o.isPrimary && advanceQueue(i) { proposeOrder(into: &out) }
     }
 
     mutating func advanceExecuted(_ i: Int, to s: SequenceNumber, into out: inout CompositionOutput) {
