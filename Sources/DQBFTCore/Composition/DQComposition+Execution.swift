@@ -150,14 +150,41 @@ extension DQComposition {
     /// timer, and nobody re-sends the certificate (destiny/3 seed 38: replica 0,
     /// partitioned while slow Byzantine replica 2's D2#2 committed, delivered O-slot
     /// 22 referencing it and executed nothing after 8.4 s).
+    ///
+    /// Still waiting a watch period after asking: no correct peer had the slot
+    /// committed to re-send, so it never committed (its coordinator disseminated
+    /// it to too few replicas, then failed or was cut off): this replica suspects
+    /// the D-instance's coordinator, every period, like a gated O-proposal does
+    /// (`gateTimedOut`). The view change that f+1 such suspicions start commits the
+    /// slot's prepared value or a no-op (the paper's case 1), and execution goes on.
+    /// The gate alone cannot: the O-proposal was let through once its PREPARE
+    /// arrived, or the O-slot was delivered from a certificate, or its NEW-VIEW
+    /// decided it. destiny/4 seed 3: replica 0 proposed D0#41–44 during a
+    /// partition that held replicas 2 and 3 away (only replica 1 saw them), then
+    /// came back with a rolled-back counter; O-view 1's primary (replica 1) ordered
+    /// those slots; replica 3 executed nothing from 5.4 s (O-slot 64) to 12.1 s,
+    /// when a client happened to reassign its request to replica 0, whose
+    /// retransmission made the replicas suspect D0; O-slots 68–71 (D0#41–44)
+    /// then executed as no-ops.
+    ///
+    /// It judges only a coordinator whose view was active at the previous tick too:
+    /// one just installed (maybe by this very suspicion) first gets a whole period
+    /// to commit the slot or its no-op.
     mutating func askForBlockingDSlot(into out: inout CompositionOutput) -> Bool {
-        guard let ref = blockingDSlot() else { blockedOn = nil; return false }
-        if blockedOn == ref {
-            var effects: [InstanceEffect] = []
-            d[ref.replica.index].catchUp(to: ref.sequence, into: &effects)
-            absorbD(ref.replica, effects, into: &out)
-        }
+        guard let ref = blockingDSlot() else { blockedOn = nil; blockedTicks = 0; return false }
+        let i = ref.replica.index
+        let activeView = d[i].isViewActive ? d[i].view : nil
+        blockedTicks = blockedOn == ref ? blockedTicks + 1 : 0
         blockedOn = ref
+        defer { blockedView = activeView }
+        guard blockedTicks > 0 else { return true }
+        var effects: [InstanceEffect] = []
+        if blockedTicks == 1 {
+            d[i].catchUp(to: ref.sequence, into: &effects)
+        } else if activeView != nil && blockedView == activeView && !config.mutated(.dqBlockedSlotUnsuspected) {
+            d[i].suspectPrimary(into: &effects)
+        }
+        absorbD(ref.replica, effects, into: &out)
         return true
     }
 }

@@ -114,7 +114,7 @@ extension DQComposition {
     @discardableResult
     mutating func advanceQueue(_ i: Int) -> Bool {
         let floor = max(dExecuted[i], d[i].lowWatermark)
-        if queued[i] < floor {
+        if queued[i] < floor && !config.mutated(.dqQueueWaitsForExecuted) {
             queued[i] = floor
             seenAhead[i] = seenAhead[i].filter { $0 > floor }
         }
