@@ -151,11 +151,12 @@ extension DQComposition {
     /// partitioned while slow Byzantine replica 2's D2#2 committed, delivered O-slot
     /// 22 referencing it and executed nothing after 8.4 s).
     ///
-    /// Still waiting a watch period after asking: no correct peer had the slot
-    /// committed to re-send, so it never committed (its coordinator disseminated
-    /// it to too few replicas, then failed or was cut off): this replica suspects
-    /// the D-instance's coordinator, every period, like a gated O-proposal does
-    /// (`gateTimedOut`). The view change that f+1 such suspicions start commits the
+    /// It goes on asking every period (asking only once was measured to stall
+    /// dqpbft/4 seed 51). Still waiting a watch period after asking: no correct
+    /// peer had the slot committed to re-send, so it never committed (its
+    /// coordinator disseminated it to too few replicas, then failed or was cut
+    /// off): this replica also suspects the D-instance's coordinator, every
+    /// period, like a gated O-proposal does (`gateTimedOut`). The view change that f+1 such suspicions start commits the
     /// slot's prepared value or a no-op (the paper's case 1), and execution goes on.
     /// The gate alone cannot: the O-proposal was let through once its PREPARE
     /// arrived, or the O-slot was delivered from a certificate, or its NEW-VIEW
@@ -179,9 +180,8 @@ extension DQComposition {
         defer { blockedView = activeView }
         guard blockedTicks > 0 else { return true }
         var effects: [InstanceEffect] = []
-        if blockedTicks == 1 {
-            d[i].catchUp(to: ref.sequence, into: &effects)
-        } else if activeView != nil && blockedView == activeView && !config.mutated(.dqBlockedSlotUnsuspected) {
+        d[i].catchUp(to: ref.sequence, into: &effects)
+        if blockedTicks > 1 && activeView != nil && blockedView == activeView && !config.mutated(.dqBlockedSlotUnsuspected) {
             d[i].suspectPrimary(into: &effects)
         }
         absorbD(ref.replica, effects, into: &out)
