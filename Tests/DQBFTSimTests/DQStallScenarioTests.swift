@@ -44,9 +44,12 @@ struct DQStallScenarioTests {
     /// seed 3: replicas 2 and 3 executed nothing from 5.4 s to 12.1 s, client c4
     /// completed nothing after 12.2 s). Now a replica still blocked a watch period
     /// after asking suspects the D-instance's coordinator (mutant
-    /// `dq-blocked-slot-unsuspected`).
+    /// `dq-blocked-slot-unsuspected`). The same fixes dqhybster/6 seed 21 (listed
+    /// in `knownStalls` before): O-slot 240 ordered a D-slot of the replica
+    /// restarted with a rolled-back counter that never committed, and only two
+    /// replicas moved its D-instance on; every replica stopped at 10.6 s.
     @Test("execution blocked on a D-slot nobody committed suspects its coordinator",
-          arguments: [("destiny", 4, 3)])
+          arguments: [("destiny", 4, 3), ("dqhybster", 6, 21)])
     func blockedSlotSuspectsCoordinator(protocol name: String, replicas: Int, seed: UInt64) throws {
         try expectLive(name, replicas, seed)
     }
