@@ -23,6 +23,8 @@ declare -A killers=(
   [hybrid-volatile-checkpoints]="HybridStallScenarioTests"
   [dq-execute-without-batch]="DQScenarioTests"
   [dq-no-noop-fill]="ProtocolRuleTests"
+  [dq-queue-waits-for-executed]="DQStallScenarioTests"
+  [dq-blocked-slot-unsuspected]="DQStallScenarioTests"
   [state-transfer-restarts-chunks]="StateTransferTests"
   [state-transfer-forgets-liars]="StateTransferTests"
 )

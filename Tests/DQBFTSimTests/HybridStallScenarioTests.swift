@@ -84,4 +84,23 @@ struct HybridStallScenarioTests {
         #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
         #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
     }
+
+    /// A replica delivered an O-slot from its commit certificate without ever
+    /// seeing the PREPARE of a D-slot it references: its D-instance had nothing
+    /// pending and no timer, and nobody re-sent that D-slot's certificate
+    /// (destiny/3 seed 38, `--byzantine 2:slow --partition 2.7-4.8:0|1/2`: replica
+    /// 0 missed D2#2 of slow replica 2 while partitioned, delivered O-slot 22
+    /// referencing it and executed nothing after 8.4 s). Now execution waiting a
+    /// whole watch period for one D-slot makes that D-instance broadcast its STATUS,
+    /// and peers that delivered the slot re-send its certificate
+    /// (`DQComposition.askForBlockingDSlot`, `ConsensusInstance.catchUp`).
+    @Test("a replica missing the commit of an ordered D-slot asks its peers for it",
+          arguments: [("destiny", 3, 38)])
+    func orderedDSlotCommitFetched(protocol name: String, replicas: Int, seed: UInt64) throws {
+        let scenario = SweepScenario.faults(protocol: name, replicas: replicas, seed: seed)
+        let report = try Simulation(options: scenario.options).run()
+        let replay = scenario.replay
+        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
+        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+    }
 }

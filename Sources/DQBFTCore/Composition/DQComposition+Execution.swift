@@ -61,6 +61,7 @@ extension DQComposition {
                     // Not committed yet — or forgotten here because a quorum executed it
                     // (this replica lagged): then only the application state can help.
                     if ref.sequence <= d[ref.replica.index].lowWatermark { requestApplicationState(into: &out) }
+                    else { armWatch(into: &out) }  // `askForBlockingDSlot` asks for it if it stays missing
                     return
                 }
                 batches.append((ref.replica, batch))
@@ -97,6 +98,8 @@ extension DQComposition {
         } else if ref.sequence > dExecuted[i] {
             dExecutedAbove[i].insert(ref.sequence)
         }
+        // An O-primary's queue may wait for this very slot (`advanceQueue`).
+        if o.isPrimary && advanceQueue(i) { proposeOrder(into: &out) }
     }
 
     mutating func advanceExecuted(_ i: Int, to s: SequenceNumber, into out: inout CompositionOutput) {
@@ -126,5 +129,62 @@ extension DQComposition {
             d[i].checkpoint(at: s, stateDigest: dCheckpointDigest(ReplicaID(i), s), into: &effects)
             absorbD(ReplicaID(i), effects, into: &out)
         }
+    }
+
+    /// The D-slot the next O-slot waits for: referenced by a delivered O-slot, not
+    /// committed here, above its D-instance's checkpoint.
+    func blockingDSlot() -> DSlotRef? {
+        guard let slot = oSlots.first, slot.sequence == nextExecution else { return nil }
+        for ref in slot.refs where ref.replica.index < config.replicaCount && !isExecuted(ref) {
+            let i = ref.replica.index
+            if dBatches[i][ref.sequence] == nil && ref.sequence > d[i].lowWatermark { return ref }
+        }
+        return nil
+    }
+
+    /// Execution waits for the same D-slot a whole watch period: its D-instance asks
+    /// its peers for it (`ConsensusInstance.catchUp`). A delivered O-slot fixes its
+    /// references, so a quorum accepted (and a correct replica committed) them, but a
+    /// replica can deliver the O-slot from a commit certificate without ever having
+    /// seen the D-slot's proposal: its D-instance then has nothing pending, no
+    /// timer, and nobody re-sends the certificate (destiny/3 seed 38: replica 0,
+    /// partitioned while slow Byzantine replica 2's D2#2 committed, delivered O-slot
+    /// 22 referencing it and executed nothing after 8.4 s).
+    ///
+    /// It goes on asking every period (asking only once was measured to stall
+    /// dqpbft/4 seed 51). Still waiting a watch period after asking: no correct
+    /// peer had the slot committed to re-send, so it never committed (its
+    /// coordinator disseminated it to too few replicas, then failed or was cut
+    /// off): this replica also suspects the D-instance's coordinator, every
+    /// period, like a gated O-proposal does (`gateTimedOut`). The view change that f+1 such suspicions start commits the
+    /// slot's prepared value or a no-op (the paper's case 1), and execution goes on.
+    /// The gate alone cannot: the O-proposal was let through once its PREPARE
+    /// arrived, or the O-slot was delivered from a certificate, or its NEW-VIEW
+    /// decided it. destiny/4 seed 3: replica 0 proposed D0#41–44 during a
+    /// partition that held replicas 2 and 3 away (only replica 1 saw them), then
+    /// came back with a rolled-back counter; O-view 1's primary (replica 1) ordered
+    /// those slots; replica 3 executed nothing from 5.4 s (O-slot 64) to 12.1 s,
+    /// when a client happened to reassign its request to replica 0, whose
+    /// retransmission made the replicas suspect D0; O-slots 68–71 (D0#41–44)
+    /// then executed as no-ops.
+    ///
+    /// It judges only a coordinator whose view was active at the previous tick too:
+    /// one just installed (maybe by this very suspicion) first gets a whole period
+    /// to commit the slot or its no-op.
+    mutating func askForBlockingDSlot(into out: inout CompositionOutput) -> Bool {
+        guard let ref = blockingDSlot() else { blockedOn = nil; blockedTicks = 0; return false }
+        let i = ref.replica.index
+        let activeView = d[i].isViewActive ? d[i].view : nil
+        blockedTicks = blockedOn == ref ? blockedTicks + 1 : 0
+        blockedOn = ref
+        defer { blockedView = activeView }
+        guard blockedTicks > 0 else { return true }
+        var effects: [InstanceEffect] = []
+        d[i].catchUp(to: ref.sequence, into: &effects)
+        if blockedTicks > 1 && activeView != nil && blockedView == activeView && !config.mutated(.dqBlockedSlotUnsuspected) {
+            d[i].suspectPrimary(into: &effects)
+        }
+        absorbD(ref.replica, effects, into: &out)
+        return true
     }
 }

@@ -90,11 +90,46 @@ extension DQComposition {
         guard ref.sequence > queued[i], ref.sequence > dExecuted[i] else { return }
         if onProbation(ref) && !d[i].isCommitted(at: ref.sequence) { return }
         seenAhead[i].insert(ref.sequence)
-        while seenAhead[i].remove(queued[i].advanced(by: 1)) != nil {
-            queued[i] = queued[i].advanced(by: 1)
-            toOrder.append(DSlotRef(replica: ref.replica, sequence: queued[i]))
-        }
+        advanceQueue(i)
         proposeOrder(into: &out)
+    }
+
+    /// Moves D-instance `i`'s queue over every D-slot that needs no ordering from
+    /// this O-primary any more, queueing the seen ones in slot order; returns
+    /// whether it queued any.
+    ///
+    /// The queue waits at `queued + 1` until that slot is seen, so a slot that
+    /// executes here before it is seen must be stepped over: it is never seen
+    /// again (`noteSeen` ignores executed slots). That happens to a new O-primary
+    /// that still delivers O-slots of the view before (their NEW-VIEW's decision
+    /// or late certificates): `becameOrderingPrimary` started the queue at the
+    /// highest slot ordered then, and the later ones execute afterwards.
+    /// dqhybster/5 seed 5: replica 3 became O-primary in view 3 with D0's queue
+    /// at slot 55, then executed D0 slots 56–60 from O-slots 104–115 of view 2;
+    /// its queue waited for slot 56 forever while it ordered its own and
+    /// replica 1's batches, so replica 0's clients completed nothing after 10.4 s
+    /// and nothing suspected the O-primary (the O-instance kept delivering).
+    /// A correct O-primary never trails its own execution otherwise (every slot
+    /// executed was ordered from its queue), so this changes nothing there.
+    @discardableResult
+    mutating func advanceQueue(_ i: Int) -> Bool {
+        let floor = max(dExecuted[i], d[i].lowWatermark)
+        if queued[i] < floor && !config.mutated(.dqQueueWaitsForExecuted) {
+            queued[i] = floor
+            seenAhead[i] = seenAhead[i].filter { $0 > floor }
+        }
+        var queuedAny = false
+        while true {
+            let next = queued[i].advanced(by: 1)
+            if seenAhead[i].remove(next) != nil {
+                toOrder.append(DSlotRef(replica: ReplicaID(i), sequence: next))
+                queuedAny = true
+            } else if !dExecutedAbove[i].contains(next) {
+                break
+            }
+            queued[i] = next
+        }
+        return queuedAny
     }
 
     /// Proposes queued references, several per O-slot, keeping a few O-proposals in flight.
@@ -210,7 +245,8 @@ extension DQComposition {
             absorbO(effects, into: &out)
         }
         watchLastODelivered = o.lastDelivered
-        if waiting { armWatch(into: &out) }
+        let blocked = askForBlockingDSlot(into: &out)
+        if waiting || blocked { armWatch(into: &out) }
     }
 
     mutating func armWatch(into out: inout CompositionOutput) {

@@ -64,6 +64,12 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     var gateTimerRunning = false
     var watchTimerRunning = false
     var watchLastODelivered = SequenceNumber.zero
+    /// The D-slot execution waited for at the last watch tick (see `askForBlockingDSlot`).
+    var blockedOn: DSlotRef?
+    /// Watch ticks in a row that found execution waiting for `blockedOn` (0 at the first).
+    var blockedTicks = 0
+    /// The view of `blockedOn`'s D-instance at that tick if it was active then.
+    var blockedView: ViewNumber?
     /// Per D-instance, the delivered slot seen at the last request-timeout check.
     var suspicionMarks: [SequenceNumber] = []
     /// Set by a restart until this replica asked to be reinstated as coordinator.

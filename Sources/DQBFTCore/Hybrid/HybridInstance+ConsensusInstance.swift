@@ -1,5 +1,11 @@
 extension HybridInstance: ConsensusInstance {
     public var stableProof: [SignedCheckpoint] { stable.proof }
+    /// Broadcasts this replica's STATUS: a peer that delivered past our checkpoint
+    /// answers with its commit certificates above it (`onStatus`).
+    public mutating func catchUp(to seq: SequenceNumber, into out: inout [InstanceEffect]) {
+        guard seq > lastDelivered else { return }
+        out.append(.broadcast(.status(view: isViewActive ? view : ViewNumber(view.rawValue &- 1), stableSequence: lowWatermark)))
+    }
     public mutating func isRedundant(_ message: ConsensusMessage) -> Bool {
         guard case .hybrid(let h) = message else { return false }
         switch h {

@@ -94,6 +94,13 @@ public protocol ConsensusInstance: Sendable {
     mutating func requestView(_ target: ViewNumber, into out: inout [InstanceEffect])
     /// After a restart: re-arm timers and tell peers where this replica stands.
     mutating func recover(into out: inout [InstanceEffect])
+    /// The owner needs slot `seq` delivered (DQ: a delivered O-slot references it)
+    /// and this instance has not delivered it: tell peers where this replica
+    /// stands, so that those that delivered more re-send what it missed. Needed
+    /// because an instance that never saw the slot's proposal has nothing pending
+    /// and no timer, so nothing else would ever ask (P1–P4 say what a correct
+    /// replica delivers, not when a late one learns it). Emits at most one message.
+    mutating func catchUp(to seq: SequenceNumber, into out: inout [InstanceEffect])
     /// Before `recover`, on a replica rebuilt from nothing: re-learns one message
     /// this replica sent before it restarted (from its durable log, oldest first),
     /// so it never contradicts what it said (same view, same votes, same slots).

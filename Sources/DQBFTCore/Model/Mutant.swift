@@ -31,6 +31,10 @@ public enum Mutant: String, Sendable, Hashable, CaseIterable {
     case dqExecuteWithoutBatch = "dq-execute-without-batch"
     /// DQ: D-slots that were ordered but never disseminated are not filled with no-ops.
     case dqNoNoopFill = "dq-no-noop-fill"
+    /// DQ: an O-primary's queue does not step over D-slots that executed before it saw them.
+    case dqQueueWaitsForExecuted = "dq-queue-waits-for-executed"
+    /// DQ: execution blocked on a D-slot nobody re-sends never suspects its coordinator.
+    case dqBlockedSlotUnsuspected = "dq-blocked-slot-unsuspected"
     /// State transfer: a replica that moves on to another source drops the chunks it holds.
     case stateTransferRestartsChunks = "state-transfer-restarts-chunks"
     /// State transfer: after a state that failed its digest check, no source is distrusted.

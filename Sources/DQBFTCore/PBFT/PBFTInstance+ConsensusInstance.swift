@@ -1,5 +1,11 @@
 extension PBFTInstance: ConsensusInstance {
     public var stableProof: [SignedCheckpoint] { stable.proof }
+    /// Broadcasts this replica's STATUS: a peer that delivered past our checkpoint
+    /// answers with its COMMITs above it (`help`).
+    public mutating func catchUp(to seq: SequenceNumber, into out: inout [InstanceEffect]) {
+        guard seq > lastDelivered else { return }
+        out.append(.broadcast(statusReport))
+    }
     public mutating func isRedundant(_ message: ConsensusMessage) -> Bool {
         guard case .prePrepare(let pp) = message else { return false }
         return pp.sequence <= lastDelivered || (pp.view == view && slots[pp.sequence]?.acceptedView == view)
