@@ -12,11 +12,7 @@ import Testing
 @Suite("DQ stall scenarios")
 struct DQStallScenarioTests {
     func expectLive(_ name: String, _ replicas: Int, _ seed: UInt64) throws {
-        let scenario = SweepScenario.faults(protocol: name, replicas: replicas, seed: seed)
-        let report = try Simulation(options: scenario.options).run()
-        let replay = scenario.replay
-        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
-        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+        try SweepScenario.faults(protocol: name, replicas: replicas, seed: seed).expectSafeAndLive()
     }
 
     /// A new O-primary that still delivers O-slots of the view before executes

@@ -21,11 +21,7 @@ struct HybridStallScenarioTests {
     @Test("an execution proof its slot cannot get: the reply is proven on its own",
           arguments: [("linearhybster", 5, 6), ("destiny", 3, 25), ("destiny", 3, 68), ("destiny", 5, 6), ("destiny", 7, 3)])
     func singleReplyProof(protocol name: String, replicas: Int, seed: UInt64) throws {
-        let scenario = SweepScenario.faults(protocol: name, replicas: replicas, seed: seed, hybridPauses: true)
-        let report = try Simulation(options: scenario.options).run()
-        let replay = scenario.replay
-        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
-        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+        try SweepScenario.faults(protocol: name, replicas: replicas, seed: seed, hybridPauses: true).expectSafeAndLive()
     }
 
     /// A backup that lost one PREPARE shares nothing above it (commit shares are
@@ -40,11 +36,7 @@ struct HybridStallScenarioTests {
     @Test("a backup that lost a PREPARE gets it again from the primary's collector timer",
           arguments: [("linearhybster", 3, 52)])
     func lostPrepareResent(protocol name: String, replicas: Int, seed: UInt64) throws {
-        let scenario = SweepScenario.faults(protocol: name, replicas: replicas, seed: seed, hybridPauses: true)
-        let report = try Simulation(options: scenario.options).run()
-        let replay = scenario.replay
-        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
-        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+        try SweepScenario.faults(protocol: name, replicas: replicas, seed: seed, hybridPauses: true).expectSafeAndLive()
     }
 
     /// The f+1 replicas that made a checkpoint stable restarted close together with
@@ -60,11 +52,7 @@ struct HybridStallScenarioTests {
           arguments: [("hybster", 3, 84), ("hybster", 3, 5), ("linearhybster", 3, 57), ("dqhybster", 3, 44),
                       ("dqhybster", 3, 51), ("destiny", 3, 5), ("destiny", 3, 57)])
     func stableCheckpointStateSurvivesRestarts(protocol name: String, replicas: Int, seed: UInt64) throws {
-        let scenario = SweepScenario.faults(protocol: name, replicas: replicas, seed: seed)
-        let report = try Simulation(options: scenario.options).run()
-        let replay = scenario.replay
-        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
-        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+        try SweepScenario.faults(protocol: name, replicas: replicas, seed: seed).expectSafeAndLive()
     }
 
     /// A replica a window behind whose peers made checkpoints stable without it,
@@ -78,11 +66,7 @@ struct HybridStallScenarioTests {
     @Test("a replica a window behind learns the newer stable checkpoint from the peer ahead",
           arguments: [("linearhybster", 3, 25), ("dqhybster", 3, 90)])
     func laggingReplicaLearnsStableCheckpoint(protocol name: String, replicas: Int, seed: UInt64) throws {
-        let scenario = SweepScenario.faults(protocol: name, replicas: replicas, seed: seed)
-        let report = try Simulation(options: scenario.options).run()
-        let replay = scenario.replay
-        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
-        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+        try SweepScenario.faults(protocol: name, replicas: replicas, seed: seed).expectSafeAndLive()
     }
 
     /// A replica delivered an O-slot from its commit certificate without ever
@@ -97,10 +81,6 @@ struct HybridStallScenarioTests {
     @Test("a replica missing the commit of an ordered D-slot asks its peers for it",
           arguments: [("destiny", 3, 38)])
     func orderedDSlotCommitFetched(protocol name: String, replicas: Int, seed: UInt64) throws {
-        let scenario = SweepScenario.faults(protocol: name, replicas: replicas, seed: seed)
-        let report = try Simulation(options: scenario.options).run()
-        let replay = scenario.replay
-        #expect(report.safety == "ok", "\(report.safety_violations); replay: \(replay)")
-        #expect(report.liveness == "ok", "\(report.liveness); replay: \(replay)")
+        try SweepScenario.faults(protocol: name, replicas: replicas, seed: seed).expectSafeAndLive()
     }
 }
