@@ -7,24 +7,39 @@ import NIOCore
 import NIOPosix
 @testable import DQBFTNet
 
-/// Free TCP ports on 127.0.0.1 (bound to port 0, then released).
+/// TCP ports on 127.0.0.1 that no other test of this process is given and that were free when checked.
+///
+/// Drawn from 28000..<32768, above the CLI's default ports (17700…, metrics 27100…) and below Linux's ephemeral range (32768...60999), because a port the kernel picked
+/// for a `bind(0)` and released can be taken at once by any outgoing connection of a parallel test — that race
+/// failed CI ("address already in use" on 52727). Ports outside the range are only ever taken by explicit binds,
+/// and this counter never hands one out twice; each is checked bindable before it is returned.
 func freePorts(_ count: Int) -> [Int] {
-    var sockets: [Int32] = []
-    var ports: [Int] = []
-    for _ in 0..<count {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        ports.append(Int(UInt16(bigEndian: address.sin_port)))
-        sockets.append(fd)
+    (0..<count).map { _ in
+        while true {
+            let port = nextTestPort.withLock { next -> Int in
+                defer { next = next + 1 < 32768 ? next + 1 : 28000 }
+                return next
+            }
+            if isBindable(port) { return port }
+        }
     }
-    for fd in sockets { close(fd) }
-    return ports
+}
+
+private let nextTestPort = LockedBox<Int>(28000 + Int(UInt32(truncatingIfNeeded: getpid()) % 4000))
+
+private func isBindable(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var reuse: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
 }
 
 func temporaryDirectory(_ name: String) -> String {
