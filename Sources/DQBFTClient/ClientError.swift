@@ -11,6 +11,9 @@ public enum DQBFTClientError: Error, Equatable, CustomStringConvertible {
     /// `connect` could not reach f+1 replicas within its timeout; lists the
     /// replicas it could not reach ("replica 2 at 10.0.0.3:7002").
     case unavailable(unreachable: [String])
+    /// f+1 replicas refused the command for the reason given (their client table
+    /// is full of clients active within its eviction age); it did not execute.
+    case refused(String)
 
     public var description: String {
         switch self {
@@ -18,6 +21,7 @@ public enum DQBFTClientError: Error, Equatable, CustomStringConvertible {
         case .closed: return "client is closed"
         case .invalidOperation: return "the replicas rejected the operation as invalid"
         case .unexpectedResult(let r): return "unexpected result \(r.prefix(16))"
+        case .refused(let why): return "refused: \(why); the operation did not execute"
         case .unavailable(let down):
             return "cluster unavailable: could not reach \(down.joined(separator: ", "))"
         }

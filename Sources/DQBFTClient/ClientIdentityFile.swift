@@ -14,7 +14,7 @@ import Foundation
 /// Guarantees: `load(orCreateAt:)` returns the key in the file, or creates the file
 /// with a fresh key if there is none (an unreadable or malformed file is an error,
 /// never silently replaced). Reusing the identity is safe across runs because every
-/// `DQBFTClient` starts its timestamps from the wall clock (`DQBFTClient.Options.firstTimestamp`).
+/// `DQBFTClient` starts its timestamps from the wall clock (see `DQBFTClient.Options.firstTimestamp`).
 public enum ClientIdentityFile {
     /// The default path: `client.key` next to the cluster configuration file.
     public static func defaultPath(forConfiguration config: String) -> String {

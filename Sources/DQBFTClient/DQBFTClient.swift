@@ -65,6 +65,8 @@ public actor DQBFTClient {
     let identity: ClientSigningKey
     let signsRequests: Bool
     var timestamps: [UInt64]
+    /// The epoch requests name: the highest floor f+1 replicas named in a refusal.
+    var epoch: UInt64 = 0
     var freeLanes: [Int]
     /// Per lane, the replica that proposes its requests (multi-leader protocols).
     var targets: [ReplicaID]
@@ -198,14 +200,35 @@ public actor DQBFTClient {
 
     /// Submits an operation for the replicated state machine and returns its
     /// result once f+1 replicas agree on it. `timeout` bounds this call (default
-    /// `Options.operationTimeout`). Throws `DQBFTClientError` (`.timeout`, `.closed`)
-    /// or `CancellationError`; after either the operation may still execute once.
+    /// `Options.operationTimeout`). Throws `DQBFTClientError` (`.timeout`, `.closed`,
+    /// `.refused`) or `CancellationError`; after a timeout or a cancellation the
+    /// operation may still execute once.
+    ///
+    /// If f+1 replicas refuse the command because this client's entry was evicted
+    /// from their client table (`ClientRefusal.staleEpoch`), that timestamp can never
+    /// execute, so the command is signed again under a new timestamp and the epoch
+    /// they named, within the same deadline.
     public func submit(operation: [UInt8], timeout callTimeout: TimeAmount? = nil) async throws -> [UInt8] {
         guard !closed else { throw DQBFTClientError.closed }
         let lane = await acquireLane()
         defer { releaseLane(lane) }
+        let deadline = NIODeadline.now() + (callTimeout ?? options.operationTimeout)
+        var attempts = 0
+        while true {
+            switch try await send(operation, lane: lane, deadline: deadline, attempts: &attempts) {
+            case .result(let result): return result
+            case .refused(.staleEpoch(let floor)): epoch = max(epoch, floor)
+            case .refused(.tableFull): throw DQBFTClientError.refused("the replicas' client table is full")
+            }
+        }
+    }
+
+    /// Sends `operation` under the lane's next timestamp until a quorum answers,
+    /// with the timeout doubling between attempts.
+    func send(_ operation: [UInt8], lane: Int, deadline: NIODeadline,
+              attempts attempt: inout Int) async throws -> ReplyCollector.Answer {
         timestamps[lane] += 1
-        let client = ClientID(base + UInt64(lane)), timestamp = timestamps[lane]
+        let client = ClientID(base + UInt64(lane)), timestamp = timestamps[lane], epoch = self.epoch
         // PBFT: send to the primary of the newest view seen. Multi-leader protocols
         // (DQPBFT, RCC): each lane has an assigned replica that proposes its
         // requests; after a timeout the lane moves to the next replica.
@@ -213,19 +236,20 @@ public actor DQBFTClient {
         var target = singlePrimary ? cluster.configuration.primary(of: collector.highestView) : targets[lane]
         let identity = self.identity, signs = signsRequests
         func frame(for target: ReplicaID) -> ByteBuffer {
-            let request = ClientRequest(client: client, timestamp: timestamp, assignedReplica: target, operation: operation)
+            let request = ClientRequest(client: client, timestamp: timestamp, assignedReplica: target, operation: operation,
+                                        epoch: epoch)
             return ByteBufferAllocator().buffer(bytes: WireMessage.request(signs ? identity.sign(request) : request).encode())
         }
         var request = frame(for: target)
         collector.begin(client, timestamp: timestamp,
                         request: ClientRequest(client: client, timestamp: timestamp, operation: operation).digest)
         defer { collector.end(client) }
-        let deadline = NIODeadline.now() + (callTimeout ?? options.operationTimeout)
         var timeout = options.attemptTimeout
-        var attempt = 0
+        var first = true
         while true {
             attempt += 1
-            if attempt == 1 {
+            if first {
+                first = false
                 links[target.index].send(request)
             } else {
                 if !singlePrimary {
@@ -236,8 +260,8 @@ public actor DQBFTClient {
                 for link in links { link.send(request) }
             }
             let remaining = deadline - NIODeadline.now()
-            if let result = await collector.wait(client, timeout: min(timeout, remaining)) {
-                return result
+            if let answer = await collector.wait(client, timeout: min(timeout, remaining)) {
+                return answer
             }
             try Task.checkCancellation()
             if closed { throw DQBFTClientError.closed }

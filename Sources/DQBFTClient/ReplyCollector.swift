@@ -8,19 +8,28 @@ import NIOCore
 /// Guarantees: a result is accepted only when `quorum` distinct replicas sent
 /// byte-identical results for the exact `(client, timestamp)` outstanding, each naming
 /// the outstanding request's digest (a reply for another command that reused the
-/// timestamp does not count); replies for other requests, unknown lanes or repeated
-/// replicas are ignored; every
+/// timestamp does not count) — or each naming `ClientRefusal.replyDigest` with the same
+/// refusal, which `wait` returns as `.refused`; replies for other requests, unknown
+/// lanes or repeated replicas are ignored; every
 /// waiter is resumed exactly once (result, timeout or cancellation). Thread-safe.
 /// `highestView` only moves to a view that `quorum` (f+1) matching replies report
 /// or exceed — the f+1-th highest view among them — so at least one correct
 /// replica is there: a Byzantine replica's huge view cannot misdirect the client.
 final class ReplyCollector: Sendable {
+    /// What a quorum of replicas answered.
+    enum Answer: Equatable, Sendable {
+        case result([UInt8])
+        case refused(ClientRefusal)
+    }
+
     struct Entry {
         var timestamp: UInt64
         var request: Digest
-        var replies: [ReplicaID: (result: [UInt8], view: ViewNumber)] = [:]
-        var result: [UInt8]?
-        var waiter: CheckedContinuation<[UInt8]?, Never>?
+        /// Each replica's latest reply: the request digest it names (the command's, or
+        /// the refusal digest) and its result.
+        var replies: [ReplicaID: (request: Digest, result: [UInt8], view: ViewNumber)] = [:]
+        var result: Answer?
+        var waiter: CheckedContinuation<Answer?, Never>?
         var waiterID: UInt64 = 0
         var deadline = NIODeadline.distantFuture
     }
@@ -43,11 +52,11 @@ final class ReplyCollector: Sendable {
 
     /// Waits up to `timeout` (checked by `expire`, which the owner calls every few
     /// milliseconds) for the quorum result; nil on timeout or cancellation.
-    func wait(_ client: ClientID, timeout: TimeAmount) async -> [UInt8]? {
+    func wait(_ client: ClientID, timeout: TimeAmount) async -> Answer? {
         let id = state.withLock { s -> UInt64 in s.nextWaiter &+= 1; return s.nextWaiter }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8]?, Never>) in
-                let immediate = state.withLock { s -> [UInt8]?? in
+            await withCheckedContinuation { (continuation: CheckedContinuation<Answer?, Never>) in
+                let immediate = state.withLock { s -> Answer?? in
                     guard var entry = s.entries[client] else { return .some(nil) }
                     if let result = entry.result { return .some(result) }
                     if Task.isCancelled { return .some(nil) }
@@ -66,8 +75,8 @@ final class ReplyCollector: Sendable {
 
     /// Ends every wait whose deadline has passed (with nil).
     func expire(now: NIODeadline = .now()) {
-        let expired = state.withLock { s -> [CheckedContinuation<[UInt8]?, Never>] in
-            var out: [CheckedContinuation<[UInt8]?, Never>] = []
+        let expired = state.withLock { s -> [CheckedContinuation<Answer?, Never>] in
+            var out: [CheckedContinuation<Answer?, Never>] = []
             for (client, var entry) in s.entries where entry.deadline <= now {
                 if let w = entry.waiter { out.append(w) }
                 entry.waiter = nil
@@ -79,8 +88,8 @@ final class ReplyCollector: Sendable {
         for w in expired { w.resume(returning: nil) }
     }
 
-    func resumeWaiter(_ client: ClientID, id: UInt64, with result: [UInt8]?) {
-        let waiter = state.withLock { s -> CheckedContinuation<[UInt8]?, Never>? in
+    func resumeWaiter(_ client: ClientID, id: UInt64, with result: Answer?) {
+        let waiter = state.withLock { s -> CheckedContinuation<Answer?, Never>? in
             guard var entry = s.entries[client], entry.waiterID == id, let w = entry.waiter else { return nil }
             entry.waiter = nil
             s.entries[client] = entry
@@ -91,20 +100,23 @@ final class ReplyCollector: Sendable {
 
     /// Records one reply (any thread).
     func deliver(_ reply: ClientReply) {
-        let waiter = state.withLock { s -> (CheckedContinuation<[UInt8]?, Never>, [UInt8])? in
-            guard var entry = s.entries[reply.client], entry.timestamp == reply.timestamp, entry.request == reply.request,
-                  entry.result == nil else { return nil }
-            entry.replies[reply.replica] = (reply.result, reply.view)
-            let views = entry.replies.values.filter { $0.result == reply.result }.map(\.view).sorted(by: >)
+        let refusal = reply.request == ClientRefusal.replyDigest ? ClientRefusal(result: reply.result) : nil
+        let waiter = state.withLock { s -> (CheckedContinuation<Answer?, Never>, Answer)? in
+            guard var entry = s.entries[reply.client], entry.timestamp == reply.timestamp,
+                  entry.request == reply.request || refusal != nil, entry.result == nil else { return nil }
+            entry.replies[reply.replica] = (reply.request, reply.result, reply.view)
+            let views = entry.replies.values.filter { $0.request == reply.request && $0.result == reply.result }
+                .map(\.view).sorted(by: >)
             guard views.count >= quorum else { s.entries[reply.client] = entry; return nil }
-            entry.result = reply.result
+            let answer = refusal.map(Answer.refused) ?? .result(reply.result)
+            entry.result = answer
             let vouched = views[quorum - 1]  // the f+1-th highest: some correct replica is at least there
             if vouched > s.highestView { s.highestView = vouched }
             let w = entry.waiter
             entry.waiter = nil
             s.entries[reply.client] = entry
-            return w.map { ($0, reply.result) }
+            return w.map { ($0, answer) }
         }
-        if let (w, result) = waiter { w.resume(returning: result) }
+        if let (w, answer) = waiter { w.resume(returning: answer) }
     }
 }

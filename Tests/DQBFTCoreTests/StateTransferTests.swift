@@ -27,6 +27,8 @@ struct StateTransferTests {
         var tamper: (_ from: Int, _ to: Int, _ message: WireMessage) -> WireMessage? = { _, _, m in m }
         /// State-transfer messages delivered, in order.
         var delivered: [(from: Int, to: Int, message: WireMessage)] = []
+        /// Every reply any replica sent, with the replica.
+        var replies: [(replica: Int, reply: ClientReply)] = []
 
         init(_ kind: ProtocolKind, parameters: ReplicaParameters = Bus.parameters) {
             self.kind = kind
@@ -43,6 +45,7 @@ struct StateTransferTests {
                 switch effect {
                 case .send(let m, let to): queue.append((i, to.index, m))
                 case .broadcast(let m): for j in 0..<4 where j != i { queue.append((i, j, m)) }
+                case .reply(let r): replies.append((i, r))
                 default: break
                 }
             }

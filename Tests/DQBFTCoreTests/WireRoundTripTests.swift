@@ -54,6 +54,7 @@ struct MessageGenerator {
         if rng.bool() {
             r.signature = ClientSignature(publicKey: bytes(32...32), signature: bytes(64...64))
         }
+        if rng.bool() { r.epoch = max(1, u64()) }
         return r
     }
     mutating func reply() -> ClientReply {

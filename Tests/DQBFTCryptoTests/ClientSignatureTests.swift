@@ -28,7 +28,7 @@ struct ClientSignatureTests {
         #expect(Self.accepted(signed))
     }
 
-    @Test("unsigned, re-targeted, altered, foreign-id and wrong-key requests are refused")
+    @Test("unsigned, re-targeted, altered, re-epoched, foreign-id and wrong-key requests are refused")
     func forgeriesRefused() throws {
         let key = ClientSigningKey(), other = ClientSigningKey()
         let signed = key.sign(Self.request(key))
@@ -42,6 +42,12 @@ struct ClientSignatureTests {
         var replayedLater = signed
         replayedLater.timestamp += 1
         #expect(!Self.accepted(replayedLater))
+        var newerEpoch = signed
+        newerEpoch.epoch = 7
+        #expect(!Self.accepted(newerEpoch), "a replay dressed in a newer epoch (the client table's eviction floor)")
+        var signedEpoch = Self.request(key)
+        signedEpoch.epoch = 7
+        #expect(Self.accepted(key.sign(signedEpoch)))
         // Another key signing for ids it does not own (impersonation).
         var impersonated = Self.request(key)
         impersonated.signature = ClientSignature(publicKey: other.publicKey,

@@ -18,7 +18,8 @@ final class TestCluster: @unchecked Sendable {
 
     /// `metrics`: every replica also serves its HTTP endpoints, on a free port
     /// recorded in `cluster` (`metricsPort`).
-    init(n: Int = 4, protocol name: String = "pbft", metrics: Bool = false) {
+    init(n: Int = 4, protocol name: String = "pbft", metrics: Bool = false,
+         tune: (inout ClusterFile.Tuning) -> Void = { _ in }) {
         var tuning = ClusterFile.Tuning()
         tuning.batchSize = 16
         tuning.batchTimeoutMs = 1
@@ -28,6 +29,7 @@ final class TestCluster: @unchecked Sendable {
         tuning.progressTimeoutMs = 400
         tuning.viewChangeTimeoutMs = 800
         tuning.stateRetryMs = 200
+        tune(&tuning)
         let ports = freePorts(n)
         var (file, keys) = ClusterFile.generate(protocol: name, replicas: n, tuning: tuning)
         for i in 0..<n { file.replicas[i].port = ports[i] }

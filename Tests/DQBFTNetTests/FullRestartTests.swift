@@ -6,60 +6,6 @@ import Foundation
 import Testing
 @testable import DQBFTNet
 
-/// Replica processes of one cluster in a temporary directory, started with the
-/// built `dqbft` executable and killed with SIGKILL.
-final class ProcessCluster: @unchecked Sendable {
-    let executable: URL
-    let directory: String
-    let cluster: ClusterFile
-    var processes: [Process?]
-
-    init(executable: URL, protocol name: String = "pbft", n: Int = 4) throws {
-        self.executable = executable
-        directory = temporaryDirectory("processes")
-        var tuning = ClusterFile.Tuning()
-        tuning.checkpointInterval = 8
-        tuning.windowSize = 32
-        tuning.batchTimeoutMs = 1
-        tuning.requestTimeoutMs = 400
-        tuning.progressTimeoutMs = 400
-        tuning.viewChangeTimeoutMs = 800
-        tuning.stateRetryMs = 200
-        var (file, keys) = ClusterFile.generate(protocol: name, replicas: n, tuning: tuning)
-        for (i, port) in freePorts(n).enumerated() { file.replicas[i].port = port }
-        cluster = file
-        processes = Array(repeating: nil, count: n)
-        try file.write(to: directory + "/cluster.json")
-        for (i, key) in keys.enumerated() { try KeyFiles.writePrivateKey(key, to: directory + "/replica-\(i).key") }
-    }
-
-    func dataDirectory(_ i: Int) -> String { directory + "/data-\(i)" }
-
-    func spawn(_ i: Int) throws {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = ["replica", "--config", directory + "/cluster.json", "--id", "\(i)", "--data-dir", dataDirectory(i),
-                       "--log-level", ProcessInfo.processInfo.environment["DQBFT_TEST_LOG"] ?? "error"]
-            + (FileManager.default.fileExists(atPath: dataDirectory(i)) ? [] : ["--new"])
-        p.standardOutput = FileHandle.nullDevice
-        if ProcessInfo.processInfo.environment["DQBFT_TEST_LOG"] == nil { p.standardError = FileHandle.nullDevice }
-        try p.run()
-        processes[i] = p
-    }
-
-    func killNine(_ i: Int) {
-        guard let p = processes[i] else { return }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        processes[i] = nil
-    }
-
-    func shutdown() {
-        for i in processes.indices { killNine(i) }
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-}
-
 /// Records a client history in wall-clock nanoseconds since the test started.
 final class HistoryRecorder: @unchecked Sendable {
     let start = DispatchTime.now().uptimeNanoseconds

@@ -35,6 +35,6 @@ struct ReplyCollectorTests {
         collector.deliver(reply(0, view: 0, result: [8]))
         #expect(collector.state.withLock { $0.entries[ClientID(4096)]?.result } == nil)
         collector.deliver(reply(1, view: 0, result: [8]))
-        #expect(await collector.wait(ClientID(4096), timeout: .seconds(1)) == [8])
+        #expect(await collector.wait(ClientID(4096), timeout: .seconds(1)) == .result([8]))
     }
 }

@@ -10,14 +10,20 @@ public struct ClientRequest: Hashable, Sendable {
     /// The replica the client is assigned to (its coordinator in DQ protocols).
     public var assignedReplica: ReplicaID
     public var operation: [UInt8]
+    /// The least epoch the client table's floor may have for this request to be
+    /// admitted from a client without an entry (see `ClientTable`): 0 until a
+    /// replica's `ClientRefusal.staleEpoch` names a higher floor. Signed; on the
+    /// wire only when not 0.
+    public var epoch: UInt64 = 0
     /// The client's signature over `signedBytes`; required by replicas whose
     /// configuration authenticates clients (the runtime's default), absent in
     /// simulations.
     public var signature: ClientSignature?
 
     public init(client: ClientID, timestamp: UInt64, assignedReplica: ReplicaID = ReplicaID(0), operation: [UInt8],
-                signature: ClientSignature? = nil) {
+                epoch: UInt64 = 0, signature: ClientSignature? = nil) {
         self.client = client
+        self.epoch = epoch
         self.timestamp = timestamp
         self.assignedReplica = assignedReplica
         self.operation = operation
@@ -36,7 +42,7 @@ public struct ClientRequest: Hashable, Sendable {
 
     /// Encoded size on the wire (see `WireWriter.write(_: ClientRequest)`).
     @inlinable public var encodedSize: Int {
-        8 + 8 + 2 + 4 + operation.count + 1 + (signature == nil ? 0 : ClientSignature.encodedSize)
+        8 + 8 + 2 + 4 + operation.count + 1 + (signature == nil ? 0 : ClientSignature.encodedSize) + (epoch == 0 ? 0 : 8)
     }
 }
 

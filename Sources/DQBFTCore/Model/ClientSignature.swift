@@ -44,6 +44,7 @@ extension ClientRequest {
         var w = WireWriter(capacity: 32 + operation.count)
         w.writeRaw("dqbft-request-v1".utf8)
         w.write(client); w.write(timestamp); w.write(assignedReplica); w.write(operation)
+        if epoch != 0 { w.write(epoch) }  // v1 bytes unchanged for epoch 0
         return w.bytes
     }
 }

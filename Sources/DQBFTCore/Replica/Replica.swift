@@ -76,7 +76,8 @@ public struct Replica: Sendable {
         self.parameters = parameters
         self.executor = executor
         self.app = app
-        self.clients = ClientTable(capacity: parameters.maxClients, replyBudget: parameters.maxStoredReplyBytes)
+        self.clients = ClientTable(capacity: parameters.maxClients, replyBudget: parameters.maxStoredReplyBytes,
+                                   evictionAge: parameters.clientEvictionAge)
         var app = app
         var clients = self.clients
         // The empty execution frontier: nothing executed (DQ: 12 zero bytes per D-instance).
@@ -261,7 +262,8 @@ public struct Replica: Sendable {
             }
             return
         }
-        guard clients.admits(r.client) else { return }
+        // A request the table will refuse is ordered all the same: only a refusal
+        // that f+1 replicas give at one point of execution tells the client to re-sign.
         if composition.proposes(r) {
             guard pending.count < parameters.maxPendingRequests,
                   (pendingTimestamps[r.client] ?? 0) < r.timestamp else { return }
@@ -411,7 +413,8 @@ public struct Replica: Sendable {
             var r = try WireReader(rep.snapshot, limits: limits)
             try candidateApp.restore(from: try r.readBytes("app", limit: r.limits.maxFrameBytes), limits: limits)
             candidateClients = try ClientTable.decode(&r, capacity: parameters.maxClients,
-                                                      replyBudget: parameters.maxStoredReplyBytes)
+                                                      replyBudget: parameters.maxStoredReplyBytes,
+                                                      evictionAge: parameters.clientEvictionAge)
             frontier = try r.readBytes("frontier", limit: r.limits.maxFrameBytes)
             try r.expectEnd()
         } catch { return false }

@@ -20,6 +20,10 @@ public struct ReplicaParameters: Hashable, Sendable {
     public var maxStateBytes: Int
     /// Most clients the client table holds.
     public var maxClients: Int
+    /// Requests executed (for any client) that an entry of the full client table
+    /// must go without before a new client may evict it; nil: `maxClients`. The
+    /// same on every replica (it decides the replicated state).
+    public var clientEvictionAge: UInt64?
     /// Most bytes of replies the client table keeps for retransmissions (the oldest
     /// are dropped beyond it; see `ClientTable`).
     public var maxStoredReplyBytes = ReplicaParameters.defaultReplyBudget

@@ -56,8 +56,8 @@ public protocol SlotExecutor: Sendable {
 /// records it in the client table.
 ///
 /// Guarantees: deterministic (a function of the state and the slot); a request at
-/// or below its client's recorded timestamp, or from a client the table cannot
-/// admit, does not run.
+/// or below its client's recorded timestamp does not run; one the table refuses
+/// (`ClientTable.admission`) does not run and is answered with the refusal.
 public struct DirectExecution: SlotExecutor {
     public init() {}
 
@@ -68,7 +68,13 @@ public struct DirectExecution: SlotExecutor {
         for batch in slot.batches {
             for r in batch.requests {
                 defer { index += 1 }
-                guard clients.executes(r.client, timestamp: r.timestamp) else { continue }
+                switch clients.admission(r.client, timestamp: r.timestamp, epoch: r.epoch) {
+                case .skip: continue
+                case .refuse(let refusal):
+                    results.append(ExecutedRequest(index: index, request: ClientRefusal.replyDigest, result: refusal.encoded))
+                    continue
+                case .execute: break
+                }
                 let result = app.apply(r.operation)
                 let request = r.digest
                 clients.record(r.client, timestamp: r.timestamp, request: request, reply: result)

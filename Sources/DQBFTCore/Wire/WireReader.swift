@@ -91,12 +91,15 @@ public struct WireReader {
         var request = ClientRequest(client: try readClient(), timestamp: try readUInt64(),
                                     assignedReplica: try readReplica(),
                                     operation: try readBytes("operation", limit: limits.maxOperationBytes))
-        switch try readUInt8() {
-        case 0: break
-        case 1:
+        let flags = try readUInt8()
+        guard flags & ~3 == 0 else { throw .unknownTag(field: "request.flags", value: flags) }
+        if flags & 1 != 0 {
             request.signature = ClientSignature(publicKey: try readRaw(ClientSignature.publicKeyBytes),
                                                 signature: try readRaw(ClientSignature.signatureBytes))
-        case let t: throw .unknownTag(field: "request.signature", value: t)
+        }
+        if flags & 2 != 0 {
+            request.epoch = try readUInt64()
+            guard request.epoch != 0 else { throw .invalidValue(field: "request.epoch") }
         }
         return request
     }

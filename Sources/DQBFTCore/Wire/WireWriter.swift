@@ -38,9 +38,10 @@ public struct WireWriter: Sendable {
 
     public mutating func write(_ r: ClientRequest) {
         write(r.client); write(r.timestamp); write(r.assignedReplica); write(r.operation)
-        if let s = r.signature {
-            write(UInt8(1)); writeRaw(s.publicKey); writeRaw(s.signature)
-        } else { write(UInt8(0)) }
+        // Flags: bit 0 a signature follows, bit 1 an epoch (0 is not written).
+        write(UInt8((r.signature == nil ? 0 : 1) | (r.epoch == 0 ? 0 : 2)))
+        if let s = r.signature { writeRaw(s.publicKey); writeRaw(s.signature) }
+        if r.epoch != 0 { write(r.epoch) }
     }
 
     public mutating func write(_ r: ClientReply) {

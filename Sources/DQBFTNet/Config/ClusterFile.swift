@@ -57,6 +57,9 @@ public struct ClusterFile: Codable, Sendable, Equatable {
         /// retransmissions (`ClientTable`); the same on every replica (replicated state).
         public var maxClients: Int?
         public var maxStoredReplyBytes: Int?
+        /// Requests executed that an entry of a full client table must go without
+        /// before a new client may evict it (default: `maxClients`).
+        public var clientEvictionAge: UInt64?
         public init() {}
 
         /// Accepted ranges: durations in milliseconds, the rest in slots or requests.
@@ -67,6 +70,7 @@ public struct ClusterFile: Codable, Sendable, Equatable {
             public static let batchSize: ClosedRange<Int> = 1 ... WireLimits.default.maxRequestsPerBatch
             public static let maxClients: ClosedRange<Int> = 1 ... 1 << 26
             public static let maxStoredReplyBytes: ClosedRange<Int> = 0 ... 1 << 36
+            public static let clientEvictionAge: ClosedRange<UInt64> = 1 ... 1 << 48
         }
 
         /// The first out-of-range field, described; nil if all are in range.
@@ -91,6 +95,9 @@ public struct ClusterFile: Codable, Sendable, Equatable {
             }
             if let v = maxStoredReplyBytes, !Bounds.maxStoredReplyBytes.contains(v) {
                 return "tuning.maxStoredReplyBytes = \(v) is outside \(Bounds.maxStoredReplyBytes) (64 GiB)"
+            }
+            if let v = clientEvictionAge, !Bounds.clientEvictionAge.contains(v) {
+                return "tuning.clientEvictionAge = \(v) is outside \(Bounds.clientEvictionAge)"
             }
             let interval = checkpointInterval ?? 64, window = windowSize ?? 256
             if window < 2 * interval {
@@ -218,6 +225,7 @@ public struct ClusterFile: Codable, Sendable, Equatable {
                                  fetchRetryNanos: dp.fetchRetryNanos),
             dq: d.dq)
         parameters.maxStoredReplyBytes = t.maxStoredReplyBytes ?? d.maxStoredReplyBytes
+        parameters.clientEvictionAge = t.clientEvictionAge
         return parameters
     }
 
