@@ -162,6 +162,8 @@ protocol InstanceContractRunner {
     func stableView(payloads: Int) -> [String]
     func viewChange() -> [String]
     func randomSchedule(seed: UInt64) -> [String]
+    /// Runs transcript commands (`TranscriptRun`); each command's output lines.
+    func transcript(_ commands: [String]) -> [[String]]
 }
 
 struct Runner<Instance: ConsensusInstance>: InstanceContractRunner {
