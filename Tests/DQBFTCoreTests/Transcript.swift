@@ -152,7 +152,7 @@ enum TranscriptText {
         switch p {
         case .requests(let b) where b.requests.isEmpty: return "no-op"
         case .requests(let b): return "batch[" + b.requests.map { "c\($0.client.rawValue)" }.joined(separator: ",") + "]"
-        case .order(let o): return "order(\(o.digest.description.prefix(6)))"
+        case .order(let o): return "order[" + o.refs.map { "R\($0.replica.index):s\($0.sequence.rawValue)" }.joined(separator: ",") + "]"
         }
     }
 

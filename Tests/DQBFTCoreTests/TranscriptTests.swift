@@ -11,7 +11,9 @@ extension Runner {
 
 /// The checked-in transcripts in `Tests/Transcripts/`, one per file: the first
 /// command names the instance type (`instance pbft`, `instance hybster`,
-/// `instance linearhybster`); see `TranscriptFile` for the rest.
+/// `instance linearhybster`) or the protocol of four whole replicas (`replicas
+/// dqpbft`, `replicas rcc`, `replicas pbft`); see `TranscriptFile` and
+/// `ReplicaTranscriptRun` for the rest.
 @Suite("Transcripts: instances step by step")
 struct TranscriptTests {
     static var files: [String] {
@@ -25,10 +27,18 @@ struct TranscriptTests {
         var file = TranscriptFile(text: try String(contentsOf: url, encoding: .utf8))
         let header = try #require(file.blocks.first, "\(name) is empty")
         let words = header.command.split(separator: " ")
-        let kind = try #require(words.count == 2 && words[0] == "instance" ? InstanceKind(rawValue: String(words[1])) : nil,
-                                "\(name) must start with 'instance pbft|hybster|linearhybster'")
+        let commands = file.blocks.dropFirst().map(\.command)
         var outputs: [[String]] = []
-        kind.contract { outputs = [["(\(kind) cluster of \($0.config.replicaCount))"]] + $0.transcript(file.blocks.dropFirst().map(\.command)) }
+        if words.count == 2, words[0] == "instance", let kind = InstanceKind(rawValue: String(words[1])) {
+            kind.contract { outputs = [["(\(kind) cluster of \($0.config.replicaCount))"]] + $0.transcript(commands) }
+        } else if words.count == 2, words[0] == "replicas", let kind = ProtocolKind(rawValue: String(words[1])),
+                  kind.faultModel == .byzantine {
+            var run = ReplicaTranscriptRun(kind)
+            outputs = [["(4 \(kind) replicas)"]] + commands.map { run.run($0) }
+        } else {
+            Issue.record("\(name) must start with 'instance pbft|hybster|linearhybster' or 'replicas pbft|dqpbft|rcc'")
+            return
+        }
         let rewrite = ProcessInfo.processInfo.environment["DQBFT_REWRITE_TRANSCRIPTS"] == "1"
         for (i, output) in outputs.enumerated() where file.blocks[i].output != output {
             if rewrite { continue }
