@@ -73,6 +73,8 @@ public protocol Composition: Sendable {
     var stableProofs: [(instance: InstanceID, checkpoints: [SignedCheckpoint])] { get }
     /// Where instances stand (for status output and tests).
     var status: String { get }
+    /// Messages the composition and its instances set aside, by reason.
+    var rejections: RejectionCounts { get }
     /// True if the instance `message` is for would gain nothing from it (see
     /// `ConsensusInstance.isRedundant`): the shell may drop it unverified.
     /// Changes nothing (`mutating` to reach the instance in place, not copy it).

@@ -32,6 +32,8 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     public internal(set) var d: [Instance]
     public internal(set) var o: Instance
     var rng: SeededRandom
+    /// Messages set aside here, not by an instance.
+    var ownRejections = RejectionCounts()
 
     /// Committed D-slot batches not yet executed, per D-instance.
     var dBatches: [[SequenceNumber: Batch]]
@@ -235,7 +237,7 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
             return
         }
         let r = Int(instance.rawValue)
-        guard r < config.replicaCount else { return }
+        guard r < config.replicaCount else { return ownRejections.note(.unknownInstance) }
         let replica = ReplicaID(r)
         if case .status = message, from == replica, d[r].primary != replica, d[r].isViewActive {
             reinstate(replica, into: &out)
@@ -391,6 +393,13 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
             prefixes.append(prefix)
         }
         return prefixes
+    }
+
+    public var rejections: RejectionCounts {
+        var all = ownRejections
+        all.add(o.rejections)
+        for instance in d { all.add(instance.rejections) }
+        return all
     }
 
     public var status: String {

@@ -33,6 +33,8 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     var stalledTicks: UInt64 = 0
     /// Replicas heard from in the current round-timer period.
     var heard = ReplicaSet()
+    /// Messages set aside here, not by an instance.
+    var ownRejections = RejectionCounts()
     /// Replicas not heard from during the last round-timer period: presumed failed,
     /// so not chosen to take over an instance (a local guess that only steers
     /// which view to ask for; it cannot affect safety).
@@ -117,7 +119,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     public mutating func receive(_ message: ConsensusMessage, instance: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         let i = Int(instance.rawValue)
-        guard i < config.replicaCount else { return }
+        guard i < config.replicaCount else { return ownRejections.note(.unknownInstance) }
         heard.insert(from)
         if let p = Instance.proposal(in: message) { highestKnown = max(highestKnown, min(p.sequence, instances[i].highWatermark)) }
         var effects: [InstanceEffect] = []
@@ -353,6 +355,10 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     func globalSlot(endingRound round: SequenceNumber) -> SequenceNumber? {
         guard let g = round.rawValue.multipliedIfExact(by: n), g < .max else { return nil }
         return SequenceNumber(g)
+    }
+
+    public var rejections: RejectionCounts {
+        instances.reduce(into: ownRejections) { $0.add($1.rejections) }
     }
 
     public var status: String {

@@ -14,6 +14,8 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
     public let kind: ProtocolKind
     /// Delivered slot seen at the last request-timeout check.
     var suspicionMark = SequenceNumber.zero
+    /// Messages set aside here, not by the instance.
+    var ownRejections = RejectionCounts()
     /// The last view the instance was active in: named in replies and forwarded to
     /// while a view change is pending (see `LastActiveView`).
     var installed: LastActiveView
@@ -74,7 +76,7 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
 
     public mutating func receive(_ message: ConsensusMessage, instance id: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
-        guard id == .main else { return }
+        guard id == .main else { return ownRejections.note(.unknownInstance) }
         var effects: [InstanceEffect] = []
         instance.receive(message, from: from, into: &effects)
         absorb(effects, into: &out)
@@ -138,4 +140,10 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
     public var lowWatermarks: [InstanceID: SequenceNumber] { [.main: instance.lowWatermark] }
 
     public var status: String { instance.status }
+
+    public var rejections: RejectionCounts {
+        var all = ownRejections
+        all.add(instance.rejections)
+        return all
+    }
 }

@@ -18,10 +18,12 @@ extension HybridInstance {
             out.append(.send(.hybrid(.commitProof(proof)), to: sender))
             return
         }
-        guard c.view == view, isViewActive, c.certificate.signer == sender, c.sequence > lastDelivered,
-              c.sequence <= highWatermark, c.certificate.value == value(view, .ordering, c.sequence),
-              slots[c.sequence]?.committed == nil else { return }
-        guard !(slots[c.sequence]?.rejected.contains(sender) ?? false) else { return }
+        guard c.view == view, isViewActive else { return reject(c.view < view ? .staleView : .notActiveView) }
+        guard c.certificate.signer == sender else { return reject(.foreignSender) }
+        guard c.sequence > lastDelivered, c.sequence <= highWatermark else { return reject(.outsideWindow) }
+        guard c.certificate.value == value(view, .ordering, c.sequence) else { return reject(.invalidProof) }
+        guard slots[c.sequence]?.committed == nil else { return reject(.duplicate) }
+        guard !(slots[c.sequence]?.rejected.contains(sender) ?? false) else { return reject(.invalidProof) }
         slots[c.sequence, default: HybridSlot()].shares[sender] = c.certificate
         slots[c.sequence]!.askedToCollect = true
         if slots[c.sequence]!.claimed == nil { slots[c.sequence]!.claimed = c.digest }
@@ -140,7 +142,7 @@ extension HybridInstance {
 
     mutating func onPayload(_ payload: Payload, into out: inout [InstanceEffect]) {
         let digest = payload.digest
-        guard window.fetching.finish(digest) else { return }
+        guard window.fetching.finish(digest) else { return reject(.unrequestedPayload) }
         for (seq, slot) in slots where slot.committed == digest { slots[seq]!.payload = payload }
         tryDeliver(into: &out)
     }

@@ -1,5 +1,6 @@
 extension HybridInstance: ConsensusInstance {
     public var stableProof: [SignedCheckpoint] { stable.proof }
+    public var rejections: RejectionCounts { window.rejections }
     /// Broadcasts this replica's STATUS: a peer that delivered past our checkpoint
     /// answers with its commit certificates above it (`onStatus`).
     public mutating func catchUp(to seq: SequenceNumber, into out: inout [InstanceEffect]) {

@@ -29,7 +29,9 @@ public struct HybridInstance: Sendable {
     /// PBFT instances).
     var window: SlotWindow
 
-    public internal(set) var view: ViewNumber = .zero
+    public internal(set) var view: ViewNumber = .zero {
+        didSet { precondition(view >= oldValue, "a view never decreases (\(oldValue) → \(view))") }
+    }
     public internal(set) var isViewActive = true
     /// The stable checkpoint: slots at or below it are forgotten.
     public internal(set) var lowWatermark: SequenceNumber {
@@ -167,7 +169,7 @@ public struct HybridInstance: Sendable {
 
     /// Handles one authenticated message from replica `sender`.
     public mutating func receive(_ message: ConsensusMessage, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard sender != me, sender.index < config.replicaCount else { return }
+        guard sender != me, sender.index < config.replicaCount else { return reject(.foreignSender) }
         switch message {
         case .hybrid(let h):
             switch h {
@@ -188,7 +190,7 @@ public struct HybridInstance: Sendable {
         case .fetch(let d): onFetch(d, from: sender, into: &out)
         case .payload(let p): onPayload(p, into: &out)
         case .status(let v, let s): onStatus(view: v, stable: s, from: sender, into: &out)
-        case .prePrepare, .prepare, .commit, .viewChange, .newView: return  // PBFT messages
+        case .prePrepare, .prepare, .commit, .viewChange, .newView: reject(.otherProtocol)  // PBFT messages
         }
     }
 
@@ -201,7 +203,7 @@ public struct HybridInstance: Sendable {
               p.sequence <= highWatermark,
               p.certificate.value == value(view, .ordering, p.sequence),
               slots[p.sequence]?.prepare == nil, slots[p.sequence]?.committed == nil || slots[p.sequence]?.committed == p.payload.digest
-        else { return }
+        else { return reject(prepareRejection(p, floor: floor)) }
         slots[p.sequence, default: HybridSlot()].prepare = p
         slots[p.sequence]!.payload = p.payload
         addShare(p.certificate, seq: p.sequence, into: &out)
@@ -209,6 +211,18 @@ public struct HybridInstance: Sendable {
         tryDeliver(into: &out)
         armProgressTimer(into: &out)
     }
+
+    /// Why `onPrepare` set `p` aside (asked only once it did).
+    func prepareRejection(_ p: HybridPrepare, floor: SequenceNumber) -> Rejection {
+        if p.certificate.signer != primary { return .notFromPrimary }
+        if p.view != view || !isViewActive { return p.view < view ? .staleView : .notActiveView }
+        if p.sequence <= lowWatermark || p.sequence <= floor || p.sequence > highWatermark { return .outsideWindow }
+        if p.certificate.value != value(view, .ordering, p.sequence) { return .invalidProof }
+        return .duplicate
+    }
+
+    /// Sets the message being handled aside, counting why (`Rejection`).
+    mutating func reject(_ reason: Rejection) { window.rejections.note(reason) }
 
     /// Certifies commit shares for prepared slots in slot order (the trusted
     /// counter only moves forward, so a slot skipped now could never be shared).

@@ -69,6 +69,8 @@ public protocol ConsensusInstance: Sendable {
     func isCheckpoint(_ sequence: SequenceNumber) -> Bool
     /// One line describing where the instance stands (status output, tests).
     var status: String { get }
+    /// The messages this instance set aside without acting on them, by reason.
+    var rejections: RejectionCounts { get }
     /// True if `message` cannot tell this instance anything it does not already
     /// hold (a second copy of a proposal, a certificate for a decided slot), so a
     /// shell may drop it before paying to verify it. Looks only at cheap fields,

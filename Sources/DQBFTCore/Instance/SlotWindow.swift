@@ -32,13 +32,17 @@ struct SlotWindow: Sendable {
     /// Next slot the primary proposes at.
     var nextProposal = SequenceNumber(1)
     /// Highest slot delivered to the owner (or covered by a state transfer).
-    var lastDelivered: SequenceNumber = .zero
+    var lastDelivered: SequenceNumber = .zero {
+        didSet { precondition(lastDelivered >= oldValue, "delivery never goes back (\(oldValue) → \(lastDelivered))") }
+    }
     /// Recent signed checkpoints per replica above the low watermark (≤ 4 each).
     var checkpointVotes = CheckpointVotes()
     /// Payload digests this replica is fetching, with the replicas asked next.
     var fetching: PayloadFetcher
     /// Whether the progress timer (`InstanceTimer.progress`) is set.
     var progressTimerRunning = false
+    /// Messages the instance set aside, and why.
+    var rejections = RejectionCounts()
 
     init(parameters: InstanceParameters, genesis: Digest, me: ReplicaID, config: ClusterConfiguration) {
         self.parameters = parameters

@@ -18,6 +18,8 @@ extension PBFTInstance: ConsensusInstance {
         guard case .viewChange(let vc) = message else { return nil }
         return vc.signed.viewChange.newView
     }
+    public var rejections: RejectionCounts { window.rejections }
+
     public var status: String {
         "view=\(view.rawValue) active=\(isViewActive) low=\(lowWatermark.rawValue) delivered=\(lastDelivered.rawValue)"
     }

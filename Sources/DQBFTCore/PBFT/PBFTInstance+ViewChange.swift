@@ -47,7 +47,7 @@ extension PBFTInstance {
         let vc = message.signed.viewChange
         guard message.signed.sender == sender,
               isValid(CheckpointCertificate(sequence: vc.stableSequence, digest: vc.stableDigest,
-                                            proof: message.checkpointProof)) else { return }
+                                            proof: message.checkpointProof)) else { return reject(.invalidProof) }
         if vc.stableSequence > lowWatermark {
             makeStable(CheckpointCertificate(sequence: vc.stableSequence, digest: vc.stableDigest,
                                              proof: message.checkpointProof), into: &out)
@@ -104,9 +104,9 @@ extension PBFTInstance {
     }
 
     mutating func onNewView(_ nv: NewView, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard nv.view > view || (nv.view == view && !isViewActive),
-              sender == config.primary(of: nv.view, initial: initialPrimary),
-              isValid(nv) else { return }
+        guard nv.view > view || (nv.view == view && !isViewActive) else { return reject(.staleView) }
+        guard sender == config.primary(of: nv.view, initial: initialPrimary) else { return reject(.notFromPrimary) }
+        guard isValid(nv) else { return reject(.invalidProof) }
         install(nv, into: &out)
     }
 
@@ -199,6 +199,7 @@ extension PBFTInstance {
     /// of its stable checkpoint and its COMMITs above ours — an idle cluster sends
     /// nothing else that would let us catch up.
     mutating func noteBeyondWindow(_ seq: SequenceNumber, from peer: ReplicaID, into out: inout [InstanceEffect]) {
+        reject(.outsideWindow)
         guard seq > highWatermark, askedBeyond[peer] != lowWatermark else { return }
         askedBeyond[peer] = lowWatermark
         out.append(.send(statusReport, to: peer))

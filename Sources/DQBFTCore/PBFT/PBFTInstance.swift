@@ -23,7 +23,9 @@ public struct PBFTInstance: Sendable {
     var window: SlotWindow
 
     /// Current view (the target view while `isViewActive` is false).
-    public internal(set) var view: ViewNumber = .zero
+    public internal(set) var view: ViewNumber = .zero {
+        didSet { precondition(view >= oldValue, "a view never decreases (\(oldValue) → \(view))") }
+    }
     /// False between asking for a view change and installing the new view.
     public internal(set) var isViewActive = true
     /// The stable checkpoint: slots at or below it are forgotten. Only the window
@@ -124,9 +126,12 @@ public struct PBFTInstance: Sendable {
 
     // MARK: - Receiving
 
+    /// Sets the message being handled aside, counting why (`Rejection`).
+    mutating func reject(_ reason: Rejection) { window.rejections.note(reason) }
+
     /// Handles one authenticated message from replica `sender`.
     public mutating func receive(_ message: ConsensusMessage, from sender: ReplicaID, into out: inout [InstanceEffect]) {
-        guard sender != me, sender.index < config.replicaCount else { return }
+        guard sender != me, sender.index < config.replicaCount else { return reject(.foreignSender) }
         switch message {
         case .prePrepare(let pp): onPrePrepare(pp, from: sender, into: &out)
         case .prepare(let v): onPrepare(v, from: sender, into: &out)
@@ -137,7 +142,7 @@ public struct PBFTInstance: Sendable {
         case .fetch(let d): onFetch(d, from: sender, into: &out)
         case .payload(let p): onPayload(p, into: &out)
         case .status(let v, let s): onStatus(view: v, stable: s, from: sender, into: &out)
-        case .hybrid: return  // not a PBFT message
+        case .hybrid: reject(.otherProtocol)
         }
     }
 
@@ -149,9 +154,9 @@ public struct PBFTInstance: Sendable {
         if window.fetching.finish(digest) { tryDeliver(into: &out) }
         guard pp.view == view, isViewActive, sender == primary || config.mutated(.pbftProposalFromBackup) else {
             if pp.view > view { noteAhead(sender, into: &out) }
-            return
+            return reject(pp.view < view ? .staleView : pp.view > view || !isViewActive ? .notActiveView : .notFromPrimary)
         }
-        if let accepted = slots[pp.sequence]?.acceptedView, accepted == view { return }  // one proposal per view
+        if let accepted = slots[pp.sequence]?.acceptedView, accepted == view { return reject(.duplicate) }  // one proposal per view
         accept(pp, into: &out)
     }
 
@@ -172,16 +177,16 @@ public struct PBFTInstance: Sendable {
 
     mutating func onPrepare(_ v: Vote, from sender: ReplicaID, into out: inout [InstanceEffect]) {
         guard window.inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
-        guard v.view >= view else { return }
+        guard v.view >= view else { return reject(.staleView) }
         let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
-        guard slots[v.sequence, default: PBFTSlot()].prepares.insert(sender, for: key) else { return }
+        guard slots[v.sequence, default: PBFTSlot()].prepares.insert(sender, for: key) else { return reject(.duplicate) }
         if v.view == view { checkPrepared(v.sequence, into: &out) } else { noteAhead(sender, into: &out) }
     }
 
     mutating func onCommit(_ v: Vote, from sender: ReplicaID, into out: inout [InstanceEffect]) {
         guard window.inWindow(v.sequence) else { return noteBeyondWindow(v.sequence, from: sender, into: &out) }
         let key = PBFTSlot.VoteKey(view: v.view, digest: v.digest)
-        guard slots[v.sequence, default: PBFTSlot()].commits.insert(sender, for: key) else { return }
+        guard slots[v.sequence, default: PBFTSlot()].commits.insert(sender, for: key) else { return reject(.duplicate) }
         checkCommitted(v.sequence, key: key, into: &out)
         if v.view > view { noteAhead(sender, into: &out) }
     }
@@ -248,7 +253,7 @@ public struct PBFTInstance: Sendable {
 
     mutating func onPayload(_ payload: Payload, into out: inout [InstanceEffect]) {
         let digest = payload.digest
-        guard window.fetching.finish(digest) else { return }
+        guard window.fetching.finish(digest) else { return reject(.unrequestedPayload) }
         for (seq, slot) in slots where slot.committedDigest == digest || slot.acceptedDigest == digest {
             slots[seq]!.payloads[digest] = payload
         }

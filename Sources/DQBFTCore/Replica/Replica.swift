@@ -26,6 +26,8 @@ public struct Replica: Sendable {
     public internal(set) var pending = Deque<ClientRequest>()
     /// Newest timestamp queued per client, to drop duplicates before proposing.
     var pendingTimestamps: [ClientID: UInt64] = [:]
+    /// Requests the replica itself set aside (its composition counts the rest).
+    var ownRejections = RejectionCounts()
     var batchTimerRunning = false
     /// Requests forwarded elsewhere that this replica waits to see executed.
     /// Each with the request-timer tick at which watching began: the timer ticks
@@ -139,6 +141,14 @@ public struct Replica: Sendable {
         case .executionProof(_, let p): return execution?.isProven(p.sequence) ?? false
         default: return false
         }
+    }
+
+    /// Messages the replica, its composition and its instances set aside without
+    /// acting on them, by reason (`Rejection`).
+    public var rejections: RejectionCounts {
+        var all = composition.rejections
+        all.add(ownRejections)
+        return all
     }
 
     /// Handles one authenticated message.
@@ -266,13 +276,13 @@ public struct Replica: Sendable {
         // that f+1 replicas give at one point of execution tells the client to re-sign.
         if composition.proposes(r) {
             guard pending.count < parameters.maxPendingRequests,
-                  (pendingTimestamps[r.client] ?? 0) < r.timestamp else { return }
+                  (pendingTimestamps[r.client] ?? 0) < r.timestamp else { return ownRejections.note(.requestNotQueued) }
             pendingTimestamps[r.client] = r.timestamp
             pending.append(r)
             proposeBatches(force: false, into: &out)
         } else {
             // Forward the request and watch that it executes in time.
-            guard (watched[r.client]?.request.timestamp ?? 0) < r.timestamp else { return }
+            guard (watched[r.client]?.request.timestamp ?? 0) < r.timestamp else { return ownRejections.note(.duplicate) }
             watched[r.client] = (r, requestTick)
             if let target = composition.forwardTarget(for: r), target != me { out.append(.send(.request(r), to: target)) }
             armRequestTimer(into: &out)
@@ -341,6 +351,7 @@ public struct Replica: Sendable {
     }
 
     mutating func execute(_ seq: SequenceNumber, _ batches: [Batch], into out: inout [ReplicaEffect]) {
+        precondition(seq == lastExecuted.advanced(by: 1), "execution slots run in order, without gaps (\(seq) after \(lastExecuted))")
         let view = composition.replyView  // once: reading it through the existential copies the replica
         let executedDigest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
         let checkpoint = composition.isCheckpoint(seq)

@@ -71,6 +71,13 @@ public struct ReplicaMetrics: Sendable {
     /// An instance entered `view` (`instance` is "main", or "D3" for replica 3's
     /// D-instance / RCC instance 3); `counts` false only registers its series at
     /// view 0 (so dashboards see every instance from the start).
+    /// Authenticated messages the protocol set aside without acting on them, by reason.
+    func protocolRejected(_ reason: Rejection, count: UInt64) {
+        registry.makeCounter(name: "dqbft_protocol_rejections_total", labels: [("reason", "\(reason)")],
+                             help: "Authenticated messages the protocol set aside (stale view, outside the window, duplicate, …).")
+            .increment(by: Int64(clamping: count))
+    }
+
     func instanceEnteredView(_ instance: InstanceID, _ view: ViewNumber, counts: Bool = true) {
         let label = [("consensus_instance", "\(instance)")]  // not "instance": Prometheus adds that label to every scraped series
         registry.makeGauge(name: "dqbft_instance_view", labels: label, help: "Current view of each consensus instance.")

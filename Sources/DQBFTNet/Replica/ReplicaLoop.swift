@@ -65,6 +65,8 @@ final class ReplicaLoop: @unchecked Sendable {
     var effects: [ReplicaEffect] = []
     var stopped = false
     var stateTransfers = 0
+    /// The protocol's rejection counts at the last metrics refresh.
+    var rejectionsPublished = RejectionCounts()
     var stateChunksReceived = 0
     var stateBytesReceived = 0
     /// Per instance, the log record of the last VIEW-CHANGE or NEW-VIEW this
@@ -145,8 +147,30 @@ final class ReplicaLoop: @unchecked Sendable {
             stateChunksReceived += 1
             stateBytesReceived += chunk.bytes.count
         }
-        replica.handle(message, into: &effects)
+        if logger.logLevel <= .debug {
+            // Say why a message changed nothing (`Rejection`): what the counts gained.
+            let before = replica.rejections
+            replica.handle(message, into: &effects)
+            let reasons = replica.rejections.since(before)
+            if !reasons.isEmpty {
+                logger.debug("message set aside", metadata: ["message": "\(InboundHandler.summary(message))",
+                                                             "reason": "\(reasons.map(\.description).joined(separator: ","))"])
+            }
+        } else {
+            replica.handle(message, into: &effects)
+        }
         process()
+    }
+
+    /// Adds what the protocol set aside since the last call to the labelled
+    /// rejection counters (on the protocol loop, once a second).
+    func publishRejections() {
+        let now = replica.rejections
+        guard now.total != rejectionsPublished.total else { return }
+        for reason in now.since(rejectionsPublished) {
+            metrics.protocolRejected(reason, count: now[reason] &- rejectionsPublished[reason])
+        }
+        rejectionsPublished = now
     }
 
     /// Runs `body` on the protocol loop: now if already there, else as a task.

@@ -395,6 +395,7 @@ public final class ReplicaService: Service, @unchecked Sendable {
         let droppedSeen = LockedBox<[ReplicaID: Int]>([:])
         protocolLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { task in
             guard let running = self.state.withLock({ $0 }) else { task.cancel(); return }
+            running.loop.publishRejections()
             let depth = running.peers.reduce(0) { $0 + $1.queueDepth.withLock { $0 } }
             metrics.peerQueueDepth.set(Double(depth))
             for peer in running.peers {
