@@ -8,7 +8,7 @@ import Testing
 /// table gets `.refused`, an idle client's entry goes to a new one, and the evicted
 /// client's next operation is refused for its stale epoch, re-signed by `DQBFTClient`
 /// and executed.
-@Suite("End to end: client table eviction", .serialized, .timeLimit(.minutes(2)))
+@Suite("End to end: client table eviction", .serialized, .timeLimit(.minutes(10)))
 struct ClientEvictionEndToEndTests {
     @Test("a full table refuses, evicts an idle client for a new one, and the evicted client comes back by re-signing")
     func evictionThroughTheCluster() async throws {

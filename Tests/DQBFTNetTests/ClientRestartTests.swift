@@ -6,7 +6,7 @@ import NIOCore
 import Testing
 @testable import DQBFTNet
 
-@Suite("Client library: a client that restarts with its identity", .serialized, .timeLimit(.minutes(2)))
+@Suite("Client library: a client that restarts with its identity", .serialized, .timeLimit(.minutes(10)))
 struct ClientRestartTests {
     @Test("a client restarted with the same identity gets its new operations executed, not old cached results")
     func identityReuseAfterRestart() async throws {

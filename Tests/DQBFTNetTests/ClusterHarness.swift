@@ -20,15 +20,8 @@ final class TestCluster: @unchecked Sendable {
     /// recorded in `cluster` (`metricsPort`).
     init(n: Int = 4, protocol name: String = "pbft", metrics: Bool = false,
          tune: (inout ClusterFile.Tuning) -> Void = { _ in }) {
-        var tuning = ClusterFile.Tuning()
+        var tuning = ClusterFile.Tuning.quickFaults
         tuning.batchSize = 16
-        tuning.batchTimeoutMs = 1
-        tuning.checkpointInterval = 8
-        tuning.windowSize = 32
-        tuning.requestTimeoutMs = 400
-        tuning.progressTimeoutMs = 400
-        tuning.viewChangeTimeoutMs = 800
-        tuning.stateRetryMs = 200
         tune(&tuning)
         let ports = freePorts(n)
         var (file, keys) = ClusterFile.generate(protocol: name, replicas: n, tuning: tuning)

@@ -6,7 +6,7 @@ import NIOPosix
 import Testing
 @testable import DQBFTNet
 
-@Suite("End to end: in-process replica services over loopback TCP", .serialized, .timeLimit(.minutes(3)))
+@Suite("End to end: in-process replica services over loopback TCP", .serialized, .timeLimit(.minutes(10)))
 struct ClusterTests {
     @Test("a 4-replica PBFT cluster serves puts, gets and deletes")
     func putsAndGets() async throws {

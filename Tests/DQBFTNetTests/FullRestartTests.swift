@@ -39,7 +39,7 @@ final class HistoryRecorder: @unchecked Sendable {
 /// The acceptance test of durability: the whole cluster dies at once (SIGKILL of
 /// every replica process, writes in flight) and comes back on the same data
 /// directories. Nothing any client was told is lost.
-@Suite("End to end: every replica killed with SIGKILL at once", .serialized, .timeLimit(.minutes(3)))
+@Suite("End to end: every replica killed with SIGKILL at once", .serialized, .timeLimit(.minutes(10)))
 struct FullRestartTests {
     /// Single primary, DQ and multi-primary (every instance's certificate is in the
     /// snapshot); DQBFT_RESTART_PROTOCOL picks another one.

@@ -4,7 +4,7 @@ import Testing
 
 /// A program in another language (Python's standard library) puts, gets and
 /// deletes through `dqbft gateway` against a real 4-replica cluster.
-@Suite("HTTP gateway for non-Swift clients", .serialized, .timeLimit(.minutes(2)),
+@Suite("HTTP gateway for non-Swift clients", .serialized, .timeLimit(.minutes(10)),
        .enabled(if: builtExecutable() != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/env"),
                 "needs the dqbft executable"))
 struct GatewayTests {

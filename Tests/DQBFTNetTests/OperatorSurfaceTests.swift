@@ -8,7 +8,7 @@ import Testing
 
 /// What an operator sees: `/livez`, `/readyz`, `/status`, labelled metrics, the
 /// Grafana dashboard and `dqbft status`.
-@Suite("Operator surface: health endpoints, status, metrics names", .serialized, .timeLimit(.minutes(2)))
+@Suite("Operator surface: health endpoints, status, metrics names", .serialized, .timeLimit(.minutes(10)))
 struct OperatorSurfaceTests {
     /// One GET on loopback: status code and body.
     static func get(_ port: Int, _ path: String) throws -> (Int, String) {

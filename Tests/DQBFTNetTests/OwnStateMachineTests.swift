@@ -7,7 +7,7 @@ import Testing
 
 /// A cluster hosting a state machine other than the key-value store (the
 /// `CounterExample` target), end to end over TCP, through a replica's restart.
-@Suite("Your own state machine on a real cluster", .serialized, .timeLimit(.minutes(2)))
+@Suite("Your own state machine on a real cluster", .serialized, .timeLimit(.minutes(10)))
 struct OwnStateMachineTests {
     @Test("counters replicate, and a restarted replica catches up by state transfer")
     func counters() async throws {

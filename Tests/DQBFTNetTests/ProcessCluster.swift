@@ -24,15 +24,7 @@ final class ProcessCluster: @unchecked Sendable {
     init(executable: URL, protocol name: String = "pbft", n: Int = 4) throws {
         self.executable = executable
         directory = temporaryDirectory("processes")
-        var tuning = ClusterFile.Tuning()
-        tuning.checkpointInterval = 8
-        tuning.windowSize = 32
-        tuning.batchTimeoutMs = 1
-        tuning.requestTimeoutMs = 400
-        tuning.progressTimeoutMs = 400
-        tuning.viewChangeTimeoutMs = 800
-        tuning.stateRetryMs = 200
-        var (file, keys) = ClusterFile.generate(protocol: name, replicas: n, tuning: tuning)
+        var (file, keys) = ClusterFile.generate(protocol: name, replicas: n, tuning: .quickFaults)
         for (i, port) in freePorts(n).enumerated() { file.replicas[i].port = port }
         cluster = file
         processes = Array(repeating: nil, count: n)

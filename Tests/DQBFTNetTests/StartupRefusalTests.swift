@@ -5,7 +5,7 @@ import Testing
 
 /// A replica whose disk lost or damaged what it promised does not start as if
 /// nothing happened, and one whose log cannot be written stops.
-@Suite("Durability: refusing to start, stopping on a log failure", .serialized, .timeLimit(.minutes(2)))
+@Suite("Durability: refusing to start, stopping on a log failure", .serialized, .timeLimit(.minutes(10)))
 struct StartupRefusalTests {
     /// A cluster that took `puts` writes (several stable checkpoints), with replica 1 stopped.
     static func clusterWithHistory(puts: Int = 40) async throws -> TestCluster {

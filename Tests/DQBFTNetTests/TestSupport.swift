@@ -42,6 +42,21 @@ private func isBindable(_ port: Int) -> Bool {
     } == 0
 }
 
+extension ClusterFile.Tuning {
+    /// Short timeouts and checkpoints every 8 slots, so faults resolve within seconds.
+    static var quickFaults: Self {
+        var tuning = Self()
+        tuning.checkpointInterval = 8
+        tuning.windowSize = 32
+        tuning.batchTimeoutMs = 1
+        tuning.requestTimeoutMs = 400
+        tuning.progressTimeoutMs = 400
+        tuning.viewChangeTimeoutMs = 800
+        tuning.stateRetryMs = 200
+        return tuning
+    }
+}
+
 func temporaryDirectory(_ name: String) -> String {
     let path = NSTemporaryDirectory() + "dqbft-\(name)-\(UInt32.random(in: 0...UInt32.max))"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
