@@ -9,7 +9,7 @@
 # nothing; Destiny: plus the type of HybridParameters.base); we count distinct files,
 # folders and lines.
 cd "${1:-.}/Sources/DQBFTCore"
-common="Replica Replica.onRequest Replica.proposeBatches Replica.absorb Replica.execute Replica.replied
+common="Replica Replica.onRequest Replica.proposeBatches Replica.absorb Replica.carryOut Replica.execute Replica.replied
 ReplicaParameters ReplicaEffect ClientRequest ClientReply Batch ClientTable StateMachine KeyValueStore ExecutionMemo
 Composition CompositionOutput ProtocolKind ConsensusInstance InstanceEffect InstanceTimer SlotWindow
 Payload ConsensusMessage WireMessage SignedCheckpoint CheckpointCertificate CheckpointVotes PayloadFetcher

@@ -1,7 +1,13 @@
-/// What a composition hands back to its replica besides sends and timers.
+/// What one call into a composition hands back to its replica (etcd raft's
+/// `Ready`): effects to carry out, the slots that became executable, the state to
+/// fetch, and hints for the replica's own proposing.
+///
+/// Guarantees: a plain value; the replica carries it out after the call returned
+/// (`Replica.carryOut`), so nothing in it runs while the composition is inside a call.
 public struct CompositionOutput: Sendable {
     public var effects: [ReplicaEffect] = []
-    /// Execution slots to run next, in order, each with the batches it executes.
+    /// Execution slots that became executable, in order, each with the batches it
+    /// executes. The replica executes them and reports back with `didExecute`.
     public var executions: [(sequence: SequenceNumber, batches: [Batch])] = []
     /// The execution-level checkpoint the replica must install by state transfer.
     public var needsState: (sequence: SequenceNumber, digest: Digest)?
@@ -20,6 +26,11 @@ public struct CompositionOutput: Sendable {
 /// Guarantees expected from conformers: `executions` are emitted with strictly
 /// increasing, gap-free sequence numbers (a `needsState` jump excepted) and are the
 /// same on every correct replica.
+///
+/// What a conformer may rely on (the replica's one-way step, `Replica+CarryOut.swift`):
+/// every entry point is called with a fresh `CompositionOutput` and returns before
+/// the replica acts on it; the replica never calls in while a slot executes, and
+/// reports executed slots only through `didExecute`, after executing them.
 public protocol Composition: Sendable {
     var kind: ProtocolKind { get }
     /// The view the replica reports in client replies.
@@ -40,8 +51,11 @@ public protocol Composition: Sendable {
     mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput)
     /// A forwarded request was not executed in time: suspect whoever should order it.
     mutating func suspect(for request: ClientRequest, into out: inout CompositionOutput)
-    /// The replica executed execution slot `sequence`; its state digest is `stateDigest`.
-    mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput)
+    /// The replica executed, in order, every slot handed over through `sequence`
+    /// (the run since its last report). A run ends at the first checkpoint slot in
+    /// it (`isCheckpoint`): then `checkpointDigest` is the replica's state digest
+    /// after `sequence`, otherwise nil.
+    mutating func didExecute(through sequence: SequenceNumber, checkpointDigest: Digest?, into out: inout CompositionOutput)
     /// The replica installed the state at execution slot `sequence`.
     mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput)
     /// Restart after a crash: re-arm timers, announce where this replica is.

@@ -125,9 +125,7 @@ extension DQComposition {
             while s > dVoted[i] && !d[i].isCheckpoint(s) { s = SequenceNumber(s.rawValue - 1) }
             guard s > dVoted[i] else { continue }
             dVoted[i] = s
-            var effects: [InstanceEffect] = []
-            d[i].checkpoint(at: s, stateDigest: dCheckpointDigest(ReplicaID(i), s), into: &effects)
-            absorbD(ReplicaID(i), effects, into: &out)
+            stepD(ReplicaID(i), into: &out) { $0.checkpoint(at: s, stateDigest: dCheckpointDigest(ReplicaID(i), s), into: &$1) }
         }
     }
 
@@ -179,12 +177,12 @@ extension DQComposition {
         blockedOn = ref
         defer { blockedView = activeView }
         guard blockedTicks > 0 else { return true }
-        var effects: [InstanceEffect] = []
-        d[i].catchUp(to: ref.sequence, into: &effects)
-        if blockedTicks > 1 && activeView != nil && blockedView == activeView && !config.mutated(.dqBlockedSlotUnsuspected) {
-            d[i].suspectPrimary(into: &effects)
+        let suspect = blockedTicks > 1 && activeView != nil && blockedView == activeView
+            && !config.mutated(.dqBlockedSlotUnsuspected)
+        stepD(ref.replica, into: &out) { instance, effects in
+            instance.catchUp(to: ref.sequence, into: &effects)
+            if suspect { instance.suspectPrimary(into: &effects) }
         }
-        absorbD(ref.replica, effects, into: &out)
         return true
     }
 }

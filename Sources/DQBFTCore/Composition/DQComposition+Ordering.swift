@@ -1,4 +1,23 @@
 extension DQComposition {
+    // MARK: - Driving the instances
+
+    /// One input to D-instance `r`: a fresh effects buffer for `input`, then `absorbD`.
+    @inline(__always)
+    mutating func stepD(_ r: ReplicaID, into out: inout CompositionOutput,
+                        _ input: (inout Instance, inout [InstanceEffect]) -> Void) {
+        var effects: [InstanceEffect] = []
+        input(&d[r.index], &effects)
+        absorbD(r, effects, into: &out)
+    }
+
+    /// One input to the O-instance: a fresh effects buffer for `input`, then `absorbO`.
+    @inline(__always)
+    mutating func stepO(into out: inout CompositionOutput, _ input: (inout Instance, inout [InstanceEffect]) -> Void) {
+        var effects: [InstanceEffect] = []
+        input(&o, &effects)
+        absorbO(effects, into: &out)
+    }
+
     // MARK: - D-instances
 
     /// Handles what D-instance `r` asked for: sends and timers pass through,
@@ -57,15 +76,16 @@ extension DQComposition {
     /// for the slots the O-instance referenced but nobody disseminated (case 1).
     mutating func fillNoops(into out: inout CompositionOutput) {
         for i in 0..<config.replicaCount where i != me.index && d[i].isPrimary && !config.mutated(.dqNoNoopFill) {
-            var effects: [InstanceEffect] = []
-            while d[i].canPropose && d[i].nextProposal <= maxReferenced[i] {
-                let before = d[i].nextProposal
-                d[i].propose(.noop, into: &effects)
-                // A refused proposal (a hybrid counter that refuses, a slot number past
-                // what a counter can certify) takes no slot: trying again would loop.
-                if d[i].nextProposal <= before { break }
+            let referenced = maxReferenced[i]
+            stepD(ReplicaID(i), into: &out) { instance, effects in
+                while instance.canPropose && instance.nextProposal <= referenced {
+                    let before = instance.nextProposal
+                    instance.propose(.noop, into: &effects)
+                    // A refused proposal (a hybrid counter that refuses, a slot number past
+                    // what a counter can certify) takes no slot: trying again would loop.
+                    if instance.nextProposal <= before { break }
+                }
             }
-            absorbD(ReplicaID(i), effects, into: &out)
         }
     }
 
@@ -75,9 +95,7 @@ extension DQComposition {
         let n = UInt64(config.replicaCount)
         // The lowest view above the current one that `r` leads (none above 2^64 − N).
         guard let target = (d[r.index].view.rawValue / n + 1).multipliedIfExact(by: n).map(ViewNumber.init) else { return }
-        var effects: [InstanceEffect] = []
-        d[r.index].requestView(target, into: &effects)
-        absorbD(r, effects, into: &out)
+        stepD(r, into: &out) { $0.requestView(target, into: &$1) }
     }
 
     // MARK: - The O-primary
@@ -132,7 +150,8 @@ extension DQComposition {
         return queuedAny
     }
 
-    /// Proposes queued references, several per O-slot, keeping a few O-proposals in flight.
+    /// Proposes queued references, several per O-slot, keeping a few O-proposals in
+    /// flight. (Not a `stepO`: the loop takes from `toOrder` between proposals.)
     mutating func proposeOrder(into out: inout CompositionOutput) {
         var effects: [InstanceEffect] = []
         while !toOrder.isEmpty, o.canPropose,
@@ -188,9 +207,7 @@ extension DQComposition {
         guard !ready.isEmpty else { return }
         gated = still
         for (from, message) in ready {
-            var effects: [InstanceEffect] = []
-            o.receive(message, from: from, into: &effects)
-            absorbO(effects, into: &out)
+            stepO(into: &out) { $0.receive(message, from: from, into: &$1) }
         }
     }
 
@@ -221,12 +238,9 @@ extension DQComposition {
                 } else if !d[i].knowsProposal(at: ref.sequence) { suspectD.insert(i) }
             }
         }
-        var effects: [InstanceEffect] = []
-        if suspectOrdering { o.suspectPrimary(into: &effects); absorbO(effects, into: &out) }
+        if suspectOrdering { stepO(into: &out) { $0.suspectPrimary(into: &$1) } }
         for i in suspectD.sorted() {
-            effects.removeAll()
-            d[i].suspectPrimary(into: &effects)
-            absorbD(ReplicaID(i), effects, into: &out)
+            stepD(ReplicaID(i), into: &out) { $0.suspectPrimary(into: &$1) }
         }
         fillNoops(into: &out)
         armGateTimer(into: &out)
@@ -240,9 +254,7 @@ extension DQComposition {
             return committed > maxOrdered[i] && committed > dExecuted[i]
         }
         if waiting && o.lastDelivered == watchLastODelivered && o.isViewActive {
-            var effects: [InstanceEffect] = []
-            o.suspectPrimary(into: &effects)
-            absorbO(effects, into: &out)
+            stepO(into: &out) { $0.suspectPrimary(into: &$1) }
         }
         watchLastODelivered = o.lastDelivered
         let blocked = askForBlockingDSlot(into: &out)

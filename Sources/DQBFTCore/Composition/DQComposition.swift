@@ -201,9 +201,7 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     @_specialize(where Instance == HybridInstance)
     public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
         let slot = d[me.index].nextProposal
-        var effects: [InstanceEffect] = []
-        d[me.index].propose(.requests(batch), into: &effects)
-        absorbD(me, effects, into: &out)
+        stepD(me, into: &out) { $0.propose(.requests(batch), into: &$1) }
         if !onProbation(DSlotRef(replica: me, sequence: slot)) { noteSeen(DSlotRef(replica: me, sequence: slot), into: &out) }
     }
 
@@ -231,9 +229,7 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
                     return
                 }
             }
-            var effects: [InstanceEffect] = []
-            o.receive(message, from: from, into: &effects)
-            absorbO(effects, into: &out)
+            stepO(into: &out) { $0.receive(message, from: from, into: &$1) }
             return
         }
         let r = Int(instance.rawValue)
@@ -250,13 +246,9 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
             // joining after f+1 requests comes too late: with f silent, the owner is one
             // of the f+1 the reinstatement needs. (With N = 3f+1 that rule brings the
             // owner in, and joining on one request would let one peer move it.)
-            var effects: [InstanceEffect] = []
-            d[r].requestView(target, into: &effects)
-            absorbD(replica, effects, into: &out)
+            stepD(replica, into: &out) { $0.requestView(target, into: &$1) }
         }
-        var effects: [InstanceEffect] = []
-        d[r].receive(message, from: from, into: &effects)
-        absorbD(replica, effects, into: &out)
+        stepD(replica, into: &out) { $0.receive(message, from: from, into: &$1) }
         if let pp = Instance.proposal(in: message), case .requests = pp.payload {
             let ref = DSlotRef(replica: replica, sequence: pp.sequence)
             if from == d[r].primary, pp.view == d[r].view { flood(message, instance: instance, except: from, into: &out) }
@@ -270,14 +262,10 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
     public mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput) {
         switch timer {
         case .instance(let id, let t):
-            var effects: [InstanceEffect] = []
             if id == .main {
-                o.timerFired(t, into: &effects)
-                absorbO(effects, into: &out)
+                stepO(into: &out) { $0.timerFired(t, into: &$1) }
             } else if Int(id.rawValue) < config.replicaCount {
-                let r = Int(id.rawValue)
-                d[r].timerFired(t, into: &effects)
-                absorbD(ReplicaID(r), effects, into: &out)
+                stepD(ReplicaID(Int(id.rawValue)), into: &out) { $0.timerFired(t, into: &$1) }
             }
         case .orderGate: gateTimedOut(into: &out)
         case .orderWatch: watchOrdering(into: &out)
@@ -294,19 +282,16 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         // last check: a request can also wait on execution blocked elsewhere.
         let progress = d[r].lastDelivered
         if progress > suspicionMarks[r] { suspicionMarks[r] = progress; return }
-        var effects: [InstanceEffect] = []
-        d[r].suspectPrimary(into: &effects)
-        absorbD(request.assignedReplica, effects, into: &out)
+        stepD(request.assignedReplica, into: &out) { $0.suspectPrimary(into: &$1) }
     }
 
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
-    public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
+    public mutating func didExecute(through sequence: SequenceNumber, checkpointDigest: Digest?,
+                                    into out: inout CompositionOutput) {
         pruneFrontiers(executed: sequence)
-        guard o.isCheckpoint(sequence) else { return }
-        var effects: [InstanceEffect] = []
-        o.checkpoint(at: sequence, stateDigest: stateDigest, into: &effects)
-        absorbO(effects, into: &out)
+        guard let stateDigest = checkpointDigest else { return }
+        stepO(into: &out) { $0.checkpoint(at: sequence, stateDigest: stateDigest, into: &$1) }
     }
 
     @_specialize(where Instance == PBFTInstance)
@@ -325,13 +310,9 @@ public struct DQComposition<Instance: ConsensusInstance>: Composition {
         restarted = true
         gateTimerRunning = false
         watchTimerRunning = false
-        var effects: [InstanceEffect] = []
-        o.recover(into: &effects)
-        absorbO(effects, into: &out)
+        stepO(into: &out) { $0.recover(into: &$1) }
         for r in 0..<config.replicaCount {
-            effects.removeAll()
-            d[r].recover(into: &effects)
-            absorbD(ReplicaID(r), effects, into: &out)
+            stepD(ReplicaID(r), into: &out) { $0.recover(into: &$1) }
         }
         armGateTimer(into: &out)
         armWatch(into: &out)

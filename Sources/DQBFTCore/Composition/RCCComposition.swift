@@ -103,9 +103,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
 
     mutating func proposeRequests(_ batch: Batch, in i: Int, into out: inout CompositionOutput) {
         guard i < config.replicaCount, instances[i].isPrimary else { return }
-        var effects: [InstanceEffect] = []
-        instances[i].propose(.requests(batch), into: &effects)
-        absorb(i, effects, into: &out)
+        step(i, into: &out) { $0.propose(.requests(batch), into: &$1) }
     }
 
     @_specialize(where Instance == PBFTInstance)
@@ -122,9 +120,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         guard i < config.replicaCount else { return ownRejections.note(.unknownInstance) }
         heard.insert(from)
         if let p = Instance.proposal(in: message) { highestKnown = max(highestKnown, min(p.sequence, instances[i].highWatermark)) }
-        var effects: [InstanceEffect] = []
-        instances[i].receive(message, from: from, into: &effects)
-        absorb(i, effects, into: &out)
+        step(i, into: &out) { $0.receive(message, from: from, into: &$1) }
         fillNoops(into: &out)
     }
 
@@ -139,9 +135,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
             return
         }
         let i = Int(id.rawValue), before = instances[i].view
-        var effects: [InstanceEffect] = []
-        instances[i].timerFired(t, into: &effects)
-        absorb(i, effects, into: &out)
+        step(i, into: &out) { $0.timerFired(t, into: &$1) }
         // A NEW-VIEW that did not come moves the instance one view on; if that view's
         // primary has not been heard from lately, skip on to one that has.
         if instances[i].view > before, !instances[i].isViewActive, silent.contains(instances[i].primary) {
@@ -173,13 +167,12 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
     }
 
     @_specialize(where Instance == PBFTInstance)
-    public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
-        guard isCheckpoint(sequence) else { return }
+    public mutating func didExecute(through sequence: SequenceNumber, checkpointDigest: Digest?,
+                                    into out: inout CompositionOutput) {
+        guard let stateDigest = checkpointDigest else { return }
         let round = SequenceNumber(sequence.rawValue / n)
         for i in instances.indices {
-            var effects: [InstanceEffect] = []
-            instances[i].checkpoint(at: round, stateDigest: stateDigest, into: &effects)
-            absorb(i, effects, into: &out)
+            step(i, into: &out) { $0.checkpoint(at: round, stateDigest: stateDigest, into: &$1) }
         }
     }
 
@@ -196,9 +189,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         blockedAt = nil
         armRoundTimer(into: &out)
         for i in instances.indices {
-            var effects: [InstanceEffect] = []
-            instances[i].recover(into: &effects)
-            absorb(i, effects, into: &out)
+            step(i, into: &out) { $0.recover(into: &$1) }
         }
     }
 
@@ -213,16 +204,26 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         for i in instances.indices where instances[i].isPrimary {
             // The own instance proposes no-ops only when it has nothing better: the
             // replica's batching fills it with client batches first.
-            var effects: [InstanceEffect] = []
-            while instances[i].canPropose && instances[i].nextProposal <= highestKnown {
-                let before = instances[i].nextProposal
-                instances[i].propose(.noop, into: &effects)
-                if instances[i].nextProposal <= before { break }  // refused, or the last slot there is
+            let highest = highestKnown
+            step(i, into: &out) { instance, effects in
+                while instance.canPropose && instance.nextProposal <= highest {
+                    let before = instance.nextProposal
+                    instance.propose(.noop, into: &effects)
+                    if instance.nextProposal <= before { break }  // refused, or the last slot there is
+                }
             }
-            absorb(i, effects, into: &out)
         }
     }
 
+    /// One input to instance `i`: a fresh effects buffer for `input`, then `absorb`.
+    @inline(__always)
+    mutating func step(_ i: Int, into out: inout CompositionOutput, _ input: (inout Instance, inout [InstanceEffect]) -> Void) {
+        var effects: [InstanceEffect] = []
+        input(&instances[i], &effects)
+        absorb(i, effects, into: &out)
+    }
+
+    /// Passes instance `i`'s sends and timers through; its deliveries wait for their round.
     mutating func absorb(_ i: Int, _ effects: [InstanceEffect], into out: inout CompositionOutput) {
         guard !effects.isEmpty else { return }
         let (slots, needs) = out.add(effects, from: .dissemination(ReplicaID(i)), me: me)
@@ -292,9 +293,7 @@ public struct RCCComposition<Instance: ConsensusInstance>: Composition {
         let view = instances[i].view
         let target = (1...n).lazy.map { ViewNumber(view.rawValue.addingReportingOverflow($0).partialValue) }
             .first { $0 > view && !avoid.contains(self.config.primary(of: $0, initial: ReplicaID(i))) } ?? view.next
-        var effects: [InstanceEffect] = []
-        instances[i].requestView(target, into: &effects)
-        absorb(i, effects, into: &out)
+        step(i, into: &out) { $0.requestView(target, into: &$1) }
     }
 
     /// How far instance `i` has come: a later slot or a new view is progress.

@@ -62,9 +62,7 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
     public mutating func propose(_ batch: Batch, into out: inout CompositionOutput) {
-        var effects: [InstanceEffect] = []
-        instance.propose(.requests(batch), into: &effects)
-        absorb(effects, into: &out)
+        step(into: &out) { $0.propose(.requests(batch), into: &$1) }
     }
 
     @_specialize(where Instance == PBFTInstance)
@@ -77,18 +75,14 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
     public mutating func receive(_ message: ConsensusMessage, instance id: InstanceID, from: ReplicaID,
                                  into out: inout CompositionOutput) {
         guard id == .main else { return ownRejections.note(.unknownInstance) }
-        var effects: [InstanceEffect] = []
-        instance.receive(message, from: from, into: &effects)
-        absorb(effects, into: &out)
+        step(into: &out) { $0.receive(message, from: from, into: &$1) }
     }
 
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
     public mutating func timerFired(_ timer: ReplicaTimer, into out: inout CompositionOutput) {
         guard case .instance(.main, let t) = timer else { return }
-        var effects: [InstanceEffect] = []
-        instance.timerFired(t, into: &effects)
-        absorb(effects, into: &out)
+        step(into: &out) { $0.timerFired(t, into: &$1) }
     }
 
     @_specialize(where Instance == PBFTInstance)
@@ -97,18 +91,15 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
         // A primary that keeps committing is slow for this request (queueing under
         // load), not faulty: suspect it only if nothing was delivered since the last check.
         if instance.lastDelivered > suspicionMark { suspicionMark = instance.lastDelivered; return }
-        var effects: [InstanceEffect] = []
-        instance.suspectPrimary(into: &effects)
-        absorb(effects, into: &out)
+        step(into: &out) { $0.suspectPrimary(into: &$1) }
     }
 
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
-    public mutating func executed(_ sequence: SequenceNumber, stateDigest: Digest, into out: inout CompositionOutput) {
-        guard instance.isCheckpoint(sequence) else { return }
-        var effects: [InstanceEffect] = []
-        instance.checkpoint(at: sequence, stateDigest: stateDigest, into: &effects)
-        absorb(effects, into: &out)
+    public mutating func didExecute(through sequence: SequenceNumber, checkpointDigest: Digest?,
+                                    into out: inout CompositionOutput) {
+        guard let stateDigest = checkpointDigest else { return }
+        step(into: &out) { $0.checkpoint(at: sequence, stateDigest: stateDigest, into: &$1) }
     }
 
     public mutating func stateInstalled(_ sequence: SequenceNumber, into out: inout CompositionOutput) {}
@@ -116,9 +107,7 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
     @_specialize(where Instance == PBFTInstance)
     @_specialize(where Instance == HybridInstance)
     public mutating func recover(into out: inout CompositionOutput) {
-        var effects: [InstanceEffect] = []
-        instance.recover(into: &effects)
-        absorb(effects, into: &out)
+        step(into: &out) { $0.recover(into: &$1) }
     }
 
     public mutating func restore(sent message: ConsensusMessage, instance id: InstanceID) {
@@ -126,6 +115,15 @@ public struct SinglePrimaryComposition<Instance: ConsensusInstance>: Composition
         noteActiveView()
     }
 
+    /// One input to the instance: a fresh effects buffer for `input`, then `absorb`.
+    @inline(__always)
+    mutating func step(into out: inout CompositionOutput, _ input: (inout Instance, inout [InstanceEffect]) -> Void) {
+        var effects: [InstanceEffect] = []
+        input(&instance, &effects)
+        absorb(effects, into: &out)
+    }
+
+    /// Passes sends and timers through; delivered client batches become execution slots.
     mutating func absorb(_ effects: [InstanceEffect], into out: inout CompositionOutput) {
         noteActiveView()
         let (delivered, needs) = out.add(effects, from: .main, me: me)

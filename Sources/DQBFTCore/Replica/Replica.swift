@@ -36,8 +36,12 @@ public struct Replica: Sendable {
     var watched: [ClientID: (request: ClientRequest, since: UInt64)] = [:]
     var requestTick: UInt64 = 0
     var requestTimerRunning = false
-    /// Execution slots that arrived out of order or during a state transfer.
-    var deferred: [SequenceNumber: [Batch]] = [:]
+    /// Execution slots handed over by the composition and not executed yet: behind
+    /// the slot executing now, out of order, or above an awaited state
+    /// (`Replica+CarryOut.swift`).
+    var queued: [SequenceNumber: [Batch]] = [:]
+    /// True while `executeQueued` executes: slots made executable meanwhile only queue.
+    var draining = false
     /// The certified checkpoint this replica is fetching, if any.
     public internal(set) var awaitingState: (sequence: SequenceNumber, digest: Digest)?
     var stateSource = 0
@@ -157,9 +161,7 @@ public struct Replica: Sendable {
         case .request(let r): onRequest(r, into: &out)
         case .reply: break
         case .consensus(let from, let instance, let m):
-            var o = CompositionOutput()
-            composition.receive(m, instance: instance, from: from, into: &o)
-            absorb(o, into: &out)
+            step(into: &out) { $0.receive(m, instance: instance, from: from, into: &$1) }
         case .stateRequest(let from, let req): onStateRequest(req, from: from, into: &out)
         // A whole state is this replica's own record (its log or snapshot file,
         // `restore`); peers send chunks.
@@ -179,13 +181,12 @@ public struct Replica: Sendable {
             requestTimerRunning = false
             requestTick += 1
             watched = watched.filter { (clients[$0.key]?.timestamp ?? 0) < $0.value.request.timestamp }
-            var o = CompositionOutput()
             var suspected = Set<ReplicaID>()
-            for (request, since) in watched.values.sorted(by: { $0.request.client < $1.request.client })
-            where since + 3 <= requestTick && suspected.insert(request.assignedReplica).inserted {
-                composition.suspect(for: request, into: &o)
+            let late = watched.values.sorted(by: { $0.request.client < $1.request.client })
+                .filter { $0.since + 3 <= requestTick && suspected.insert($0.request.assignedReplica).inserted }
+            step(into: &out) { composition, o in
+                for (request, _) in late { composition.suspect(for: request, into: &o) }
             }
-            absorb(o, into: &out)
             armRequestTimer(into: &out)
         case .stateTransfer:
             guard let want = awaitingState else { break }
@@ -194,13 +195,11 @@ public struct Replica: Sendable {
             let stable = composition.stableState
             if stable.sequence > want.sequence, stable.sequence > lastExecuted {
                 awaitingState = stable
-                deferred = deferred.filter { $0.key > stable.sequence }
+                queued = queued.filter { $0.key > stable.sequence }
             }
             if !installOffered(into: &out) { requestState(into: &out) }
         case .instance, .orderGate, .orderWatch:
-            var o = CompositionOutput()
-            composition.timerFired(timer, into: &o)
-            absorb(o, into: &out)
+            step(into: &out) { $0.timerFired(timer, into: &$1) }
         }
     }
 
@@ -208,9 +207,7 @@ public struct Replica: Sendable {
     public mutating func recover(into out: inout [ReplicaEffect]) {
         batchTimerRunning = false
         requestTimerRunning = false
-        var o = CompositionOutput()
-        composition.recover(into: &o)
-        absorb(o, into: &out)
+        step(into: &out) { $0.recover(into: &$1) }
         if awaitingState != nil { requestState(into: &out) }
         armRequestTimer(into: &out)
         proposeBatches(force: false, into: &out)
@@ -296,7 +293,8 @@ public struct Replica: Sendable {
     }
 
     /// Cuts full batches (or, when `force`, a partial one) while the composition
-    /// lets this replica propose.
+    /// lets this replica propose. (Not a `step`: the loop reads the replica's own
+    /// queue between proposals.)
     mutating func proposeBatches(force: Bool, into out: inout [ReplicaEffect]) {
         var o = CompositionOutput()
         while composition.canPropose, !pending.isEmpty, force || pending.count >= parameters.batchSize {
@@ -312,45 +310,23 @@ public struct Replica: Sendable {
             batchTimerRunning = true
             out.append(.setTimer(.batch, afterNanos: parameters.batchTimeoutNanos))
         }
-        o.mayPropose = false
-        absorb(o, into: &out)
+        carryOut(o, into: &out)
     }
 
-    // MARK: - Composition output
+    // MARK: - Composition steps and execution (carrying out: Replica+CarryOut.swift)
 
-    mutating func absorb(_ o: CompositionOutput, into out: inout [ReplicaEffect]) {
-        out.append(contentsOf: o.effects)
-        if let needs = o.needsState, needs.sequence > lastExecuted, needs.sequence > (awaitingState?.sequence ?? .zero) {
-            awaitingState = needs
-            deferred = deferred.filter { $0.key > needs.sequence }
-            if !installOffered(into: &out) { requestState(into: &out) }
-        }
-        for (seq, batches) in o.executions { onExecution(seq, batches, into: &out) }
-        if o.mayPropose {
-            proposeBatches(force: false, into: &out)
-        }
-        if o.viewChanged {
-            for r in watched.values.map(\.request).sorted(by: { $0.client < $1.client }) where composition.proposes(r) {
-                // A view change made this replica responsible for a watched request.
-                watched[r.client] = nil
-                onRequest(r, into: &out)
-            }
-        }
+    /// One input to the composition: a fresh output for `input`, then `carryOut`.
+    @inline(__always)
+    mutating func step(into out: inout [ReplicaEffect], _ input: (inout any Composition, inout CompositionOutput) -> Void) {
+        var o = CompositionOutput()
+        input(&composition, &o)
+        carryOut(o, into: &out)
     }
 
-    mutating func onExecution(_ seq: SequenceNumber, _ batches: [Batch], into out: inout [ReplicaEffect]) {
-        guard seq > lastExecuted else { return }
-        if awaitingState != nil || seq != lastExecuted.advanced(by: 1) {
-            if awaitingState.map({ seq > $0.sequence }) ?? true { deferred[seq] = batches }
-            return
-        }
-        execute(seq, batches, into: &out)
-        while awaitingState == nil, let next = deferred.removeValue(forKey: lastExecuted.advanced(by: 1)) {
-            execute(lastExecuted.advanced(by: 1), next, into: &out)
-        }
-    }
-
-    mutating func execute(_ seq: SequenceNumber, _ batches: [Batch], into out: inout [ReplicaEffect]) {
+    /// Executes one slot through the executor, answers its clients and, at a
+    /// checkpoint, keeps the state there; returns the checkpoint's state digest
+    /// (application, client table, execution frontier), nil if `seq` is no checkpoint.
+    mutating func execute(_ seq: SequenceNumber, _ batches: [Batch], into out: inout [ReplicaEffect]) -> Digest? {
         precondition(seq == lastExecuted.advanced(by: 1), "execution slots run in order, without gaps (\(seq) after \(lastExecuted))")
         let view = composition.replyView  // once: reading it through the existential copies the replica
         let executedDigest = batches.count == 1 ? batches[0].digest : batches.reduce(Digest.zero) { $0.chained(with: $1.digest) }
@@ -369,18 +345,14 @@ public struct Replica: Sendable {
         }
         out.append(.executed(seq, executedDigest, requests: count))
         lastExecuted = seq
-        var digest = Digest.zero
-        if checkpoint, let stateDigest {
-            let frontier = composition.executionFrontier(at: seq)
-            digest = stateDigest.chained(with: Digest.of(frontier))
-            checkpointStates.append((seq, app, clients, frontier))
-            pruneCheckpointStates()
-            persistCheckpointState(seq, into: &out)
-            out.append(.checkpointed(seq, stateDigest: digest))
-        }
-        var o = CompositionOutput()
-        composition.executed(seq, stateDigest: digest, into: &o)
-        absorb(o, into: &out)
+        guard checkpoint, let stateDigest else { return nil }
+        let frontier = composition.executionFrontier(at: seq)
+        let digest = stateDigest.chained(with: Digest.of(frontier))
+        checkpointStates.append((seq, app, clients, frontier))
+        pruneCheckpointStates()
+        persistCheckpointState(seq, into: &out)
+        out.append(.checkpointed(seq, stateDigest: digest))
+        return digest
     }
 
     /// Answers the requests of `batches` that the execution ran (`results`, by
@@ -444,12 +416,8 @@ public struct Replica: Sendable {
         persistCheckpointState(want.sequence, into: &out)
         out.append(.cancelTimer(.stateTransfer))
         out.append(.stateInstalled(want.sequence))
-        var o = CompositionOutput()
-        composition.stateInstalled(want.sequence, into: &o)
-        absorb(o, into: &out)
-        while awaitingState == nil, let next = deferred.removeValue(forKey: lastExecuted.advanced(by: 1)) {
-            execute(lastExecuted.advanced(by: 1), next, into: &out)
-        }
+        step(into: &out) { $0.stateInstalled(want.sequence, into: &$1) }
+        executeQueued(into: &out)
         return true
     }
 }

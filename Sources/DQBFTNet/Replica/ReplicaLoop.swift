@@ -60,8 +60,9 @@ final class ReplicaLoop: @unchecked Sendable {
     /// Per client id base (one per key), its open connections, newest last.
     var clients: [ClientID: [ClientLink]] = [:]
     var arrivals: [ClientID: (timestamp: UInt64, at: NIODeadline)] = [:]
-    var timers: [ReplicaTimer: (generation: UInt64, task: Scheduled<Void>)] = [:]
-    var timerGeneration: UInt64 = 0
+    /// Which firing of each timer is current, and the scheduled task of each armed one.
+    var timers = TimerGenerations()
+    var timerTasks: [ReplicaTimer: Scheduled<Void>] = [:]
     var effects: [ReplicaEffect] = []
     var stopped = false
     var stateTransfers = 0
@@ -234,16 +235,17 @@ final class ReplicaLoop: @unchecked Sendable {
     func stop() -> EventLoopFuture<Void> {
         loop.submit {
             self.stopped = true
-            for (_, t) in self.timers { t.task.cancel() }
-            self.timers = [:]
+            for (_, task) in self.timerTasks { task.cancel() }
+            self.timerTasks = [:]
+            self.timers.cancelAll()
         }
     }
 
     // MARK: - Effects (on the loop)
 
-    func timerFired(_ timer: ReplicaTimer, generation: UInt64) {
-        guard !stopped, timers[timer]?.generation == generation else { return }
-        timers[timer] = nil
+    func timerFired(_ timer: ReplicaTimer, generation: UInt32) {
+        guard !stopped, timers.fire(timer, generation: generation) else { return }
+        timerTasks[timer] = nil
         replica.timerFired(timer, into: &effects)
         process()
     }
@@ -395,15 +397,14 @@ final class ReplicaLoop: @unchecked Sendable {
                 toClients[ObjectIdentifier(link), default: (link, [])].1.append(allocator.buffer(bytes: bytes))
                 bytesOut += bytes.count
             case .setTimer(let timer, let nanos):
-                timers[timer]?.task.cancel()
-                timerGeneration &+= 1
-                let generation = timerGeneration
-                let task = loop.scheduleTask(in: .nanoseconds(Int64(min(nanos, UInt64(Int64.max))))) {
+                timerTasks[timer]?.cancel()
+                let generation = timers.arm(timer)
+                timerTasks[timer] = loop.scheduleTask(in: .nanoseconds(Int64(min(nanos, UInt64(Int64.max))))) {
                     self.timerFired(timer, generation: generation)
                 }
-                timers[timer] = (generation, task)
             case .cancelTimer(let timer):
-                timers.removeValue(forKey: timer)?.task.cancel()
+                timers.cancel(timer)
+                timerTasks.removeValue(forKey: timer)?.cancel()
             case .executed(let seq, _, let requests):
                 metrics.batchesExecuted.increment()
                 metrics.requestsExecuted.increment(by: Int64(requests))

@@ -7,7 +7,7 @@ extension Simulation {
         switch fault {
         case .crash(let r):
             alive[r.index] = false
-            for key in Array(timerGenerations[r.index].keys) { timerGenerations[r.index][key]! &+= 1 }
+            timers[r.index].cancelAll()
         case .restartRolledBack(let r):
             guard !alive[r.index] else { return }
             if let realCrypto, hybridKind != nil {

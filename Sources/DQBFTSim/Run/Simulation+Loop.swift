@@ -18,8 +18,7 @@ extension Simulation {
                 if Int(to) < machineBase { replicaReceives(Int(to), packet) } else { machineReceives(Int(to) - machineBase, packet) }
             case .timer(let node, let timer, let generation):
                 let i = Int(node)
-                guard alive[i], timerGenerations[i][timer] == generation else { continue }
-                timerGenerations[i][timer] = generation &+ 1
+                guard alive[i], timers[i].fire(timer, generation: generation) else { continue }
                 let busy = cpus[i].busyNanos
                 let done = cpus[i].process(arrival: now, verify: 0, handle: UInt64(options.costs.messageReceiveNanos))
                 var out = takeEffects()
@@ -139,12 +138,9 @@ extension Simulation {
             case .reply(let r):
                 replyBuckets[Int(machineOfClient[Int(r.client.rawValue)])].append(r)
             case .setTimer(let timer, let ns):
-                let g = (timerGenerations[i][timer] ?? 0) &+ 1
-                timerGenerations[i][timer] = g
-                queue.schedule(at: start + ns, .timer(node: Int32(i), timer: timer, generation: g))
+                queue.schedule(at: start + ns, .timer(node: Int32(i), timer: timer, generation: timers[i].arm(timer)))
             case .cancelTimer(let timer):
-                // Generations only grow, so a cancelled event can never match again.
-                timerGenerations[i][timer, default: 0] &+= 1
+                timers[i].cancel(timer)
             case .executed(let seq, let digest, let count):
                 safety.executed(replica: identities[i], sequence: seq, digest: digest)
                 if i < n { liveness.advanced(i, at: now) }

@@ -33,7 +33,8 @@ public final class Simulation {
     var sentLogs: [Int: [WireMessage]] = [:]
     var alive: [Bool]
     var cpus: [CPUModel]
-    var timerGenerations: [[ReplicaTimer: UInt32]]
+    /// Per node, which firing of each timer is current.
+    var timers: [TimerGenerations]
     var network: NetworkModel
     var machines: [ClientMachine] = []
     /// Machine index of every client, by client id (ids are dense from 1).
@@ -118,7 +119,7 @@ public final class Simulation {
                                lossProbability: options.faults.lossProbability, rng: rng.fork())
         alive = Array(repeating: true, count: machineBase)
         cpus = Array(repeating: CPUModel(cores: options.cores), count: machineBase)
-        timerGenerations = Array(repeating: [:], count: machineBase)
+        timers = Array(repeating: TimerGenerations(), count: machineBase)
         workload = Workload(options: options)
         let hybridKind = Self.cryptoKind(of: kind)
         self.hybridKind = hybridKind
