@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/check-core-purity.sh
+python3 Scripts/check-core-layers.py
 flags=(-c release -Xswiftc -enable-testing --scratch-path .build-tests)
 swift build "${flags[@]}" --build-tests
 swift test "${flags[@]}" --skip-build --parallel "$@"

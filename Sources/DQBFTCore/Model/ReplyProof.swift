@@ -30,14 +30,6 @@ public struct ReplyProof: Hashable, Sendable {
         w.write(UInt8(0xE2)); w.write(client); w.write(timestamp); w.write(request); w.write(result)
         return Digest.of(w.bytes)
     }
-
-    /// Whether `reply` is proven by this proof under `scheme`.
-    public func proves(_ reply: ClientReply, scheme: any CertificateScheme) -> Bool {
-        MerkleTree.root(leaf: Self.leaf(client: reply.client, timestamp: reply.timestamp, request: reply.request,
-                                        result: reply.result),
-                        index: Int(index), path: path) == root
-            && scheme.verifyExecution(signature, message: Self.statement(sequence: sequence, root: root))
-    }
 }
 
 /// A binary SHA-256 Merkle tree (an odd node is paired with itself).

@@ -6,7 +6,9 @@ public struct StateRequest: Hashable, Sendable {
     public var sequence: SequenceNumber
     public var offset: UInt64
     public var length: UInt32
-    public init(sequence: SequenceNumber, offset: UInt64 = 0, length: UInt32 = UInt32(ReplicaParameters.defaultStateChunkBytes)) {
+    /// Bytes asked for per chunk unless the replica's parameters say otherwise.
+    public static let defaultChunkBytes = 1 << 20
+    public init(sequence: SequenceNumber, offset: UInt64 = 0, length: UInt32 = UInt32(StateRequest.defaultChunkBytes)) {
         self.sequence = sequence; self.offset = offset; self.length = length
     }
 }
