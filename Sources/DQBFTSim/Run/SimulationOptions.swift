@@ -127,3 +127,13 @@ public struct SimulationOptions: Sendable {
         }
     }
 }
+
+extension Workload {
+    /// The workload `options` describe: payload size, key space, read and delete ratios.
+    init(options: SimulationOptions) {
+        self.init(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
+        readRatio = options.readRatio
+        deleteRatio = options.deleteRatio
+        returnsPrevious = options.workloadReturnsPrevious
+    }
+}

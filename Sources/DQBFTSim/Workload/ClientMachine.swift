@@ -107,13 +107,6 @@ struct Workload {
         self.keySpace = keySpace
     }
 
-    init(options: SimulationOptions) {
-        self.init(payloadBytes: options.payloadBytes, keySpace: options.keySpace)
-        readRatio = options.readRatio
-        deleteRatio = options.deleteRatio
-        returnsPrevious = options.workloadReturnsPrevious
-    }
-
     /// The tag that starts the value a client's put writes.
     static func tag(client: ClientID, timestamp: UInt64) -> String { "c\(client.rawValue)t\(timestamp)" }
 
